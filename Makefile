@@ -1,0 +1,33 @@
+# The two commands a researcher needs: `make run` and `make test`. Both create .venv and install the
+# package on first use (python3 -m venv, pip install -e .[dev]) and are quick once installed.
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+SIM     := $(VENV)/bin/sim
+STAMP   := $(VENV)/.installed-stamp
+DEFAULT_SCENARIO := scenarios/customs_clearance.toml
+
+.PHONY: install run test validate bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@echo "installing sim and its dependencies into $(VENV) (first time only) ..."
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(SIM) run $(DEFAULT_SCENARIO)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+validate: $(STAMP)
+	$(SIM) validate
+
+bench: $(STAMP)
+	@mkdir -p bench/results
+	@for script in bench/*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) results bench/results .pytest_cache .hypothesis

@@ -1,0 +1,15 @@
+"""sim: discrete-event economics of platform businesses, with Alibaba as the case.
+
+Scenario file -> validated config -> SimPy processes and numba demand kernels -> tidy Polars tables ->
+Parquet files with a manifest. From Python:
+
+    import sim
+    result = sim.run("scenarios/customs_clearance.toml", reps=30, seed=7)
+    result.statistics                     # one row per metric: mean and 95% CI
+    again = sim.load("results/customs_clearance/<run-id>")
+"""
+
+from sim.api import load, run
+
+__all__ = ["run", "load"]
+__version__ = "0.1.0"

@@ -1,0 +1,68 @@
+"""The Python face of the package: `run` a scenario file, `load` a finished run.
+
+    >>> import sim
+    >>> result = sim.run("scenarios/customs_clearance.toml", reps=5, seed=7)   # doctest: +SKIP
+    >>> result.statistics                                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.core.results import RunResult, load_run, new_run_directory, write_run
+from sim.core.runner import run_model
+from sim.scenario import Scenario, load_scenario
+
+__all__ = ["run", "run_scenario", "load"]
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    results_root: str | Path | None = None,
+    force: bool = False,
+    progress: bool = False,
+) -> RunResult:
+    """Run a loaded scenario; write it to `out` (a run directory) or under `results_root/<scenario>/`
+    when either is given."""
+    provenance = {
+        "scenario_file": str(scenario.path),
+        "source_files": [str(path) for path in scenario.source_files],
+        "source_hash": scenario.source_hash,
+        "overrides": list(scenario.overrides),
+    }
+    result = run_model(scenario.model, scenario.config, scenario_name=scenario.name, replications=reps,
+                       seed=seed, progress=progress, provenance=provenance)
+    if out is not None or results_root is not None:
+        directory = Path(out) if out is not None else new_run_directory(results_root, scenario.name,
+                                                                         result.manifest["seed"])
+        write_run(result, directory, force=force)
+    return result
+
+
+def run(
+    path: str | Path,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
+    out: str | Path | None = None,
+    results_root: str | Path | None = None,
+    force: bool = False,
+    progress: bool = False,
+) -> RunResult:
+    """Load, validate and run the scenario file at `path`; returns the results as Polars tables
+    (`result.statistics`, `result.summary`, `result.tables[...]`). Nothing is written unless `out` or
+    `results_root` is given."""
+    scenario = load_scenario(path, overrides)
+    return run_scenario(scenario, reps=reps, seed=seed, out=out, results_root=results_root, force=force,
+                        progress=progress)
+
+
+def load(directory: str | Path) -> RunResult:
+    """Read a finished run directory (`results/<scenario>/<run-id>`) back as a `RunResult`."""
+    return load_run(directory)

@@ -1,0 +1,84 @@
+"""The small surface every model exposes to the spine: a config class, one replication's simulation, the
+metrics it reports, its closed-form validation checks and its charts.
+
+A new model is a new folder under `sim/models/` that builds one `Model` and a line in the registry in
+`sim/scenario.py`; the runner and the CLI need nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import polars as pl
+
+from sim.core.config import ScenarioConfig
+from sim.core.rng import Streams
+
+if TYPE_CHECKING:
+    from sim.core.results import RunResult
+    from sim.core.validation import ValidationCheck
+
+__all__ = ["Metric", "ReplicationOutput", "WarmupSeries", "Model"]
+
+MetricKind = Literal["mean", "proportion", "quantile", "count"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A scalar a replication reports. `kind` says what the per-replication value is (a mean, a proportion,
+    a quantile, a count), which the output analysis uses to label it; across replications every metric
+    gets a Student-t interval, valid because replications are independent. `key` metrics bound precision
+    stopping and head the CLI summary."""
+
+    name: str
+    unit: str
+    description: str
+    kind: MetricKind = "mean"
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class ReplicationOutput:
+    """What one replication returns: one value per declared metric, and tidy tables (the runner adds the
+    `replication` and `seed` columns)."""
+
+    metrics: Mapping[str, float]
+    tables: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WarmupSeries:
+    """Where MSER-5 finds the series to truncate: a table the model writes, its time column and value
+    column (one row per period, from t = 0, including the warm-up)."""
+
+    table: str
+    time_column: str
+    value_column: str
+    time_unit_days: float = 1.0
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model as the spine sees it."""
+
+    name: str
+    description: str
+    config_type: type[ScenarioConfig]
+    simulate: Callable[[ScenarioConfig, Streams], ReplicationOutput]
+    metrics: tuple[Metric, ...]
+    validation_checks: Callable[[], Sequence["ValidationCheck"]] | None = None
+    charts: Callable[["RunResult", Path], list[Path]] | None = None
+    warmup_series: WarmupSeries | None = None
+
+    def metric(self, name: str) -> Metric:
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise KeyError(f"model {self.name!r} has no metric {name!r}")
+
+    @property
+    def key_metrics(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.metrics if m.key)

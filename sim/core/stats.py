@@ -1,0 +1,393 @@
+"""Confidence intervals and output analysis for simulation results.
+
+Every interval here measures simulation noise (how far a finite number of replications may sit from the
+model's true expectation), not uncertainty in the scenario's parameters. Chapter references are to Law (2015),
+Simulation Modeling and Analysis, 5th ed.: ch. 9 (output analysis of one system), ch. 10 (comparing systems),
+ch. 11 (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import polars as pl
+from scipy import stats as scipy_stats
+
+__all__ = [
+    "Interval",
+    "t_interval",
+    "summarise_metrics",
+    "wald_interval",
+    "wilson_interval",
+    "clopper_pearson_interval",
+    "quantile_interval",
+    "BatchMeans",
+    "batch_means",
+    "batch_means_interval",
+    "bonferroni_level",
+    "relative_half_width",
+    "PrecisionCheck",
+    "precision_reached",
+    "PairedComparison",
+    "paired_comparison",
+    "compare_tables",
+]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a two-sided confidence interval at `level`. A bound that no order statistic or
+    finite value can give at `level` is -inf / +inf (see `quantile_interval`)."""
+
+    estimate: float
+    low: float
+    high: float
+    level: float
+    n: int
+    method: str
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2.0
+
+
+def _check_level(level: float, name: str = "level") -> None:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"{name} must lie strictly between 0 and 1 (got {level})")
+
+
+def _t_quantile(p: float, df: float) -> float:
+    return float(scipy_stats.t.ppf(p, df))
+
+
+def t_interval(values, level: float = 0.95) -> Interval:
+    """Student-t interval for the mean of independent, identically distributed values (e.g. one value per
+    replication): mean +- t_{n-1, (1+level)/2} s / sqrt(n) (Law 2015, ch. 9). Assumes the mean is close to
+    normal, which holds for replication averages of long enough runs. With n < 2 the interval is undefined
+    and returned as (nan, nan)."""
+    _check_level(level)
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    mean = float(x.mean()) if n else float("nan")
+    if n < 2:
+        return Interval(mean, float("nan"), float("nan"), level, n, "student_t")
+    half = _t_quantile(0.5 + level / 2.0, n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half, level, n, "student_t")
+
+
+def summarise_metrics(per_replication: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
+    """From a long table (replication, metric, value) to one row per metric: n, mean, sd, and the Student-t
+    confidence interval across replications (ci_low, ci_high, half_width). Missing and NaN values are left
+    out (n counts the rest). Metric order is kept."""
+    rows = []
+    metric_order = per_replication.get_column("metric").unique(maintain_order=True).to_list()
+    for metric in metric_order:
+        values = per_replication.filter(pl.col("metric") == metric).sort("replication").get_column("value")
+        finite = values.drop_nulls().drop_nans().to_numpy()
+        interval = t_interval(finite, level)
+        rows.append(
+            {
+                "metric": metric,
+                "n": interval.n,
+                "mean": interval.estimate,
+                "sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
+                "ci_low": interval.low,
+                "ci_high": interval.high,
+                "half_width": interval.half_width,
+                "level": level,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={"metric": pl.String, "n": pl.Int64, "mean": pl.Float64, "sd": pl.Float64, "ci_low": pl.Float64,
+                "ci_high": pl.Float64, "half_width": pl.Float64, "level": pl.Float64},
+    )
+
+
+# --- proportions -----------------------------------------------------------------------------------------
+
+def _check_counts(successes: int, n: int) -> None:
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need n >= 1 trials and successes in 0..n (got successes={successes}, n={n})")
+
+
+def wald_interval(successes: int, n: int, level: float = 0.95) -> Interval:
+    """The textbook p_hat +- z sqrt(p_hat (1 - p_hat) / n). Kept only to show why it is not used: its
+    coverage collapses near 0 and 1, exactly where service levels live (Brown, Cai & DasGupta 2001)."""
+    _check_level(level)
+    _check_counts(successes, n)
+    p_hat = successes / n
+    half = float(scipy_stats.norm.ppf(0.5 + level / 2.0)) * math.sqrt(p_hat * (1.0 - p_hat) / n)
+    return Interval(p_hat, p_hat - half, p_hat + half, level, n, "wald")
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval:
+    """Wilson (1927) score interval for a binomial proportion: the p whose score test at `level` does not
+    reject, (p_hat + z^2/2n +- z sqrt(p_hat (1 - p_hat)/n + z^2/4n^2)) / (1 + z^2/n). Assumes independent
+    trials with a common p (e.g. one indicator per parcel from independent replications). Coverage stays
+    near nominal even for p near 0 or 1 (Brown, Cai & DasGupta 2001). The estimate reported is p_hat."""
+    _check_level(level)
+    _check_counts(successes, n)
+    z = float(scipy_stats.norm.ppf(0.5 + level / 2.0))
+    p_hat = successes / n
+    denominator = 1.0 + z * z / n
+    centre = (p_hat + z * z / (2.0 * n)) / denominator
+    half = z * math.sqrt(p_hat * (1.0 - p_hat) / n + z * z / (4.0 * n * n)) / denominator
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends where rounding would miss them
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return Interval(p_hat, low, high, level, n, "wilson")
+
+
+def clopper_pearson_interval(successes: int, n: int, level: float = 0.95) -> Interval:
+    """Clopper & Pearson (1934) exact interval from beta quantiles of the binomial: coverage is at least
+    `level` for every p (conservative, wider than Wilson). Use it when a guarantee matters more than width."""
+    _check_level(level)
+    _check_counts(successes, n)
+    alpha = 1.0 - level
+    low = 0.0 if successes == 0 else float(scipy_stats.beta.ppf(alpha / 2.0, successes, n - successes + 1))
+    high = 1.0 if successes == n else float(scipy_stats.beta.ppf(1.0 - alpha / 2.0, successes + 1, n - successes))
+    return Interval(successes / n, low, high, level, n, "clopper_pearson")
+
+
+# --- quantiles -------------------------------------------------------------------------------------------
+
+def quantile_interval(sample, q: float, level: float = 0.95) -> Interval:
+    """Distribution-free interval [X_(l), X_(u)] for the q-quantile xi_q of a continuous distribution, from
+    order statistics of an i.i.d. sample (Conover 1999, Practical Nonparametric Statistics, sec. 3.2).
+
+    With B ~ Binomial(n, q), P(X_(l) > xi_q) = P(B <= l - 1) and P(X_(u) < xi_q) = P(B >= u); l is the
+    largest and u the smallest rank that keep each tail at most (1 - level)/2, so coverage is at least
+    `level` (exactly P(l <= B <= u - 1)). When n is too small for a rank to exist, i.e. (1 - q)^n >
+    (1 - level)/2 for l or q^n > (1 - level)/2 for u, that bound is -inf or +inf: the data cannot bound the
+    quantile on that side at this level (e.g. n < 72 for the 95th percentile at 95%). The estimate is the
+    sample quantile (linear interpolation). Independence matters: the waits of successive customers in one
+    run are correlated, so pool them across replications only with care (or use one value per replication)."""
+    _check_level(level)
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"q must lie strictly between 0 and 1 (got {q})")
+    x = np.sort(np.asarray(sample, dtype=np.float64))
+    if np.isnan(x).any():
+        raise ValueError("sample contains NaN (order statistics need every value; drop them first)")
+    n = x.size
+    if n == 0:
+        return Interval(float("nan"), float("nan"), float("nan"), level, 0, "order_statistics")
+    tail = (1.0 - level) / 2.0
+    cdf = scipy_stats.binom.cdf(np.arange(n), n, q)  # P(B <= j), j = 0..n-1
+    l = int(np.sum(cdf <= tail))  # ranks 1..l all satisfy P(B <= rank - 1) <= tail
+    above = np.flatnonzero(cdf >= 1.0 - tail)
+    u = int(above[0]) + 1 if above.size else n + 1
+    low = float(x[l - 1]) if l >= 1 else -np.inf
+    high = float(x[u - 1]) if u <= n else np.inf
+    return Interval(float(np.quantile(x, q)), low, high, level, n, "order_statistics")
+
+
+# --- one long run ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchMeans:
+    """Non-overlapping batch means of one run: `means[i]` averages observations
+    [discarded + i * batch_size, discarded + (i + 1) * batch_size)."""
+
+    means: np.ndarray
+    batch_size: int
+    discarded: int
+
+    @property
+    def lag1_autocorrelation(self) -> float:
+        """r_1 = sum (Y_i - Y_bar)(Y_{i+1} - Y_bar) / sum (Y_i - Y_bar)^2 over batch means Y_i. Clearly
+        positive values mean the batches are too short to be nearly independent and the batch-means interval
+        will undercover; lengthen the run (Law 2015, ch. 9). Biased towards negative values for few batches."""
+        centred = self.means - self.means.mean()
+        denominator = float(centred @ centred)
+        return float(centred[:-1] @ centred[1:]) / denominator if denominator > 0.0 else float("nan")
+
+
+def batch_means(series, n_batches: int = 20) -> BatchMeans:
+    """Split a steady-state series into `n_batches` equal, non-overlapping batches and average each. The
+    n mod n_batches leading observations are dropped (the oldest, nearest any residual warm-up)."""
+    x = np.asarray(series, dtype=np.float64)
+    if n_batches < 2:
+        raise ValueError(f"n_batches must be at least 2 (got {n_batches})")
+    batch_size = x.size // n_batches
+    if batch_size < 1:
+        raise ValueError(f"series of {x.size} observations is too short for {n_batches} batches")
+    discarded = x.size - batch_size * n_batches
+    means = x[discarded:].reshape(n_batches, batch_size).mean(axis=1)
+    return BatchMeans(means, batch_size, discarded)
+
+
+def batch_means_interval(series, n_batches: int = 20, level: float = 0.95) -> Interval:
+    """Interval for the steady-state mean from one long run after warm-up: the Student-t interval over
+    `n_batches` non-overlapping batch means with n_batches - 1 degrees of freedom (Law 2015, ch. 9;
+    Schmeiser 1982 on using 10 to 30 batches). Assumes the batches are long enough that their means are
+    nearly independent and normal; check `batch_means(series, n_batches).lag1_autocorrelation`."""
+    batches = batch_means(series, n_batches)
+    interval = t_interval(batches.means, level)
+    return Interval(interval.estimate, interval.low, interval.high, level, int(np.size(series)),
+                    f"batch_means(batches={n_batches}, batch_size={batches.batch_size})")
+
+
+# --- many intervals and stopping -------------------------------------------------------------------------
+
+def bonferroni_level(family_level: float, m: int) -> float:
+    """Per-interval level 1 - (1 - family_level) / m, so that m intervals hold jointly with probability at
+    least `family_level` whatever their dependence (Bonferroni inequality; Law 2015, ch. 9)."""
+    _check_level(family_level, "family_level")
+    if m < 1:
+        raise ValueError(f"m (the number of intervals) must be a positive integer (got {m})")
+    return 1.0 - (1.0 - family_level) / m
+
+
+def relative_half_width(interval: Interval) -> float:
+    """half_width / |estimate| (Law 2015, ch. 9, relative precision); inf when the estimate is 0."""
+    return _relative(interval.half_width, interval.estimate)
+
+
+def _relative(half_width: float, estimate: float) -> float:
+    if estimate == 0.0:
+        return float("inf") if half_width > 0.0 else float("nan")
+    return half_width / abs(estimate)
+
+
+class PrecisionCheck(NamedTuple):
+    """Whether every named metric reached the target, and the metric with the widest relative interval
+    (the one that binds a sequential stopping rule)."""
+
+    reached: bool
+    binding_metric: str
+
+
+def precision_reached(summary_df: pl.DataFrame, metrics, target_relative_half_width: float) -> PrecisionCheck:
+    """Stopping test for sequential replication (Law 2015, ch. 9, relative-precision procedure): True when
+    half_width / |mean| < target for every metric in `metrics`, read from a `summarise_metrics` table.
+    A metric with an undefined interval (n < 2) or a zero mean with positive half-width counts as not reached.
+    To bound the relative error |mean - mu| / |mu| by gamma, pass gamma / (1 + gamma) (Law's adjustment).
+    The coverage of a sequentially stopped interval is only asymptotically nominal; the runner caps the
+    number of replications."""
+    if target_relative_half_width <= 0.0:
+        raise ValueError(f"target_relative_half_width must be positive (got {target_relative_half_width})")
+    names = list(metrics)
+    if not names:
+        raise ValueError("metrics must name at least one metric")
+    available = summary_df.get_column("metric").to_list()
+    missing = [name for name in names if name not in available]
+    if missing:
+        raise ValueError(f"metrics {missing} are not in the summary (available: {available})")
+    rows = {row["metric"]: row for row in summary_df.iter_rows(named=True)}
+    relative = [_relative(rows[name]["half_width"], rows[name]["mean"]) for name in names]
+    relative = [np.inf if np.isnan(value) else value for value in relative]
+    binding = int(np.argmax(relative))
+    return PrecisionCheck(bool(max(relative) < target_relative_half_width), names[binding])
+
+
+# --- comparing two scenarios -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Scenario b minus scenario a on one metric, replication by replication.
+
+    `difference` is the paired-t interval for E[b - a]. `independent_half_width_estimate` is the Welch
+    half-width the same number of replications would have given with independent seeds, ESTIMATED from the
+    two sample variances (the covariance common random numbers induce is dropped). `variance_ratio` is
+    var(b - a) / (var(a) + var(b)): 1 without correlation, below 1 when common random numbers help, above 1
+    when they backfire."""
+
+    difference: Interval
+    mean_a: float
+    mean_b: float
+    independent_half_width_estimate: float
+    variance_ratio: float
+
+    @property
+    def mean_difference(self) -> float:
+        return self.difference.estimate
+
+    @property
+    def half_width(self) -> float:
+        return self.difference.half_width
+
+
+def paired_comparison(a, b, level: float = 0.95) -> PairedComparison:
+    """Compare per-replication values `a` and `b` of one metric from two scenarios run with the same
+    replication seeds (common random numbers): the paired-t interval on b_j - a_j (Law 2015, ch. 10), which
+    stays valid under any correlation between a_j and b_j. Assumes pairs are i.i.d. across replications.
+    The independent-seed half-width is Welch's (1947) t interval from the two sample variances."""
+    _check_level(level)
+    x_a = np.asarray(a, dtype=np.float64)
+    x_b = np.asarray(b, dtype=np.float64)
+    if x_a.ndim != 1 or x_a.shape != x_b.shape:
+        raise ValueError(f"a and b must be 1-D with one value per replication (got shapes {x_a.shape}, {x_b.shape})")
+    n = x_a.size
+    difference = t_interval(x_b - x_a, level)
+    if n < 2:
+        means = (float(x_a.mean()), float(x_b.mean())) if n else (float("nan"), float("nan"))
+        return PairedComparison(difference, *means, float("nan"), float("nan"))
+    var_a, var_b = float(x_a.var(ddof=1)), float(x_b.var(ddof=1))
+    se_squared = (var_a + var_b) / n
+    if se_squared > 0.0:
+        welch_df = se_squared**2 / ((var_a / n) ** 2 / (n - 1) + (var_b / n) ** 2 / (n - 1))
+        independent_half = _t_quantile(0.5 + level / 2.0, welch_df) * math.sqrt(se_squared)
+        ratio = float((x_b - x_a).var(ddof=1)) / (var_a + var_b)
+    else:
+        independent_half, ratio = 0.0, float("nan")
+    return PairedComparison(difference, float(x_a.mean()), float(x_b.mean()), float(independent_half), ratio)
+
+
+_COMPARISON_SCHEMA = {
+    "scenario": pl.String, "baseline": pl.String, "metric": pl.String, "n": pl.Int64,
+    "mean_baseline": pl.Float64, "mean_scenario": pl.Float64, "difference": pl.Float64,
+    "ci_low": pl.Float64, "ci_high": pl.Float64, "half_width": pl.Float64,
+    "independent_half_width_estimate": pl.Float64, "variance_ratio": pl.Float64,
+    "family_level": pl.Float64, "level_per_interval": pl.Float64, "adjustment": pl.String,
+}
+
+
+def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baseline: str, level: float = 0.95,
+                   family_wise: bool = True) -> pl.DataFrame:
+    """One row per (scenario, metric): `paired_comparison` of each non-baseline scenario against `baseline`
+    on every metric both tables hold (difference = scenario - baseline).
+
+    Inputs are the runner's long per-replication tables (replication, metric, value); values are paired by
+    replication index, which assumes the scenarios were run with the same seed so replication k used the
+    same streams (common random numbers). Replications missing or NaN on either side are dropped (n says
+    how many pairs were used). With `family_wise` every interval is at the Bonferroni level for m = number
+    of rows, so all rows hold jointly with probability at least `level`; otherwise each holds at `level`."""
+    _check_level(level)
+    if baseline not in per_replication_by_scenario:
+        raise ValueError(f"baseline {baseline!r} is not among the scenarios {list(per_replication_by_scenario)}")
+    base = per_replication_by_scenario[baseline]
+    metrics = base.get_column("metric").unique(maintain_order=True).to_list()
+    pairs = []
+    for scenario, table in per_replication_by_scenario.items():
+        if scenario == baseline:
+            continue
+        present = set(table.get_column("metric").to_list())
+        pairs.extend((scenario, metric) for metric in metrics if metric in present)
+    if not pairs:
+        return pl.DataFrame(schema=_COMPARISON_SCHEMA)
+    m = len(pairs)
+    level_per_interval = bonferroni_level(level, m) if family_wise else level
+    adjustment = f"bonferroni, m={m}" if family_wise else "none"
+    rows = []
+    for scenario, metric in pairs:
+        joined = (
+            base.filter(pl.col("metric") == metric).select("replication", pl.col("value").alias("a"))
+            .join(per_replication_by_scenario[scenario].filter(pl.col("metric") == metric)
+                  .select("replication", pl.col("value").alias("b")), on="replication", how="inner")
+            .drop_nulls().filter(pl.col("a").is_finite() & pl.col("b").is_finite()).sort("replication")
+        )
+        comparison = paired_comparison(joined.get_column("a").to_numpy(), joined.get_column("b").to_numpy(),
+                                       level_per_interval)
+        rows.append({
+            "scenario": scenario, "baseline": baseline, "metric": metric, "n": comparison.difference.n,
+            "mean_baseline": comparison.mean_a, "mean_scenario": comparison.mean_b,
+            "difference": comparison.mean_difference, "ci_low": comparison.difference.low,
+            "ci_high": comparison.difference.high, "half_width": comparison.half_width,
+            "independent_half_width_estimate": comparison.independent_half_width_estimate,
+            "variance_ratio": comparison.variance_ratio, "family_level": level,
+            "level_per_interval": level_per_interval, "adjustment": adjustment,
+        })
+    return pl.DataFrame(rows, schema=_COMPARISON_SCHEMA)

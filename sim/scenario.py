@@ -1,0 +1,277 @@
+"""Scenario files: TOML -> `extends` chain -> `--set` overrides -> the model's typed, frozen config.
+
+A scenario file has a one-line `description`, a `model` key naming the model, a `[run]` table and the
+model's parameter tables. `extends = "other.toml"` (relative to the file) starts from another scenario:
+tables merge key by key, arrays and scalars are replaced whole. `--set a.b=VALUE` parses VALUE as a TOML
+literal. Every problem becomes one `ScenarioError` naming the file, the key path and the value.
+
+This module alone knows the model registry.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import tomli_w
+
+from sim.core.config import ScenarioConfig
+from sim.core.model import Model
+
+__all__ = [
+    "ScenarioError",
+    "Scenario",
+    "MODEL_REGISTRY",
+    "get_model",
+    "load_scenario",
+    "scenario_from_document",
+    "parse_override",
+    "dump_config",
+    "list_scenarios",
+]
+
+#: model name -> module that defines `MODEL`. A new model is a new folder and one line here.
+MODEL_REGISTRY: dict[str, str] = {
+    "customs": "sim.models.customs",
+    "logistics": "sim.models.logistics",
+    "cloud": "sim.models.cloud",
+}
+
+
+class ScenarioError(Exception):
+    """Bad scenario input: says where (file), what (key path) and which value, and what was expected."""
+
+    def __init__(self, source: str | Path, key: str | None, value: Any, message: str):
+        self.source = str(source)
+        self.key = key
+        self.value = value
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.key:
+            where += f": {self.key}"
+        shown = "" if self.value is _NO_VALUE else f" (got {_show(self.value)})"
+        return f"{where}: {self.message}{shown}"
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "<no value>"
+
+
+_NO_VALUE: Any = _NoValue()
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: the resolved document, its typed config, its model and its provenance."""
+
+    path: Path
+    name: str
+    model: Model
+    config: ScenarioConfig
+    document: Mapping[str, Any]
+    source_files: tuple[Path, ...]
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def source_hash(self) -> str:
+        """SHA-256 over every file in the `extends` chain (in order) and the overrides."""
+        digest = hashlib.sha256()
+        for file in self.source_files:
+            digest.update(file.read_bytes())
+        for override in self.overrides:
+            digest.update(override.encode())
+        return digest.hexdigest()
+
+
+def get_model(name: Any, source: str | Path = "<scenario>") -> Model:
+    """The registered model called `name`."""
+    if not isinstance(name, str) or name not in MODEL_REGISTRY:
+        known = ", ".join(sorted(MODEL_REGISTRY))
+        raise ScenarioError(source, "model", name, f"unknown model; known models: {known}")
+    return importlib.import_module(MODEL_REGISTRY[name]).MODEL
+
+
+def _read_toml(path: Path, referenced_from: tuple[Path, str] | None) -> dict[str, Any]:
+    if not path.is_file():
+        if referenced_from is not None:
+            parent, value = referenced_from
+            raise ScenarioError(parent, "extends", value, f"file not found: {path}")
+        raise ScenarioError(path, None, _NO_VALUE, "scenario file not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(path, None, _NO_VALUE, f"malformed TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ScenarioError(path, None, _NO_VALUE, f"not UTF-8 text: {error}") from None
+
+
+def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`: tables merge key by key, everything else (arrays included) is replaced."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_documents(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def resolve_extends(path: Path, _chain: tuple[Path, ...] = (), _ref: tuple[Path, str] | None = None):
+    """The document of `path` with its `extends` chain applied, and the files read (base first)."""
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(_chain[-1], "extends", _ref[1] if _ref else str(path), f"circular extends: {cycle}")
+    document = _read_toml(path, _ref)
+    parent_ref = document.pop("extends", None)
+    if parent_ref is None:
+        return document, (path,)
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(path, "extends", parent_ref, "must be a path string relative to this file")
+    parent_path = path.parent / parent_ref
+    base, files = resolve_extends(parent_path, (*_chain, path), (path, parent_ref))
+    return merge_documents(base, document), (*files, path)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`a.b=VALUE` -> (["a", "b"], value), VALUE read as a TOML literal (`6`, `0.5`, `"text"`, `[1, 2]`)."""
+    source = f"--set {text}"
+    if "=" not in text:
+        raise ScenarioError(source, None, text, "expected KEY.PATH=VALUE")
+    key, raw = (part.strip() for part in text.split("=", 1))
+    parts = key.split(".")
+    if not key or any(not part for part in parts):
+        raise ScenarioError(source, key, raw, "bad key path")
+    try:
+        value = tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        raise ScenarioError(
+            source, key, raw, 'VALUE is not a TOML literal (quote strings: --set run.warmup_days="auto")'
+        ) from None
+    return parts, value
+
+
+def apply_override(document: dict[str, Any], text: str) -> dict[str, Any]:
+    """The document with one `--set` applied; the key path's tables must exist and the last key must be a
+    key of the scenario (unknown keys are caught by the schema)."""
+    parts, value = parse_override(text)
+    document = copy.deepcopy(document)
+    table = document
+    for depth, part in enumerate(parts[:-1]):
+        child = table.get(part)
+        if child is None:
+            child = table[part] = {}
+        elif not isinstance(child, dict):
+            prefix = ".".join(parts[: depth + 1])
+            raise ScenarioError(f"--set {text}", ".".join(parts), value, f"{prefix} is not a table")
+        table = child
+    if isinstance(table.get(parts[-1]), dict) and not isinstance(value, dict):
+        raise ScenarioError(f"--set {text}", ".".join(parts), value, "is a table; set one of its keys")
+    table[parts[-1]] = value
+    return document
+
+
+def _format_location(location: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in location if not str(part).startswith("function-"))
+
+
+def _value_at(document: Mapping[str, Any], location: Sequence[Any]) -> Any:
+    node: Any = document
+    for part in location:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return _NO_VALUE
+    return node
+
+
+def _validation_error(source: str | Path, document: Mapping[str, Any], error: pydantic.ValidationError):
+    problems = []
+    for item in error.errors(include_url=False):
+        location = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
+        # pydantic appends the union member's type (e.g. 'float', 'literal[...]') to the location
+        while location and _value_at(document, location) is _NO_VALUE and item["type"] != "missing" and \
+                item["type"] != "extra_forbidden":
+            location = location[:-1]
+        key = _format_location(location)
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against `sim show` of a working scenario)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+        value = _value_at(document, location) if item["type"] != "missing" else _NO_VALUE
+        same_key = next((p for p in problems if p.key == (key or None)), None)
+        if same_key is not None:  # a union type reports one error per member: say them together
+            same_key.message += f", or {message[0].lower()}{message[1:]}"
+            continue
+        problems.append(ScenarioError(source, key or None, value, message))
+    if len(problems) == 1:
+        return problems[0]
+    combined = ScenarioError(source, None, _NO_VALUE, f"{len(problems)} problems")
+    combined.problems = problems
+    combined.message = f"{len(problems)} problems:\n  " + "\n  ".join(str(p) for p in problems)
+    return combined
+
+
+def scenario_from_document(
+    document: Mapping[str, Any],
+    *,
+    source: str | Path = "<scenario>",
+    name: str = "scenario",
+    source_files: Iterable[Path] = (),
+    overrides: Sequence[str] = (),
+) -> Scenario:
+    """Validate a resolved document (after `extends` and overrides) into a `Scenario`."""
+    model = get_model(document.get("model"), source)
+    try:
+        config = model.config_type.model_validate(document)
+    except pydantic.ValidationError as error:
+        raise _validation_error(source, document, error) from None
+    return Scenario(Path(source), name, model, config, document, tuple(source_files), tuple(overrides))
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read, resolve and validate a scenario file, applying `--set` overrides in order."""
+    path = Path(path)
+    document, files = resolve_extends(path)
+    for text in overrides:
+        document = apply_override(document, text)
+    source = path if not overrides else f"{path} with --set {' '.join(overrides)}"
+    return scenario_from_document(document, source=source, name=path.stem, source_files=files,
+                                  overrides=overrides)
+
+
+def dump_config(config: ScenarioConfig) -> str:
+    """The fully resolved configuration as TOML; loading it back gives an equal config."""
+    return tomli_w.dumps(config.model_dump(mode="json", exclude_none=True))
+
+
+def list_scenarios(directory: str | Path = "scenarios") -> list[tuple[Path, str, str]]:
+    """(path, model, description) for every scenario file in `directory` (not its `sweeps/` folder)."""
+    rows = []
+    for path in sorted(Path(directory).glob("*.toml")):
+        try:
+            document, _ = resolve_extends(path)
+            rows.append((path, str(document.get("model", "?")), str(document.get("description", ""))))
+        except ScenarioError as error:
+            rows.append((path, "?", f"(cannot be read: {error.message})"))
+    return rows

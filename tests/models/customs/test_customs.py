@@ -1,0 +1,32 @@
+"""The customs M/M/c queue against Erlang C and Little's law, and its theory functions."""
+
+import math
+
+import pytest
+
+from sim.core.validation import run_validation
+from sim.models.customs import MODEL, theory
+
+
+def test_erlang_c_closed_forms():
+    # M/M/1: P(wait) = rho, Wq = rho / (mu - lambda)
+    assert theory.erlang_c(7.0, 10.0, 1) == pytest.approx(0.7, rel=1e-12)
+    assert theory.mean_wait_in_queue(7.0, 10.0, 1) == pytest.approx(0.7 / 3.0, rel=1e-12)
+    # M/M/2 with a = 1.6: C = 2 rho^2 / (1 + rho) with rho = 0.8 (Gross & Harris eq. 2.31 special case)
+    assert theory.erlang_c(16.0, 10.0, 2) == pytest.approx(2 * 0.8**2 / 1.8, rel=1e-12)
+    # the wait quantile inverts P(Wq > t) = C exp(-(c mu - lambda) t)
+    t = theory.wait_quantile(0.95, 36.0, 10.0, 4)
+    assert theory.erlang_c(36.0, 10.0, 4) * math.exp(-(40.0 - 36.0) * t) == pytest.approx(0.05, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_simulated_queue_matches_erlang_c_and_littles_law():
+    """Three parameter sets up to utilisation 0.9, Bonferroni over all 12 checks (family level 95%)."""
+    report = run_validation(MODEL, MODEL.validation_checks())
+    assert report.height == 12
+    failures = report.filter(~report["passed"])
+    assert failures.height == 0, failures
+    waits = report.filter(report["metric"] == "mean_wait_hours")
+    half_widths = (waits["ci_high"] - waits["ci_low"]) / 2 / waits["analytic"]
+    assert (half_widths < 0.05).all(), half_widths
+    assert report["level_per_check"][0] == pytest.approx(1 - 0.05 / 12)
