@@ -11,5 +11,18 @@ Parquet files with a manifest. From Python:
 
 from sim.api import load, run
 
-__all__ = ["run", "load"]
+__all__ = ["run", "load", "compare", "sweep"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`sim.compare` and `sim.sweep` load on first use (they pull in matplotlib, dask and SALib)."""
+    if name == "compare":
+        from sim.comparison import compare
+
+        return compare
+    if name == "sweep":
+        from sim.sweep import sweep
+
+        return sweep
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -16,6 +16,9 @@ from sim.scenario import Scenario, load_scenario
 
 __all__ = ["run", "run_scenario", "load"]
 
+#: replications run before the sequential precision rule is first checked (t with 4 degrees of freedom)
+MIN_REPLICATIONS_FOR_PRECISION = 5
+
 
 def run_scenario(
     scenario: Scenario,
@@ -26,9 +29,14 @@ def run_scenario(
     results_root: str | Path | None = None,
     force: bool = False,
     progress: bool = False,
+    precision: float | None = None,
+    max_replications: int = 1000,
 ) -> RunResult:
-    """Run a loaded scenario; write it to `out` (a run directory) or under `results_root/<scenario>/`
+    """Run a loaded scenario (with `precision`, until every key metric's 95% CI half-width is within that
+    fraction of its mean); write it to `out` (a run directory) or under `results_root/<scenario>/`
     when either is given."""
+    if precision is not None and reps is None:
+        reps = MIN_REPLICATIONS_FOR_PRECISION
     provenance = {
         "scenario_file": str(scenario.path),
         "source_files": [str(path) for path in scenario.source_files],
@@ -36,7 +44,8 @@ def run_scenario(
         "overrides": list(scenario.overrides),
     }
     result = run_model(scenario.model, scenario.config, scenario_name=scenario.name, replications=reps,
-                       seed=seed, progress=progress, provenance=provenance)
+                       seed=seed, progress=progress, provenance=provenance, precision=precision,
+                       max_replications=max_replications)
     if out is not None or results_root is not None:
         directory = Path(out) if out is not None else new_run_directory(results_root, scenario.name,
                                                                          result.manifest["seed"])
@@ -54,13 +63,15 @@ def run(
     results_root: str | Path | None = None,
     force: bool = False,
     progress: bool = False,
+    precision: float | None = None,
+    max_replications: int = 1000,
 ) -> RunResult:
     """Load, validate and run the scenario file at `path`; returns the results as Polars tables
     (`result.statistics`, `result.summary`, `result.tables[...]`). Nothing is written unless `out` or
     `results_root` is given."""
     scenario = load_scenario(path, overrides)
     return run_scenario(scenario, reps=reps, seed=seed, out=out, results_root=results_root, force=force,
-                        progress=progress)
+                        progress=progress, precision=precision, max_replications=max_replications)
 
 
 def load(directory: str | Path) -> RunResult:

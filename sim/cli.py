@@ -27,8 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# Tables are the output people read; when piped (CI logs, files) rich would squeeze them to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -96,6 +97,10 @@ def run(
     results: Annotated[Path, typer.Option("--results", help="results root when --out is not given")] = Path("results"),
     force: Annotated[bool, typer.Option("--force", help="replace an existing --out directory")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="show a progress bar")] = True,
+    precision: Annotated[Optional[float], typer.Option(
+        "--precision", min=0.0, help="replicate until every key metric's 95% CI half-width is within this "
+        "fraction of its mean (e.g. 0.02)")] = None,
+    max_reps: Annotated[int, typer.Option("--max-reps", min=2, help="cap for --precision")] = 1000,
 ) -> None:
     """Run a scenario's replications, write Parquet results and a manifest, print the summary table."""
     from sim.api import run_scenario
@@ -105,8 +110,15 @@ def run(
         if out is not None and out.exists() and not force:
             raise RunExistsError(f"{out} already exists (use --force to replace it)")
         result = run_scenario(loaded, reps=reps, seed=seed, out=out, results_root=None if out else results,
-                              force=force, progress=progress)
+                              force=force, progress=progress, precision=precision, max_replications=max_reps)
     console.print(statistics_table(result))
+    if "precision" in result.manifest:
+        record = result.manifest["precision"]
+        verdict = "reached" if record["reached"] else "NOT reached (cap hit)"
+        console.print(f"precision {record['target_relative_half_width']:.1%} {verdict} after "
+                      f"{record['replications']} replications; binding metric: {record['binding_metric']}")
+    if "warmup" in result.manifest:
+        console.print(f"warm-up (MSER-5 on a pilot replication): {result.manifest['warmup']['warmup_days']:.3f} days")
     console.print(f"results: [bold]{result.path}[/]  ({result.manifest['wall_seconds']:.1f} s)", highlight=False)
 
 
@@ -193,6 +205,81 @@ def plot(
         raise typer.Exit(EXIT_BAD_INPUT)
     for path in model.charts(result, out or run_directory / "charts"):
         console.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="two or more scenario files; the first is the baseline")],
+    reps: Annotated[Optional[int], typer.Option("--reps", min=2, help="replications (same for all)")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed (same for all)")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override applied to every scenario")] = None,
+    metric: Annotated[Optional[list[str]], typer.Option("--metric", help="only these metrics")] = None,
+    rank: Annotated[Optional[str], typer.Option(help="rank the scenarios on this metric, e.g. on_time_share")] = None,
+    smaller_is_better: Annotated[bool, typer.Option(help="with --rank: smaller values are better")] = False,
+    out: Annotated[Path, typer.Option("--out", help="folder for the paired-differences chart and table")] = Path(
+        "results/comparisons"),
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Run scenarios under common random numbers and report paired differences against the first."""
+    from sim.comparison import compare as run_comparison
+    from sim.comparison import plot_differences
+
+    with user_errors():
+        comparison = run_comparison(scenarios, reps=reps, seed=seed, overrides=set_ or (), metrics=metric,
+                                    progress=progress)
+    table = comparison.differences
+    shown = table.select(
+        "scenario", "metric", "mean_baseline", "mean_scenario", "difference", "ci_low", "ci_high",
+        pl.col("half_width").alias("paired_half_width"),
+        pl.col("independent_half_width_estimate").alias("independent_half_width_est"), "variance_ratio",
+    )
+    rich_table = dataframe_table(shown, f"paired differences against {comparison.baseline} "
+                                        f"({table['n'][0] if table.height else 0} replications, common random numbers)")
+    rich_table.caption = (f"{table['family_level'][0]:.0%} family-wise CIs ({table['adjustment'][0]}: each at "
+                          f"{table['level_per_interval'][0]:.4%}). independent_half_width_est: what independent "
+                          "seeds would give, estimated from the two variances.") if table.height else None
+    console.print(rich_table)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "_vs_".join(path.stem for path in scenarios)[:150]
+    table.write_parquet(out / f"{stem}.parquet")
+    chart = plot_differences(comparison, out / stem, metric)
+    console.print(f"table: {out / (stem + '.parquet')}  chart: {chart}", highlight=False)
+    if rank:
+        with user_errors():
+            if rank not in comparison.results[comparison.baseline].statistics["metric"].to_list():
+                raise ScenarioError("--rank", "rank", rank, "not a metric of this model")
+        ranking = comparison.ranking(rank, larger_is_better=not smaller_is_better)
+        ranked = dataframe_table(ranking.select("scenario", "mean", "advantage_of_best", "advantage_low",
+                                                "advantage_high", "separated_from_best", "could_be_best",
+                                                "probability_best"), f"ranking on {rank}")
+        ranked.caption = ranking["correction"][0]
+        console.print(ranked)
+
+
+@app.command()
+def warmup(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override KEY.PATH=VALUE")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="PNG path (default results/<scenario>/warmup.png)")] = None,
+) -> None:
+    """Suggest a warm-up by MSER-5 on a pilot replication, with a plot of the series and the cut."""
+    from sim.core.runner import choose_warmup
+    from sim.core.warmup import plot_mser
+
+    with user_errors():
+        loaded = load_scenario(scenario, set_ or ())
+        if loaded.model.warmup_series is None:
+            raise ScenarioError(scenario, "model", loaded.model.name, "this model declares no warm-up series")
+    choice = choose_warmup(loaded.model, loaded.config)
+    path = out or Path("results") / loaded.name / "warmup.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plot_mser(choice.series, choice.mser, path)
+    spec = loaded.model.warmup_series
+    console.print(f"MSER-5 on {spec.table}.{spec.value_column}: cut after {choice.truncation_index} observations "
+                  f"= [bold]warmup_days = {choice.warmup_days:.3f}[/]", highlight=False)
+    if choice.mser.at_search_limit:
+        console.print("[yellow]the cut sits at the end of the search window: the run may be too short to settle[/]")
+    console.print(f"plot: {path}", highlight=False)
 
 
 def main() -> None:
