@@ -282,6 +282,60 @@ def warmup(
     console.print(f"plot: {path}", highlight=False)
 
 
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="sweep TOML file (scenarios/sweeps/...)")],
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="process-pool workers (default: cores)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address tcp://host:port, "
+                                                     "or 'local' for a local Dask cluster")] = None,
+    serial: Annotated[bool, typer.Option("--serial", help="run in this process, one run at a time")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="sweep folder (default: the file's `out`)")] = None,
+    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="runs sent per task")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed/--no-retry-failed",
+                                               help="rerun runs that failed last time")] = True,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate every design point and show the design")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Run a parameter sweep: every design point validated first, common random numbers across points,
+    each run saved as it finishes (rerun to resume)."""
+    from sim.sweep import prepare_sweep_file, run_sweep_file
+
+    with user_errors():
+        if dry_run:
+            _, prepared = prepare_sweep_file(sweep_file)
+            console.print(dataframe_table(prepared.design.table(), f"design of {sweep_file}"))
+            return
+        result = run_sweep_file(sweep_file, workers=workers, scheduler=scheduler, out=out, progress=progress,
+                                executor="serial" if serial else None, chunk_size=chunk_size,
+                                retry_failed=retry_failed)
+    model = get_model(result.model_name)
+    key = list(model.key_metrics) or list(result.metrics)
+    summary = result.summary().filter(pl.col("metric").is_in(key)).drop("level", "sd", "half_width", strict=False)
+    console.print(dataframe_table(summary, f"sweep {result.name}: key metrics by design point (mean, 95% CI)"))
+    if result.failures.height:
+        errors.print(f"[bold red]{result.failures.height} runs failed[/]; see {result.path}/failures")
+    console.print(f"{result!r}", highlight=False)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[Path, typer.Argument(help="scenario TOML file of a model that can be calibrated")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="calibrated scenario to write "
+                                                "(default: <scenario>_calibrated.toml beside it)")] = None,
+) -> None:
+    """Fit the scenario's free parameters to published data; print the fit table and write a scenario
+    that extends the original with the fitted values."""
+    with user_errors():
+        loaded = load_scenario(scenario)
+        if loaded.model.calibrate is None:
+            raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
+    report = loaded.model.calibrate(scenario, out)
+    console.print(dataframe_table(report.table, "fit: published vs simulated"))
+    console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
+    console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))
+    console.print(f"wrote {report.scenario_path}", highlight=False)
+
+
 def main() -> None:
     app()
 

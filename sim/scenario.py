@@ -35,11 +35,13 @@ __all__ = [
     "parse_override",
     "dump_config",
     "list_scenarios",
+    "NO_VALUE",
 ]
 
 #: model name -> module that defines `MODEL`. A new model is a new folder and one line here.
 MODEL_REGISTRY: dict[str, str] = {
     "customs": "sim.models.customs",
+    "ishigami": "sim.models.ishigami",
     "logistics": "sim.models.logistics",
     "cloud": "sim.models.cloud",
 }
@@ -59,7 +61,7 @@ class ScenarioError(Exception):
         where = self.source
         if self.key:
             where += f": {self.key}"
-        shown = "" if self.value is _NO_VALUE else f" (got {_show(self.value)})"
+        shown = "" if self.value is NO_VALUE else f" (got {_show(self.value)})"
         return f"{where}: {self.message}{shown}"
 
 
@@ -68,7 +70,8 @@ class _NoValue:
         return "<no value>"
 
 
-_NO_VALUE: Any = _NoValue()
+#: marks a ScenarioError with no value to show (e.g. malformed TOML)
+NO_VALUE: Any = _NoValue()
 
 
 def _show(value: Any) -> str:
@@ -112,13 +115,13 @@ def _read_toml(path: Path, referenced_from: tuple[Path, str] | None) -> dict[str
         if referenced_from is not None:
             parent, value = referenced_from
             raise ScenarioError(parent, "extends", value, f"file not found: {path}")
-        raise ScenarioError(path, None, _NO_VALUE, "scenario file not found")
+        raise ScenarioError(path, None, NO_VALUE, "scenario file not found")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(path, None, _NO_VALUE, f"malformed TOML: {error}") from None
+        raise ScenarioError(path, None, NO_VALUE, f"malformed TOML: {error}") from None
     except UnicodeDecodeError as error:
-        raise ScenarioError(path, None, _NO_VALUE, f"not UTF-8 text: {error}") from None
+        raise ScenarioError(path, None, NO_VALUE, f"not UTF-8 text: {error}") from None
 
 
 def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,7 +202,7 @@ def _value_at(document: Mapping[str, Any], location: Sequence[Any]) -> Any:
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
-            return _NO_VALUE
+            return NO_VALUE
     return node
 
 
@@ -208,7 +211,7 @@ def _validation_error(source: str | Path, document: Mapping[str, Any], error: py
     for item in error.errors(include_url=False):
         location = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
         # pydantic appends the union member's type (e.g. 'float', 'literal[...]') to the location
-        while location and _value_at(document, location) is _NO_VALUE and item["type"] != "missing" and \
+        while location and _value_at(document, location) is NO_VALUE and item["type"] != "missing" and \
                 item["type"] != "extra_forbidden":
             location = location[:-1]
         key = _format_location(location)
@@ -218,7 +221,7 @@ def _validation_error(source: str | Path, document: Mapping[str, Any], error: py
             message = "required key is missing"
         else:
             message = item["msg"].removeprefix("Value error, ")
-        value = _value_at(document, location) if item["type"] != "missing" else _NO_VALUE
+        value = _value_at(document, location) if item["type"] != "missing" else NO_VALUE
         same_key = next((p for p in problems if p.key == (key or None)), None)
         if same_key is not None:  # a union type reports one error per member: say them together
             same_key.message += f", or {message[0].lower()}{message[1:]}"
@@ -226,7 +229,7 @@ def _validation_error(source: str | Path, document: Mapping[str, Any], error: py
         problems.append(ScenarioError(source, key or None, value, message))
     if len(problems) == 1:
         return problems[0]
-    combined = ScenarioError(source, None, _NO_VALUE, f"{len(problems)} problems")
+    combined = ScenarioError(source, None, NO_VALUE, f"{len(problems)} problems")
     combined.problems = problems
     combined.message = f"{len(problems)} problems:\n  " + "\n  ".join(str(p) for p in problems)
     return combined

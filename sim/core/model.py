@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -72,6 +72,9 @@ class Model:
     validation_checks: Callable[[], Sequence["ValidationCheck"]] | None = None
     charts: Callable[["RunResult", Path], list[Path]] | None = None
     warmup_series: WarmupSeries | None = None
+    #: fit the model to published data: (scenario path, output scenario path or None) -> a report with a
+    #: Polars `table` (published vs simulated) and a `summary()` table; used by `sim calibrate`
+    calibrate: Callable[[Path, Path | None], Any] | None = None
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:

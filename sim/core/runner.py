@@ -27,7 +27,8 @@ from sim.core.rng import Streams
 from sim.core.stats import precision_reached, summarise_metrics
 from sim.core.warmup import MserResult, mser5
 
-__all__ = ["with_run_settings", "simulate_replication", "run_model", "assemble_result", "choose_warmup", "WarmupChoice"]
+__all__ = ["with_run_settings", "simulate_replication", "run_model", "assemble_result", "choose_warmup", "WarmupChoice",
+           "resolve_auto_warmup"]
 
 ReplicationCallback = Callable[[int, ReplicationOutput], None]
 
@@ -153,6 +154,13 @@ def choose_warmup(model: Model, config: ScenarioConfig) -> WarmupChoice:
     times = table.get_column(spec.time_column).to_numpy()
     warmup_days = float(times[result.truncation_index]) * spec.time_unit_days if result.truncation_index else 0.0
     return WarmupChoice(warmup_days, result.truncation_index, series, result)
+
+
+def resolve_auto_warmup(model: Model, config: ScenarioConfig) -> ScenarioConfig:
+    """`config` with a `warmup_days = "auto"` replaced by the MSER-5 choice (unchanged otherwise)."""
+    if config.run.warmup_days != "auto":
+        return config
+    return with_run_settings(config, warmup_days=choose_warmup(model, config).warmup_days)
 
 
 def _replication_plan(config: ScenarioConfig, replications: int | Iterable[int] | None) -> list[int]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import stats as scipy_stats
 
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model
@@ -85,8 +84,3 @@ def run_validation(
                 }
             )
     return pl.DataFrame(rows)
-
-
-def critical_z(level: float) -> float:
-    """|z| beyond which a two-sided check at `level` fails (normal approximation, for display)."""
-    return float(scipy_stats.norm.ppf(0.5 + level / 2.0))

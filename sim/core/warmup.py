@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 __all__ = ["MserResult", "mser5", "plot_mser"]
 
@@ -63,6 +62,7 @@ def mser5(series) -> MserResult:
 def plot_mser(series, result: MserResult, path) -> Path:
     """Write a PNG of the series with its 5-observation batch means and the MSER-5 cut (top) and the MSER
     statistic against the truncation point (bottom). Draws off-screen (Agg); returns the path written."""
+    from matplotlib.figure import Figure  # imported here: sweep workers import the runner, not matplotlib
     x = np.asarray(series, dtype=np.float64)
     k = x.size // result.batch_size
     batch_ends = result.batch_size * np.arange(1, k + 1)

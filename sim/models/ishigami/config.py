@@ -1,0 +1,31 @@
+"""Scenario schema of the Ishigami test function."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from sim.core.config import NonNegative, ScenarioConfig, StrictModel
+
+__all__ = ["IshigamiParameters", "IshigamiScenario"]
+
+
+class IshigamiParameters(StrictModel):
+    """Inputs x1, x2, x3 on [-pi, pi] and the constants a, b of y = sin x1 + a sin^2 x2 + b x3^4 sin x1.
+    `noise_sd` adds N(0, noise_sd^2) noise from the stream "noise". For benchmarks, `busy_ms` spends that
+    much CPU time per evaluation (a compute-bound model) and `sleep_ms` waits that long (a model waiting on
+    I/O or an external solver)."""
+
+    x1: float = Field(ge=-math.pi, le=math.pi)
+    x2: float = Field(ge=-math.pi, le=math.pi)
+    x3: float = Field(ge=-math.pi, le=math.pi)
+    a: float = 7.0
+    b: float = 0.1
+    noise_sd: NonNegative = 0.0
+    busy_ms: float = Field(default=0.0, ge=0.0, le=60_000.0)
+    sleep_ms: float = Field(default=0.0, ge=0.0, le=60_000.0)
+
+
+class IshigamiScenario(ScenarioConfig):
+    ishigami: IshigamiParameters

@@ -1,0 +1,196 @@
+"""Sweep files: a TOML file in `scenarios/sweeps/` that names a base scenario (relative to itself), a design
+and its parameters, and how to run it.
+
+    description = "Customs queue: officers against the arrival rate"
+    scenario = "../customs_clearance.toml"     # relative to this file
+    replications = 10                          # default: the scenario's [run].replications
+    seed = 1                                   # default: the scenario's [run].seed (shared by every point)
+    out = "results/sweeps/customs_officers"    # relative to the working directory; this default
+    executor = "process"                       # "serial", "process", "dask" or "tcp://host:8786"
+    overrides = ["run.horizon_days=10"]        # `--set` applied to the base scenario
+
+    [design]
+    kind = "grid"                              # grid | lhs | sobol | saltelli
+    points = 16                                # lhs, sobol: sample size; saltelli: base sample N (2^k)
+    seed = 0                                   # of the sampler
+
+    [[parameters]]
+    path = "customs.officers"
+    levels = [4, 5, 6, 8]                      # or low / high (+ kind = "integer"), grid_points for grids
+
+Every problem, in the file or at any design point, is one `ScenarioError` naming this file, the key or
+parameter path and the value, raised before anything runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.scenario import NO_VALUE, ScenarioError  # the spine's "no value to show" marker
+from sim.sweep.designs import Design, Parameter, make_design
+from sim.sweep.engine import PreparedSweep, SweepResult, execute_sweep, prepare_sweep
+
+__all__ = ["ParameterSpec", "DesignSpec", "SweepSpec", "read_sweep_file", "prepare_sweep_file", "run_sweep_file"]
+
+
+_GOT = re.compile(r" \(got [^()]*\)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterSpec(_Strict):
+    path: str = Field(min_length=1)
+    kind: Literal["float", "integer", "categorical"] | None = None
+    low: float | int | None = None
+    high: float | int | None = None
+    levels: list[Any] | None = None
+    grid_points: int | None = None
+
+    def build(self) -> Parameter:
+        if self.levels is not None:
+            if self.kind == "categorical":
+                return Parameter.categorical(self.path, self.levels)
+            parameter = Parameter.with_levels(self.path, self.levels)
+            if self.kind is not None and self.kind != parameter.kind:
+                return Parameter(self.path, self.kind, levels=tuple(self.levels))
+            return parameter
+        kind = self.kind or ("integer" if isinstance(self.low, int) and isinstance(self.high, int) else "float")
+        return Parameter(self.path, kind, self.low, self.high, grid_points=self.grid_points)
+
+
+class DesignSpec(_Strict):
+    kind: Literal["grid", "lhs", "sobol", "saltelli"] = "grid"
+    points: int | None = Field(default=None, ge=1)
+    seed: int = Field(default=0, ge=0)
+    calc_second_order: bool = False
+
+
+class SweepSpec(_Strict):
+    description: str = Field(min_length=1)
+    scenario: str = Field(min_length=1)
+    replications: int | None = Field(default=None, ge=1, le=100_000)
+    seed: int | None = Field(default=None, ge=0, lt=2**63)
+    out: str | None = None
+    executor: str | None = None
+    workers: int | None = Field(default=None, ge=1)
+    overrides: list[str] = Field(default_factory=list)
+    design: DesignSpec = DesignSpec()
+    parameters: list[ParameterSpec] = Field(min_length=1)
+
+
+def _location(document: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str, Any]:
+    node: Any = document
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, str) and part in {"int", "float", "str", "bool", "list[any]", "none"}:
+            continue
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            if parts == ["parameters"] and isinstance(node[part], dict) and "path" in node[part]:
+                parts[-1] = f"parameters[{node[part]['path']}]"
+                node = node[part]
+                continue
+            node = node[part]
+        else:
+            node = None
+        parts.append(str(part))
+    return ".".join(parts), node
+
+
+def read_sweep_file(path: str | Path) -> tuple[SweepSpec, Design, Path]:
+    """Read and check a sweep file: its schema, its parameters and its design (not yet the scenario)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, None, str(path), "sweep file not found")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(path, None, str(path), f"malformed TOML: {error}") from None
+    try:
+        spec = SweepSpec.model_validate(document)
+    except pydantic.ValidationError as error:
+        item = error.errors(include_url=False)[0]
+        key, value = _location(document, tuple(item["loc"]))
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        raise ScenarioError(path, key, value if item["type"] != "missing" else NO_VALUE, message) from None
+    parameters = []
+    for item in spec.parameters:
+        try:
+            parameters.append(item.build())
+        except ValueError as error:
+            shown = {k: v for k, v in item.model_dump(exclude_none=True).items() if k != "path"}
+            message = _GOT.sub("", str(error).removeprefix(f"{item.path}: "))
+            raise ScenarioError(path, item.path, shown, message) from None
+    try:
+        if spec.design.kind == "saltelli":
+            from sim.sweep.sensitivity import saltelli_design
+
+            if spec.design.points is None:
+                raise ValueError("a saltelli design needs points (the base sample size N, a power of 2)")
+            design = saltelli_design(parameters, spec.design.points, seed=spec.design.seed,
+                                     calc_second_order=spec.design.calc_second_order)
+        else:
+            design = make_design(spec.design.kind, parameters, points=spec.design.points, seed=spec.design.seed)
+    except ValueError as error:
+        raise ScenarioError(path, "design", spec.design.model_dump(exclude_none=True), _GOT.sub("", str(error))) \
+            from None
+    return spec, design, path
+
+
+def prepare_sweep_file(path: str | Path) -> tuple[SweepSpec, PreparedSweep]:
+    """Read a sweep file and validate its base scenario and every design point (nothing runs)."""
+    spec, design, path = read_sweep_file(path)
+    scenario_path = path.parent / spec.scenario
+    if not scenario_path.is_file():
+        raise ScenarioError(path, "scenario", spec.scenario, f"base scenario not found: {scenario_path}")
+    try:
+        from sim.scenario import load_scenario
+
+        base = load_scenario(scenario_path, spec.overrides)
+    except ScenarioError as error:
+        raise ScenarioError(path, error.key or "scenario", error.value, f"{error.message} (in {error.source})") \
+            from None
+    prepared = prepare_sweep(
+        base, design, replications=spec.replications, seed=spec.seed, source=path, name=path.stem,
+        provenance={"sweep_file": str(path), "sweep_file_hash": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "description": spec.description},
+    )
+    return spec, prepared
+
+
+def run_sweep_file(
+    path: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    executor: Any = None,
+    chunk_size: int | None = None,
+    retry_failed: bool = True,
+) -> SweepResult:
+    """Run the sweep file at `path` (what `sim sweep PATH` does). `scheduler` ("tcp://host:8786", or
+    "local" / "dask" for a LocalCluster) runs it on Dask; otherwise `executor`, the file's `executor`, or
+    the local process pool. Results go to `out`, the file's `out`, or `results/sweeps/<file stem>`; a
+    rerun resumes."""
+    spec, prepared = prepare_sweep_file(path)
+    if scheduler is not None:
+        chosen = "dask" if scheduler in {"local", "dask"} else scheduler
+    else:
+        chosen = executor or spec.executor or "process"
+    if out is not None:
+        directory = Path(out)
+    else:
+        directory = Path(spec.out) if spec.out else Path("results/sweeps") / Path(path).stem
+    return execute_sweep(prepared, executor=chosen, workers=workers or spec.workers, out=directory,
+                         chunk_size=chunk_size, progress=progress, retry_failed=retry_failed)
