@@ -1,0 +1,122 @@
+"""The delivery response reproduces the published effects it is calibrated to, and its kernel its twin.
+
+Tolerance for the published effects: 0.05 percentage points of sales (0.0005 in relative change).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sim.kernels.delivery_response import (
+    BASELINE_PURCHASE_PROBABILITY,
+    DeliveryResponse,
+    delivery_utility,
+    delivery_utility_reference,
+    logit_shift_for_sales_change,
+    sales_change,
+)
+
+TOLERANCE = 0.0005  # 0.05 percentage points
+P0 = BASELINE_PURCHASE_PROBABILITY
+
+
+def test_fisher_gallino_xu_2019_one_business_day_faster_from_seven_days_is_plus_1_5_percent():
+    """Fisher, Gallino & Xu (2019, J. Marketing Research): +1.5% sales per business day faster, 7-day baseline."""
+    assert sales_change(DeliveryResponse(), 7.0, 6.0, P0) == pytest.approx(0.015, abs=TOLERANCE)
+
+
+def test_cui_lu_sun_golden_2024_promise_asymmetry():
+    """Cui, Lu, Sun & Golden (2024, MSOM 26(1)): a promise 1 day faster +0.73% sales, 1 day slower -0.51%,
+    with the actual delivery (the customers' expectation) unchanged."""
+    response = DeliveryResponse()
+    for expected in (3.0, 5.0, 7.0):
+        faster = sales_change(response, expected, expected - 1.0, P0, expected_days=expected)
+        slower = sales_change(response, expected, expected + 1.0, P0, expected_days=expected)
+        assert faster == pytest.approx(0.0073, abs=TOLERANCE)
+        assert slower == pytest.approx(-0.0051, abs=TOLERANCE)
+
+
+def test_the_speed_term_is_linear_in_business_days():
+    response = DeliveryResponse()
+    for from_days in (14.0, 10.0, 5.0, 2.0):
+        assert sales_change(response, from_days, from_days - 1.0, P0) == pytest.approx(0.015, abs=TOLERANCE)
+    # 14+ days to the 5-day promise (AliExpress Choice): nine days at +1.5% each, compounded in the logit
+    nine_days = sales_change(response, 14.0, 5.0, P0)
+    assert nine_days == pytest.approx(1.015**9 - 1.0, abs=0.005)
+
+
+def test_calibration_is_exact_in_demand_not_only_in_utility():
+    """b = logit(P0 (1 + r)) - logit(P0); the naive ln(1 + r) would miss by about P0 * r."""
+    exact = math.log(1.015) + math.log((1 - P0) / (1 - 1.015 * P0))
+    assert logit_shift_for_sales_change(0.015, P0) == pytest.approx(exact, rel=1e-12)
+    naive = dataclasses.replace(DeliveryResponse(), utility_per_expected_day=-math.log(1.015))
+    assert sales_change(naive, 7.0, 6.0, P0) == pytest.approx(0.015 * (1 - P0), abs=0.00005)  # 1.455%
+
+
+def test_recalibration_at_another_baseline_and_the_small_share_approximation():
+    high = 0.3
+    assert sales_change(DeliveryResponse.calibrated(high), 7.0, 6.0, high) == pytest.approx(0.015, abs=TOLERANCE)
+    # default coefficients at a higher purchase probability: the effect shrinks by about (1 - P) / (1 - P0)
+    assert sales_change(DeliveryResponse(), 7.0, 6.0, high) == pytest.approx(0.015 * (1 - high) / (1 - P0), abs=0.0002)
+    assert DeliveryResponse.calibrated(P0) == DeliveryResponse()
+    custom = DeliveryResponse.calibrated(0.1, utility_per_late_delivery=-0.2)
+    assert custom.utility_per_late_delivery == -0.2
+    with pytest.raises(ValueError, match="only the assumed fields"):
+        DeliveryResponse.calibrated(0.1, utility_per_day_faster=1.0)
+
+
+def test_no_promise_means_the_customer_expects_the_reference_days():
+    response = DeliveryResponse(reference_days=14.0)
+    none = np.zeros(3)
+    np.testing.assert_array_equal(response.utility(0.0, none, none), 0.0)
+    np.testing.assert_array_equal(response.utility(14.0, none, none), 0.0)
+    np.testing.assert_allclose(response.utility(5.0, none, none), -9.0 * response.utility_per_expected_day, rtol=1e-15)
+    np.testing.assert_allclose(response.utility(0.0, none, none, expected_days=10.0),
+                               -4.0 * response.utility_per_expected_day, rtol=1e-15)
+
+
+def test_the_experience_term_counts_late_deliveries_coupons_and_kept_promises():
+    response = DeliveryResponse()
+    late, kept = np.array([0.0, 1.0, 3.0, 0.0, 2.5]), np.array([0.0, 0.0, 0.0, 4.0, 1.0])
+    shift = response.utility(7.0, late, kept)  # 7 days: speed and promise terms are 0
+    expected = response.utility_per_late_delivery * late + response.utility_per_kept_promise * kept
+    np.testing.assert_allclose(shift, expected, rtol=1e-15)
+    coupon = response.utility(7.0, late, kept, compensation_eur=0.92)  # a US$1 coupon
+    np.testing.assert_allclose(coupon - shift, response.coupon_utility_per_eur * 0.92 * late, rtol=1e-12, atol=1e-16)
+    # Harter, Stich & Spann (2024): a late delivery weighs more than an on-time one
+    assert abs(response.utility_per_late_delivery) > abs(response.utility_per_kept_promise)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from([0.0, 1.0, 2.5, 5.0, 7.0, 14.0, 30.0]),
+    st.floats(0.5, 40.0),
+    st.integers(1, 50).flatmap(lambda n: st.tuples(arrays(np.float64, n, elements=st.floats(0.0, 50.0)),
+                                                   arrays(np.float64, n, elements=st.floats(0.0, 50.0)))),
+    st.floats(0.0, 5.0),
+    st.tuples(*[st.floats(-1.0, 1.0)] * 6),
+)
+def test_kernel_equals_the_numpy_reference(promised, expected, histories, compensation, coefficients):
+    late, kept = histories
+    arguments = (promised, expected, late, kept, compensation, 7.0, *coefficients)
+    np.testing.assert_allclose(delivery_utility(*arguments), delivery_utility_reference(*arguments),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_arguments_are_validated():
+    response = DeliveryResponse()
+    with pytest.raises(ValueError, match="promised_days must be >= 0"):
+        response.utility(-1.0, np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match="one length"):
+        response.utility(5.0, np.zeros(2), np.zeros(3))
+    with pytest.raises(ValueError, match="compensation_eur"):
+        response.utility(5.0, np.zeros(2), np.zeros(2), compensation_eur=-1.0)
+    with pytest.raises(ValueError, match="outside"):
+        logit_shift_for_sales_change(40.0, 0.03)
