@@ -33,6 +33,8 @@ __all__ = [
     "load_scenario",
     "scenario_from_document",
     "parse_override",
+    "apply_override",
+    "set_key_path",
     "dump_config",
     "list_scenarios",
     "NO_VALUE",
@@ -170,11 +172,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return parts, value
 
 
-def apply_override(document: dict[str, Any], text: str) -> dict[str, Any]:
-    """The document with one `--set` applied; the key path's tables must exist and the last key must be a
-    key of the scenario (unknown keys are caught by the schema)."""
-    parts, value = parse_override(text)
-    document = copy.deepcopy(document)
+def set_key_path(document: dict[str, Any], path: str, value: Any, source: str | Path) -> None:
+    """Set the dotted key `path` to `value` in `document`, in place, as `--set` and sweeps do: missing
+    tables are created (the schema then rejects unknown keys); a scalar on the way, or replacing a
+    whole table with a scalar, is an error naming `source`."""
+    parts = path.split(".")
     table = document
     for depth, part in enumerate(parts[:-1]):
         child = table.get(part)
@@ -182,11 +184,18 @@ def apply_override(document: dict[str, Any], text: str) -> dict[str, Any]:
             child = table[part] = {}
         elif not isinstance(child, dict):
             prefix = ".".join(parts[: depth + 1])
-            raise ScenarioError(f"--set {text}", ".".join(parts), value, f"{prefix} is not a table")
+            raise ScenarioError(source, path, value, f"{prefix} is not a table")
         table = child
     if isinstance(table.get(parts[-1]), dict) and not isinstance(value, dict):
-        raise ScenarioError(f"--set {text}", ".".join(parts), value, "is a table; set one of its keys")
+        raise ScenarioError(source, path, value, "is a table; set one of its keys")
     table[parts[-1]] = value
+
+
+def apply_override(document: dict[str, Any], text: str) -> dict[str, Any]:
+    """A copy of the document with one `--set KEY.PATH=VALUE` applied."""
+    parts, value = parse_override(text)
+    document = copy.deepcopy(document)
+    set_key_path(document, ".".join(parts), value, f"--set {text}")
     return document
 
 

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model, ReplicationOutput
+from sim.core.progress import progress_bar
 from sim.core.results import RunResult, environment_record
 from sim.core.rng import Streams
 from sim.core.stats import precision_reached, summarise_metrics
@@ -53,21 +52,6 @@ def simulate_replication(model: Model, config: ScenarioConfig, replication: int)
             f"model {model.name!r} reported metrics {sorted(reported)} but declares {sorted(declared)}"
         )
     return output
-
-
-def _progress(enabled: bool, total: int, label: str) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replications"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
-        transient=False,
-    )
 
 
 def assemble_result(
@@ -218,7 +202,7 @@ def run_model(
     outputs: dict[int, ReplicationOutput] = {}
     precision_record: dict[str, Any] = {}
     total = max_replications if precision else len(replication_ids)
-    with _progress(progress, total, scenario_name) as bar:
+    with progress_bar("replications", enabled=progress) as bar:
         task = bar.add_task(scenario_name, total=total)
         queue = list(replication_ids)
         while queue:

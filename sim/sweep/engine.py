@@ -21,18 +21,19 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from scipy import stats as scipy_stats
+from rich.progress import TextColumn
+from scipy import special
 
 from sim.core.model import Model
+from sim.core.progress import progress_bar
 from sim.core.results import environment_record
-from sim.scenario import MODEL_REGISTRY, Scenario, ScenarioError, load_scenario, scenario_from_document
+from sim.scenario import (MODEL_REGISTRY, Scenario, ScenarioError, load_scenario, scenario_from_document,
+                          set_key_path)
 from sim.sweep.designs import Design, Parameter, make_design, parameters_from_vary
 from sim.sweep.executors import Backend, Chunk, RunOutcome, chunk_size_for, make_chunks, resolve_backend
 from sim.sweep.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepStore
 
-__all__ = ["SweepResult", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep", "set_path"]
+__all__ = ["SweepResult", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep"]
 
 
 # --- results -------------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class SweepResult:
         )
         n = table.get_column("n").to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(n >= 2, scipy_stats.t.ppf(0.5 + level / 2.0, np.maximum(n - 1, 1)), np.nan)
+            t = np.where(n >= 2, special.stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2.0), np.nan)
             sd = table.get_column("sd").fill_null(np.nan).to_numpy()
             half = t * sd / np.sqrt(np.maximum(n, 1))
         mean = table.get_column("mean").fill_null(np.nan).to_numpy()
@@ -125,24 +126,6 @@ class SweepResult:
 
 
 # --- preparing -----------------------------------------------------------------------------------------
-
-def set_path(document: dict[str, Any], path: str, value: Any, source: str | Path) -> None:
-    """Set `path` (dotted) to `value` in `document` in place, like `--set`: missing tables are created
-    (the schema then rejects unknown keys); a scalar on the way, or a table at the end, is an error."""
-    parts = path.split(".")
-    table = document
-    for depth, part in enumerate(parts[:-1]):
-        child = table.get(part)
-        if child is None:
-            child = table[part] = {}
-        elif not isinstance(child, dict):
-            prefix = ".".join(parts[: depth + 1])
-            raise ScenarioError(source, path, value, f"{prefix} is not a table of the scenario")
-        table = child
-    if isinstance(table.get(parts[-1]), dict) and not isinstance(value, dict):
-        raise ScenarioError(source, path, value, "is a table of the scenario; sweep one of its keys")
-    table[parts[-1]] = value
-
 
 @dataclass(frozen=True)
 class PreparedSweep:
@@ -180,7 +163,7 @@ def _check_bounds(base_document: Mapping[str, Any], design: Design, source: str,
             extremes = [("low", parameter.low), ("high", parameter.high)]
         for label, value in extremes:
             document = copy.deepcopy(dict(base_document))
-            set_path(document, parameter.path, value, source)
+            set_key_path(document, parameter.path, value, source)
             try:
                 scenario_from_document(document, source=source, name=name)
             except ScenarioError as error:
@@ -253,7 +236,7 @@ def prepare_sweep(
     for index, values in enumerate(design.values):
         document = copy.deepcopy(base_document)
         for path, value in zip(design.paths, values):
-            set_path(document, path, value, source)
+            set_key_path(document, path, value, source)
         _validate_point(document, design, index, source, name)
         documents.append(document)
 
@@ -276,22 +259,6 @@ def prepare_sweep(
 
 
 # --- running -------------------------------------------------------------------------------------------
-
-def _progress_bar(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TextColumn("[red]{task.fields[failed]} failed"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
-        transient=False,
-    )
-
 
 def _runs_table(keys: Sequence[tuple[int, int]], values: Mapping[tuple[int, int], Mapping[str, float]],
                 seed: int, metrics: Sequence[str]) -> pl.DataFrame:
@@ -371,7 +338,7 @@ def execute_sweep(
             ]
             manifest.update(executor=backend.name, workers=backend.workers, chunk_size=size)
             n_failed = len(failed_before) if not retry_failed else 0
-            with _progress_bar(progress) as bar:
+            with progress_bar("runs", TextColumn("[red]{task.fields[failed]} failed"), enabled=progress) as bar:
                 task = bar.add_task(prepared.name, total=len(all_runs), completed=len(done), failed=n_failed)
                 for outcomes in backend.run(chunks):
                     for outcome in outcomes:

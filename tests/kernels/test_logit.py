@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -23,23 +22,14 @@ from sim.kernels.logit import (
     purchase_probability_reference,
 )
 
+from tests.kernels.threads import THREAD_COUNTS, with_threads
+
 RTOL = 1e-10
 ATOL = 1e-300  # only values that underflow to the subnormal range can differ by more than RTOL
 EXTREMES = [700.0, -700.0, 745.0, -745.0, 1e4, -1e4, 1e6, -1e6, 0.0]
-THREAD_COUNTS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
-
 utility_values = st.one_of(st.floats(-40.0, 40.0), st.sampled_from(EXTREMES))
 utility_matrices = st.tuples(st.integers(1, 300), st.integers(1, 9)).flatmap(
     lambda shape: arrays(np.float64, shape, elements=utility_values))
-
-
-def with_threads(n_threads, kernel, *args):
-    previous = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(previous)
 
 
 @settings(max_examples=150, deadline=None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -25,19 +24,11 @@ from sim.kernels.mixed_logit import (
     mixed_logit_utilities_reference,
 )
 
+from tests.kernels.threads import THREAD_COUNTS, with_threads
+
 RTOL = 1e-10
 ATOL = 1e-300
 NORMAL = 1e-290  # comfortably inside the normal double range (smallest normal 2.2e-308)
-THREAD_COUNTS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
-
-
-def with_threads(n_threads, kernel, *args):
-    previous = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(previous)
 
 
 @st.composite

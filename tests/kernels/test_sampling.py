@@ -6,7 +6,6 @@ such test in a thousand seeds; these seeds pass and the outcome is fixed).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -26,17 +25,9 @@ from sim.kernels.sampling import (
     split_purchases_reference,
 )
 
+from tests.kernels.threads import THREAD_COUNTS, with_threads
+
 ALPHA = 0.001
-THREAD_COUNTS = sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
-
-
-def with_threads(n_threads, kernel, *args):
-    previous = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        return kernel(*args)
-    finally:
-        numba.set_num_threads(previous)
 
 
 @st.composite

@@ -26,7 +26,7 @@ def customs_charts(result, directory: Path) -> list[Path]:
     hourly = result.table("hourly")
     mean_by_hour = hourly.group_by("hour").agg(pl.col("mean_queue_length").mean()).sort("hour")
     figure, axes = plt.subplots(figsize=(9, 4))
-    for (replication,), group in hourly.group_by("replication", maintain_order=True):
+    for _, group in hourly.group_by("replication", maintain_order=True):
         axes.plot(group["hour"] / 24.0, group["mean_queue_length"], color="0.8", linewidth=0.4)
     axes.plot(mean_by_hour["hour"] / 24.0, mean_by_hour["mean_queue_length"], color="C0", linewidth=1.0,
               label="mean over replications")
