@@ -4,7 +4,7 @@ VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 SIM     := $(VENV)/bin/sim
 STAMP   := $(VENV)/.installed-stamp
-DEFAULT_SCENARIO := scenarios/customs_clearance.toml
+DEFAULT_SCENARIO := scenarios/aliexpress_spain_5day.toml
 
 .PHONY: install run test validate bench clean
 

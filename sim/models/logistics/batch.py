@@ -1,0 +1,240 @@
+"""The batch fidelity: SimPy processes move whole bags (a day's orders, a pick-up, a flight); per-parcel
+stage times come from vectorised rules and numba queue kernels, so no parcel costs a SimPy event.
+
+Processes: `demand` (one event a day: new orders, forward-stocked items straight to the last mile,
+customers' feedback applied), `pickups` (each first-mile pick-up takes the ready parcels and pushes the bag
+through the sortation line kernel), `flights` (each flight at its cut-off takes the sorted parcels FCFS up
+to capacity, then landing, customs with the multi-server FCFS kernel, inspection, refusal and the
+last-mile waves are computed for the bag). Bags reach each queue in time order, so carrying the queue state
+(the line's finish time, the officers' free times) from bag to bag gives exactly the FCFS recursion of the
+parcel fidelity.
+
+Stage holdings are counted from the times parcels enter and leave each stage, booked when the bag moves.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import simpy
+
+from sim.models.logistics.demand import Demand, DayOrders
+from sim.models.logistics.metrics import Ledger
+from sim.models.logistics.network import (
+    CUSTOMS, DESTINATION_HUB, FIRST_MILE, FORWARD, LAST_MILE, LINE_HAUL, MERCHANT, ORIGIN_HUB,
+    OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, U_COLUMNS, U_INSPECT, U_LOST, U_MERCHANT, U_PRECLEAR,
+    U_REFUSE, U_SERVICE, Network, multi_server_fcfs_kernel, sort_line_kernel,
+)
+
+__all__ = ["run_batch_fidelity"]
+
+Bag = dict  # name -> array, all of the same length
+
+
+def _take(bag: Bag, idx) -> Bag:
+    return {k: v[idx] for k, v in bag.items()}
+
+
+def _concat(a: Bag | None, b: Bag) -> Bag:
+    if a is None or a["order_time"].size == 0:
+        return b
+    return {k: np.concatenate((a[k], b[k])) for k in a}
+
+
+def _concat_all(bags: list[Bag]) -> Bag:
+    if len(bags) == 1:
+        return bags[0]
+    return {k: np.concatenate([b[k] for b in bags]) for k in bags[0]}
+
+
+def _size(bag: Bag | None) -> int:
+    return 0 if bag is None else int(bag["order_time"].size)
+
+
+def _record(bag: Bag, **fields) -> dict:
+    n = _size(bag)
+    nan = np.full(n, np.nan)
+    r = {
+        "parcel": bag["parcel"], "customer": bag["customer"], "order_time": bag["order_time"],
+        "ready": bag.get("ready", nan), "hub_arrival": bag.get("hub_arrival", nan),
+        "sorted": bag.get("sorted", nan), "flight_arrival": nan, "customs_arrival": nan, "customs_done": nan,
+        "final_time": nan, "outcome": np.full(n, -1, dtype=np.int64), "attempts": np.zeros(n, dtype=np.int64),
+        "choice": bag["choice"], "forward": bag["forward"], "promised": bag["promised"],
+        "standard": np.zeros(n, dtype=bool), "refused": np.zeros(n, dtype=bool),
+        "value_eur": bag["value_eur"], "weight_kg": bag["weight_kg"],
+    }
+    r.update(fields)
+    return r
+
+
+def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng: np.random.Generator,
+                       horizon_days: int, end_hours: float) -> None:
+    p = net.params
+    lh, cu, lm = p.line_haul, p.customs, p.last_mile
+    env = simpy.Environment()
+    # pick-up buckets: pick-up index -> bags of parcels ready for it (each bag sorted by ready time);
+    # flight queue: bags in the order the sortation line finished them (sorted times never decrease)
+    buckets: dict[int, list[Bag]] = {}
+    flight_queue: deque[Bag] = deque()
+    state = {"sort_free_at": 0.0,
+             "officers_free": np.zeros(cu.officers), "feedback": []}
+
+    def finish(r: dict) -> dict:
+        """Book parcels whose outcome falls inside the run (the bag's times are computed ahead of the
+        clock; a parcel finishing at or after the end is still in transit, as in the parcel fidelity)."""
+        inside = r["final_time"] < end_hours
+        if not inside.all():
+            r = {k: v[inside] for k, v in r.items()}
+        ledger.add_finished(r)
+        return r
+
+    def book_feedback(r: dict) -> None:
+        delivered = r["outcome"] == OUTCOME_DELIVERED
+        if not p.demand.feedback:
+            return
+        mask = delivered & r["promised"]
+        if mask.any():
+            on_time = ledger.on_time_flags({k: r[k][mask] for k in ("order_time", "final_time")})[2]
+            state["feedback"].append((r["final_time"][mask], r["customer"][mask], on_time))
+
+    def apply_feedback(now: float) -> None:
+        if not state["feedback"]:
+            return
+        t = np.concatenate([f[0] for f in state["feedback"]])
+        c = np.concatenate([f[1] for f in state["feedback"]])
+        ok = np.concatenate([f[2] for f in state["feedback"]])
+        due = t < now
+        demand.customers.record_deliveries(c[due], np.ones(int(due.sum()), bool), ok[due])
+        state["feedback"] = [(t[~due], c[~due], ok[~due])] if (~due).any() else []
+
+    def last_mile(bag: Bag, entry: np.ndarray, station: np.ndarray, **fields) -> None:
+        final, attempts, delivered = net.last_mile(station, bag["u"])
+        ledger.count_stage(LAST_MILE, entry, final)
+        done = np.isfinite(final)
+        outcome = np.where(delivered, OUTCOME_DELIVERED, OUTCOME_RETURNED)
+        r = _record(bag, final_time=final, outcome=outcome, attempts=attempts, **fields)
+        r = finish({k: v[done] for k, v in r.items()})
+        book_feedback(r)
+
+    def demand_process():
+        for day in range(horizon_days):
+            yield env.timeout(24.0 * day - env.now)
+            apply_feedback(env.now)
+            orders: DayOrders = demand.generate_day(day)
+            m = orders.size
+            if m == 0:
+                continue
+            ledger.add_orders(orders.time, orders.value_eur)
+            u = parcel_rng.random((m, U_COLUMNS))
+            bag = {"parcel": orders.index, "customer": orders.customer, "order_time": orders.time,
+                   "value_eur": orders.value_eur, "weight_kg": orders.weight_kg, "choice": orders.choice,
+                   "forward": orders.forward, "promised": orders.promised, "u": u}
+            fwd = orders.forward
+            if fwd.any():
+                fb = _take(bag, fwd)
+                ready = fb["order_time"] + p.forward_stock.handling_hours
+                fb["ready"] = ready
+                ledger.count_stage(FORWARD, fb["order_time"], ready)
+                last_mile(fb, ready, ready + lm.transfer_hours)
+            cross = np.flatnonzero(~fwd)
+            ready = net.merchant_ready(orders.time[cross], u[cross, U_MERCHANT], orders.choice[cross])
+            by_ready = np.argsort(ready, kind="stable")
+            cb = _take(bag, cross[by_ready])
+            cb["ready"] = ready[by_ready]
+            ledger.count_stage(MERCHANT, cb["order_time"], cb["ready"])
+            ledger.count_stage(FIRST_MILE, cb["ready"], None)
+            pickup_index = np.searchsorted(net.pickups, cb["ready"], side="left")
+            edges = np.flatnonzero(np.diff(pickup_index)) + 1
+            for lo, hi in zip(np.r_[0, edges], np.r_[edges, pickup_index.size]):
+                if hi > lo:
+                    buckets.setdefault(int(pickup_index[lo]), []).append(_take(cb, slice(lo, hi)))
+
+    def pickup_process():
+        for j, pickup in enumerate(net.pickups):
+            if pickup > end_hours:
+                return
+            yield env.timeout(pickup - env.now)
+            bags = buckets.pop(j, None)
+            if not bags:
+                continue
+            bag = bags[0]
+            if len(bags) > 1:  # orders of several days: merge by ready time (stable: creation order on ties)
+                bag = _concat_all(bags)
+                bag = _take(bag, np.argsort(bag["ready"], kind="stable"))
+            arrival = np.full(_size(bag), pickup + p.first_mile.transit_hours)
+            bag["hub_arrival"] = arrival
+            done, state["sort_free_at"] = sort_line_kernel(arrival, state["sort_free_at"], net.shift_starts,
+                                                           net.shift_ends, net.sort_service_hours)
+            bag["sorted"] = done
+            ledger.count_stage(FIRST_MILE, None, arrival)
+            ledger.count_stage(ORIGIN_HUB, arrival, done)
+            ledger.count_stage(LINE_HAUL, done, None)
+            flight_queue.append(bag)
+
+    def flight_process():
+        for k in range(net.departures.size):
+            cutoff = net.cutoffs[k]
+            if cutoff > end_hours:
+                return
+            yield env.timeout(max(cutoff - env.now, 0.0))
+            yield env.timeout(0.0)
+            if net.cancelled[k] or not flight_queue:
+                continue
+            room = lh.capacity_parcels
+            aboard = []
+            while room > 0 and flight_queue:
+                head = flight_queue[0]
+                n_ready = min(int(np.searchsorted(head["sorted"], cutoff, side="right")), room)
+                if n_ready == 0:
+                    break
+                if n_ready == _size(head):
+                    aboard.append(flight_queue.popleft())
+                else:
+                    aboard.append(_take(head, slice(0, n_ready)))
+                    flight_queue[0] = _take(head, slice(n_ready, None))
+                room -= n_ready
+            if aboard:
+                fly(_concat_all(aboard), net.departures[k] + lh.flight_hours)
+
+    def fly(bag: Bag, landing: float) -> None:
+        n = _size(bag)
+        u = bag["u"]
+        landed = np.full(n, landing)
+        ledger.count_stage(LINE_HAUL, None, landed)
+        lost = u[:, U_LOST] < lh.loss_probability
+        if lost.any():
+            lb = _take(bag, lost)
+            r = _record(lb, flight_arrival=landed[lost], final_time=landed[lost],
+                        outcome=np.full(int(lost.sum()), OUTCOME_LOST, dtype=np.int64))
+            finish(r)
+            bag = _take(bag, ~lost)
+            n = _size(bag)
+            u = bag["u"]
+            landed = landed[~lost]
+        arrival = landed + p.destination_hub.handling_hours
+        ledger.count_stage(DESTINATION_HUB, landed, arrival)
+        standard = u[:, U_PRECLEAR] >= cu.pre_cleared_share
+        done = arrival + cu.pre_cleared_release_hours
+        if standard.any():
+            service = net.clearance_hours(u[standard, U_SERVICE])
+            waits = multi_server_fcfs_kernel(arrival[standard], service, state["officers_free"])
+            done[standard] = arrival[standard] + waits + service
+        done = done + (u[:, U_INSPECT] < cu.inspection_probability) * cu.inspection_hold_hours
+        ledger.count_stage(CUSTOMS, arrival, done)
+        refused = u[:, U_REFUSE] < cu.refusal_probability
+        fields = dict(flight_arrival=landed, customs_arrival=arrival, customs_done=done, standard=standard)
+        if refused.any():
+            rb = _take(bag, refused)
+            r = _record(rb, **{k: v[refused] for k, v in fields.items()}, final_time=done[refused],
+                        outcome=np.full(int(refused.sum()), OUTCOME_RETURNED, dtype=np.int64),
+                        refused=np.ones(int(refused.sum()), bool))
+            finish(r)
+        keep = ~refused
+        kb = _take(bag, keep)
+        last_mile(kb, done[keep], done[keep] + lm.transfer_hours, **{k: v[keep] for k, v in fields.items()})
+
+    env.process(demand_process())
+    env.process(pickup_process())
+    env.process(flight_process())
+    env.run(until=end_hours)

@@ -1,0 +1,109 @@
+"""Charts of a logistics run: the daily on-time share with its confidence band across replications, the
+delivery-time distribution against the promise, and the cost per parcel by stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
+from scipy import stats as scipy_stats  # noqa: E402
+
+from sim.models.logistics.costs import COST_STAGES  # noqa: E402
+
+__all__ = ["logistics_charts"]
+
+
+def _on_time_chart(result, directory: Path) -> Path:
+    daily = result.table("daily").filter(pl.col("on_time_share").is_not_nan())
+    by_day = daily.group_by("day").agg(
+        pl.col("on_time_share").mean().alias("mean"),
+        pl.col("on_time_share").std().alias("sd"),
+        pl.col("on_time_share").count().alias("n"),
+    ).sort("day")
+    n = by_day["n"].to_numpy()
+    t = np.where(n > 1, scipy_stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+    half = t * by_day["sd"].fill_null(np.nan).to_numpy() / np.sqrt(n)
+    mean = by_day["mean"].to_numpy()
+    day = by_day["day"].to_numpy()
+    figure, axes = plt.subplots(figsize=(9, 4))
+    axes.fill_between(day, mean - half, np.minimum(mean + half, 1.0), color="C0", alpha=0.25,
+                      label="95% CI across replications")
+    axes.plot(day, mean, color="C0", marker=".", linewidth=1.0, label="mean on-time share")
+    run = result.resolved_scenario["run"]
+    axes.axvline(run["horizon_days"], color="k", linestyle=":", label="last order day")
+    if isinstance(run["warmup_days"], (int, float)) and run["warmup_days"] > 0:
+        axes.axvline(run["warmup_days"], color="0.5", linestyle="--", label="end of warm-up")
+    axes.set_xlabel("day (of delivery)")
+    axes.set_ylabel("on-time share of promised parcels")
+    axes.set_title(f"{result.scenario_name}: on-time share by day")
+    axes.legend(loc="lower left")
+    path = directory / "on_time_share_daily.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _distribution_chart(result, directory: Path) -> Path:
+    guarantee = result.resolved_scenario["logistics"]["guarantee"]
+    business = guarantee.get("day_count", "business") == "business"
+    column = "parcels_business_days" if business else "parcels_calendar_days"
+    hist = result.table("delivery_histogram").group_by("days_from").agg(pl.col(column).sum()).sort("days_from")
+    x = hist["days_from"].to_numpy()
+    y = hist[column].to_numpy().astype(float)
+    width = float(x[1] - x[0]) if x.size > 1 else 0.1
+    figure, axes = plt.subplots(figsize=(8, 4))
+    axes.bar(x, y / max(y.sum(), 1.0), width=width, align="edge", color="C0", label="delivered parcels")
+    promised = guarantee.get("promised_days", 0)
+    target = promised if promised > 0 else guarantee.get("kpi_days", 5)
+    label = f"promise: {promised} {'business' if business else 'calendar'} days" if promised > 0 else \
+        f"no promise (KPI {target} days)"
+    axes.axvline(target, color="C3", linestyle="--", label=label)
+    axes.set_xlabel(f"delivery time ({'business' if business else 'calendar'} days from order)")
+    axes.set_ylabel("share of delivered parcels")
+    axes.set_title(f"{result.scenario_name}: delivery time against the promise")
+    axes.legend()
+    path = directory / "delivery_days_distribution.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _cost_chart(result, directory: Path) -> Path:
+    stats = result.statistics
+    names, means, lows, highs = [], [], [], []
+    for stage in COST_STAGES:
+        row = stats.filter(pl.col("metric") == f"cost_{stage}_eur_per_parcel").row(0, named=True)
+        names.append(stage.replace("_", " "))
+        means.append(row["mean"])
+        lows.append(row["mean"] - (row["ci_low"] if row["ci_low"] == row["ci_low"] else row["mean"]))
+        highs.append((row["ci_high"] if row["ci_high"] == row["ci_high"] else row["mean"]) - row["mean"])
+    total = stats.filter(pl.col("metric") == "cost_per_parcel_eur")["mean"][0]
+    compensation = total - sum(means)
+    names.append("compensation")
+    means.append(compensation)
+    lows.append(0.0)
+    highs.append(0.0)
+    figure, axes = plt.subplots(figsize=(8, 4))
+    axes.barh(names, means, xerr=[lows, highs], color="C2", capsize=3)
+    axes.invert_yaxis()
+    axes.set_xlabel("EUR per finished parcel (mean, 95% CI)")
+    axes.set_title(f"{result.scenario_name}: cost per parcel by stage, total EUR {total:.2f}")
+    path = directory / "cost_per_parcel_by_stage.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def logistics_charts(result, directory: Path) -> list[Path]:
+    """Write the three logistics charts for `result` into `directory`; returns the PNG paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    return [_on_time_chart(result, directory), _distribution_chart(result, directory), _cost_chart(result, directory)]

@@ -1,0 +1,293 @@
+"""Scenario schema of the cross-border logistics model (China -> Spain under a delivery guarantee).
+
+Units are in the key names: `_hours`, `_days`, `_eur`, `_per_day`, `_kg`. The simulation clock runs in
+hours from t = 0 at 00:00 (Spanish local time) of `calendar.start_date`; every hour-of-day key below is
+Spanish local time, so Chinese-side schedules are given already converted. Defaults live here, never in
+model code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from sim.core.config import NonNegative, Positive, Probability, ScenarioConfig, StrictModel
+
+__all__ = [
+    "CalendarParameters", "PeakPeriod", "DemandParameters", "MerchantParameters", "FirstMileParameters",
+    "OriginHubParameters", "LineHaulParameters", "DestinationHubParameters", "CustomsStageParameters",
+    "LastMileParameters", "ForwardStockParameters", "GuaranteeParameters", "CostParameters",
+    "LogisticsParameters", "LogisticsScenario",
+]
+
+# Dates come from TOML as date objects and from `sim show` / dumps as ISO strings: accept both.
+Date = Annotated[dt.date, Field(strict=False)]
+HourOfDay = Annotated[float, Field(ge=0.0, lt=24.0)]
+Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday
+
+
+def _sorted_unique(values, name: str) -> None:
+    if list(values) != sorted(set(values)):
+        raise ValueError(f"{name} must be strictly increasing without repeats (got {list(values)})")
+
+
+class CalendarParameters(StrictModel):
+    """The Spanish calendar: `start_date` is day 0 of the clock; `holidays` are non-business days in Spain
+    (the promise's business days and the last-mile delivery days skip them)."""
+
+    start_date: Date = dt.date(2025, 10, 6)
+    holidays: list[Date] = Field(default_factory=list)
+    business_weekdays: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+    @model_validator(mode="after")
+    def _check(self) -> "CalendarParameters":
+        _sorted_unique(self.business_weekdays, "business_weekdays")
+        if not self.business_weekdays:
+            raise ValueError("business_weekdays must name at least one weekday (0 = Monday)")
+        return self
+
+
+class PeakPeriod(StrictModel):
+    """Demand multiplied by `multiplier` on `days` consecutive days from `date` (e.g. 11.11)."""
+
+    date: Date
+    multiplier: Annotated[float, Field(ge=1.0, le=100.0)]
+    days: int = Field(default=1, ge=1, le=60)
+
+
+class DemandParameters(StrictModel):
+    """Shoppers visit each day (Poisson, or negative binomial of size `dispersion` around the seasonal
+    mean), each visit is one customer of a fixed population, and a visit becomes an order with the
+    binary-logit probability of the customer's utility: `base_utility` + the delivery-response shift from the promise and the customer's own history
+    of late and kept deliveries (sim.kernels). With `feedback = false` the history is ignored, so the
+    order stream does not depend on the network."""
+
+    shoppers_per_day: Positive
+    customers: int = Field(ge=1, le=50_000_000)
+    base_utility: float = Field(ge=-20.0, le=20.0)
+    dispersion: Positive | None = None
+    reference_days: Positive = 7.0
+    utility_per_late_delivery: float = Field(default=-0.10, le=0.0)
+    utility_per_kept_promise: float = Field(default=0.02, ge=0.0)
+    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7)
+    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24)
+    peaks: list[PeakPeriod] = Field(default_factory=list)
+    feedback: bool = True
+    choice_share: Probability = 1.0
+    item_value_eur_median: Positive = 7.0
+    item_value_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = 0.6
+    weight_kg_median: Positive = 0.25
+    weight_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = 0.5
+
+    @model_validator(mode="after")
+    def _check(self) -> "DemandParameters":
+        if len(self.weekday_factors) != 7:
+            raise ValueError(f"weekday_factors needs 7 values, Monday first (got {len(self.weekday_factors)})")
+        if len(self.hourly_profile) != 24:
+            raise ValueError(f"hourly_profile needs 24 values, hour 0 first (got {len(self.hourly_profile)})")
+        if sum(self.hourly_profile) <= 0.0:
+            raise ValueError("hourly_profile must have at least one positive value")
+        return self
+
+
+class MerchantParameters(StrictModel):
+    """Handling time from order to parcel ready for pick-up: `min + exponential(mean - min)`, by merchant
+    type ("choice": consolidated Cainiao stock; "direct": the merchant ships)."""
+
+    choice_min_hours: NonNegative = 4.0
+    choice_mean_hours: Positive = 10.0
+    direct_min_hours: NonNegative = 12.0
+    direct_mean_hours: Positive = 36.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "MerchantParameters":
+        for kind in ("choice", "direct"):
+            lo, mean = getattr(self, f"{kind}_min_hours"), getattr(self, f"{kind}_mean_hours")
+            if mean < lo:
+                raise ValueError(f"{kind}_mean_hours ({mean:g}) must be at least {kind}_min_hours ({lo:g})")
+        return self
+
+
+class FirstMileParameters(StrictModel):
+    """Pick-ups at fixed hours every day; a parcel ready at or before a pick-up leaves with it and reaches
+    the origin hub `transit_hours` later."""
+
+    pickup_hours: list[HourOfDay] = Field(default_factory=lambda: [4.0, 12.0])
+    transit_hours: NonNegative = 3.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "FirstMileParameters":
+        if not self.pickup_hours:
+            raise ValueError("pickup_hours needs at least one pick-up hour")
+        _sorted_unique(self.pickup_hours, "pickup_hours")
+        return self
+
+
+class OriginHubParameters(StrictModel):
+    """One sortation line, first come first served, sorting `capacity_per_shift` parcels evenly over each
+    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day."""
+
+    shifts_hours: list[Annotated[list[Annotated[float, Field(ge=0.0, le=24.0)]], Field(min_length=2, max_length=2)]] \
+        = Field(default_factory=lambda: [[0.0, 8.0], [8.0, 16.0], [16.0, 24.0]])
+    capacity_per_shift: int = Field(ge=1, le=100_000_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> "OriginHubParameters":
+        if not self.shifts_hours:
+            raise ValueError("shifts_hours needs at least one [start, end] shift")
+        previous_end = 0.0
+        for start, end in self.shifts_hours:
+            if end <= start:
+                raise ValueError(f"a shift must end after it starts (got [{start:g}, {end:g}])")
+            if start < previous_end:
+                raise ValueError("shifts_hours must be in order and must not overlap")
+            previous_end = end
+        return self
+
+
+class LineHaulParameters(StrictModel):
+    """Scheduled flights: each day in `weekdays`, one departure at each of `departure_hours`. A flight
+    takes sorted parcels that are ready `cutoff_hours` before departure, first come first served, up to
+    `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody."""
+
+    departure_hours: list[HourOfDay] = Field(default_factory=lambda: [2.0, 14.0])
+    weekdays: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
+    cutoff_hours: NonNegative = 3.0
+    capacity_parcels: int = Field(ge=1, le=100_000_000)
+    flight_hours: Positive = 16.0
+    cancellation_probability: Probability = 0.0
+    loss_probability: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> "LineHaulParameters":
+        if not self.departure_hours:
+            raise ValueError("departure_hours needs at least one departure")
+        _sorted_unique(self.departure_hours, "departure_hours")
+        _sorted_unique(self.weekdays, "weekdays")
+        if not self.weekdays:
+            raise ValueError("weekdays needs at least one day with flights")
+        if self.cancellation_probability >= 1.0:
+            raise ValueError("cancellation_probability must be below 1, or no parcel ever leaves")
+        return self
+
+
+class DestinationHubParameters(StrictModel):
+    """Unloading and handover to customs after the flight lands (a fixed time)."""
+
+    handling_hours: NonNegative = 4.0
+
+
+class CustomsStageParameters(StrictModel):
+    """Pre-cleared parcels are released after `pre_cleared_release_hours`; standard parcels queue for
+    `officers` (M/M/c-type, exponential clearance at `clearance_rate_per_hour` per officer, via
+    `sim.models.customs.CustomsOffice`). Any parcel is inspected with `inspection_probability` (held a
+    further `inspection_hold_hours`) and refused, then returned, with `refusal_probability`."""
+
+    officers: int = Field(ge=1, le=100_000)
+    clearance_rate_per_hour: Positive
+    pre_cleared_share: Probability = 0.0
+    pre_cleared_release_hours: NonNegative = 1.0
+    inspection_probability: Probability = 0.0
+    inspection_hold_hours: NonNegative = 24.0
+    refusal_probability: Probability = 0.0
+
+
+class LastMileParameters(StrictModel):
+    """From customs to the delivery station in `transfer_hours`; then delivery waves on delivery days
+    (`delivery_weekdays`, Spanish holidays skipped) starting at `wave_hours`; a parcel must reach the
+    station `wave_cutoff_hours` before a wave; it is delivered uniformly within `wave_duration_hours`.
+    A failed attempt is retried in the first wave of the next delivery day; after `max_attempts` failures
+    the parcel is returned."""
+
+    transfer_hours: NonNegative = 10.0
+    wave_hours: list[HourOfDay] = Field(default_factory=lambda: [8.0, 14.0])
+    wave_cutoff_hours: NonNegative = 1.0
+    wave_duration_hours: NonNegative = 6.0
+    delivery_weekdays: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5])
+    failed_attempt_probability: Probability = 0.0
+    max_attempts: int = Field(default=3, ge=1, le=4)
+
+    @model_validator(mode="after")
+    def _check(self) -> "LastMileParameters":
+        if not self.wave_hours:
+            raise ValueError("wave_hours needs at least one wave")
+        _sorted_unique(self.wave_hours, "wave_hours")
+        _sorted_unique(self.delivery_weekdays, "delivery_weekdays")
+        if not self.delivery_weekdays:
+            raise ValueError("delivery_weekdays needs at least one weekday")
+        if self.failed_attempt_probability >= 1.0:
+            raise ValueError("failed_attempt_probability must be below 1")
+        return self
+
+
+class ForwardStockParameters(StrictModel):
+    """A `share` of Choice items ships from a Spanish warehouse: picked and packed in `handling_hours`,
+    then straight to the last mile."""
+
+    share: Probability = 0.0
+    handling_hours: NonNegative = 6.0
+
+
+class GuaranteeParameters(StrictModel):
+    """The delivery promise: `promised_days` (0 = no promise) counted in `day_count` days from the moment of
+    the order; `applies_to` says which items carry it. A late promised parcel earns a coupon of
+    `coupon_eur` or a refund of `refund_share` of its value. With no promise, `kpi_days` is the target the
+    on-time share is reported against."""
+
+    promised_days: int = Field(default=5, ge=0, le=60)
+    day_count: Literal["business", "calendar"] = "business"
+    applies_to: Literal["choice", "all"] = "choice"
+    compensation: Literal["coupon", "refund"] = "coupon"
+    coupon_eur: NonNegative = 0.92
+    refund_share: Probability = 0.0
+    kpi_days: int = Field(default=5, ge=1, le=60)
+
+
+class CostParameters(StrictModel):
+    """Cost per parcel at each stage (EUR), charged when the parcel passes the stage."""
+
+    merchant_handling_eur: NonNegative = 0.30
+    first_mile_eur: NonNegative = 0.15
+    origin_hub_eur: NonNegative = 0.10
+    air_freight_eur_per_kg: NonNegative = 3.5
+    destination_hub_eur: NonNegative = 0.10
+    customs_clearance_eur: NonNegative = 0.10
+    duty_per_item_eur: NonNegative = 0.0
+    handling_fee_per_item_eur: NonNegative = 0.0
+    warehouse_handling_fee_per_item_eur: NonNegative = 0.0
+    last_mile_eur_per_attempt: NonNegative = 2.5
+    forward_inbound_eur_per_kg: NonNegative = 0.8
+    forward_warehouse_eur: NonNegative = 0.40
+    stock_holding_eur_per_item: NonNegative = 0.30
+
+
+class LogisticsParameters(StrictModel):
+    fidelity: Literal["parcel", "batch"] = "parcel"
+    record_parcels: bool = False
+    drain_days: int = Field(default=40, ge=1, le=400)
+    calendar: CalendarParameters = Field(default_factory=CalendarParameters)
+    demand: DemandParameters
+    merchant: MerchantParameters = Field(default_factory=MerchantParameters)
+    first_mile: FirstMileParameters = Field(default_factory=FirstMileParameters)
+    origin_hub: OriginHubParameters
+    line_haul: LineHaulParameters
+    destination_hub: DestinationHubParameters = Field(default_factory=DestinationHubParameters)
+    customs: CustomsStageParameters
+    last_mile: LastMileParameters = Field(default_factory=LastMileParameters)
+    forward_stock: ForwardStockParameters = Field(default_factory=ForwardStockParameters)
+    guarantee: GuaranteeParameters = Field(default_factory=GuaranteeParameters)
+    costs: CostParameters = Field(default_factory=CostParameters)
+
+
+class LogisticsScenario(ScenarioConfig):
+    logistics: LogisticsParameters
+
+    @model_validator(mode="after")
+    def _check(self) -> "LogisticsScenario":
+        if isinstance(self.run.warmup_days, float) and self.run.warmup_days >= self.run.horizon_days:
+            raise ValueError(
+                f"run.warmup_days ({self.run.warmup_days:g}) must be below run.horizon_days "
+                f"({self.run.horizon_days:g}): no order would be counted")
+        return self

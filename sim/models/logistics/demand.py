@@ -1,0 +1,169 @@
+"""Orders from a population of customers, each with their own delivery history and random substream.
+
+Day d (model clock hours [24d, 24d + 24)):
+
+1. shoppers N_d = draw_shoppers(rng, m_d, dispersion) with m_d = shoppers_per_day x weekday factor x
+   peak multiplier (sim.kernels.sampling);
+2. each shopper is a customer c drawn uniformly from the population, with a visit time (hourly profile)
+   and an item (value, weight, Choice or direct, forward-stocked or not) drawn per visit;
+3. customer c buys with the binary-logit probability P_c = purchase_probability(v_c) (sim.kernels.logit),
+   v_c = base_utility + DeliveryResponse.utility(promised days, late_c, kept_c) (sim.kernels.
+   delivery_response), where late_c and kept_c count the customer's own late and kept promised deliveries
+   so far (zero when `feedback = false`);
+4. the buy decision uses the customer's own uniform: a counter-based draw keyed by (customer, number of
+   the customer's visit) from the customers' seed material, so a customer's draws never depend on anyone
+   else's (their own random substream).
+
+Streams: "demand.shoppers", "demand.visitors", "demand.visits" (one row of uniforms per visit) and the
+seed material of "demand.customers". None is touched by the network, so with feedback off the order
+stream is identical whatever the capacities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy.special import ndtri
+
+from sim.core.rng import Streams
+from sim.kernels.delivery_response import DeliveryResponse
+from sim.kernels.logit import purchase_probability
+from sim.kernels.sampling import draw_shoppers
+from sim.models.logistics.calendar import SpainCalendar
+from sim.models.logistics.counter_rng import counter_uniforms
+from sim.models.logistics.config import LogisticsParameters
+
+__all__ = ["DayOrders", "Customers", "Demand", "visit_counters", "increment"]
+
+_V_HOUR, _V_WITHIN, _V_VALUE, _V_WEIGHT, _V_CHOICE, _V_FORWARD = range(6)
+
+
+@njit(cache=True)
+def visit_counters(visits, customers):
+    """The per-customer draw counter of each visit (customer c's k-th visit ever uses draw k of c's own
+    stream), incrementing `visits` in place, in visit order."""
+    out = np.empty(customers.size, dtype=np.uint64)
+    for i in range(customers.size):
+        c = customers[i]
+        out[i] = visits[c]
+        visits[c] += 1
+    return out
+
+
+@njit(cache=True)
+def increment(counts, index):
+    """counts[index[i]] += 1 for every i (np.add.at, without its overhead)."""
+    for i in range(index.size):
+        counts[index[i]] += 1
+
+
+@dataclass
+class DayOrders:
+    """One day's orders, sorted by time; `index` is the global parcel index (order of creation)."""
+
+    index: np.ndarray
+    time: np.ndarray
+    customer: np.ndarray
+    value_eur: np.ndarray
+    weight_kg: np.ndarray
+    choice: np.ndarray
+    forward: np.ndarray
+    promised: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.time.size)
+
+
+class Customers:
+    """Per-customer state: late and kept promised deliveries experienced, and orders in the window."""
+
+    def __init__(self, n: int):
+        self.late = np.zeros(n, dtype=np.int32)
+        self.kept = np.zeros(n, dtype=np.int32)
+        self.orders_in_window = np.zeros(n, dtype=np.int32)
+        self.visits = np.zeros(n, dtype=np.int64)
+
+    def record_deliveries(self, customer: np.ndarray, promised: np.ndarray, on_time: np.ndarray) -> None:
+        promised = promised.astype(bool)
+        increment(self.late, customer[promised & ~on_time])
+        increment(self.kept, customer[promised & on_time])
+
+    def repeat_purchase_rate(self) -> float:
+        """Share of customers who ordered in the window that ordered more than once."""
+        buyers = np.count_nonzero(self.orders_in_window)
+        return float(np.count_nonzero(self.orders_in_window >= 2) / buyers) if buyers else float("nan")
+
+
+class Demand:
+    def __init__(self, params: LogisticsParameters, streams: Streams, calendar: SpainCalendar,
+                 window: tuple[float, float]):
+        self.p = params
+        self.d = params.demand
+        self.streams = streams
+        self.calendar = calendar
+        self.window = window
+        self.customers = Customers(self.d.customers)
+        baseline = float(purchase_probability(np.array([self.d.base_utility]))[0])
+        self.response = DeliveryResponse.calibrated(
+            baseline, reference_days=self.d.reference_days,
+            utility_per_late_delivery=self.d.utility_per_late_delivery,
+            utility_per_kept_promise=self.d.utility_per_kept_promise)
+        g = params.guarantee
+        median_value = self.d.item_value_eur_median
+        self._compensation_eur = 0.0 if g.promised_days == 0 else (
+            g.coupon_eur if g.compensation == "coupon" else g.refund_share * median_value)
+        key = streams.entropy("demand.customers")
+        self._key0, self._key1 = np.uint64(key[0]), np.uint64(key[1])
+        profile = np.asarray(self.d.hourly_profile, dtype=np.float64)
+        self._hour_cdf = np.cumsum(profile) / profile.sum()
+        self._next_index = 0
+
+    def mean_shoppers(self, day: int) -> float:
+        m = self.d.shoppers_per_day * self.d.weekday_factors[int(self.calendar.weekday[day])]
+        date = self.calendar.date_of(day)
+        for peak in self.d.peaks:
+            offset = (date - peak.date).days
+            if 0 <= offset < peak.days:
+                m *= peak.multiplier
+        return m
+
+    def purchase_probabilities(self, customers: np.ndarray) -> np.ndarray:
+        g = self.p.guarantee
+        if self.d.feedback:
+            late = self.customers.late[customers].astype(np.float64)
+            kept = self.customers.kept[customers].astype(np.float64)
+        else:
+            late = np.zeros(customers.size)
+            kept = np.zeros(customers.size)
+        shift = self.response.utility(float(g.promised_days), late, kept, compensation_eur=self._compensation_eur)
+        return purchase_probability(self.d.base_utility + np.asarray(shift, dtype=np.float64))
+
+    def generate_day(self, day: int) -> DayOrders:
+        n = int(draw_shoppers(self.streams["demand.shoppers"], self.mean_shoppers(day), self.d.dispersion))
+        visitors = self.streams["demand.visitors"].integers(0, self.d.customers, n)
+        u = self.streams["demand.visits"].random((n, 6))
+        counters = visit_counters(self.customers.visits, visitors)
+        draws = counter_uniforms(self._key0, self._key1, visitors, counters)
+        buy = draws < self.purchase_probabilities(visitors)
+
+        hour = np.searchsorted(self._hour_cdf, u[:, _V_HOUR], side="right").clip(0, 23)
+        time = 24.0 * day + hour + u[:, _V_WITHIN]
+        keep = np.flatnonzero(buy)
+        keep = keep[np.argsort(time[keep], kind="stable")]
+        m = keep.size
+        index = np.arange(self._next_index, self._next_index + m, dtype=np.int64)
+        self._next_index += m
+        uu = u[keep]
+        value = self.d.item_value_eur_median * np.exp(self.d.item_value_sigma * ndtri(uu[:, _V_VALUE]))
+        weight = self.d.weight_kg_median * np.exp(self.d.weight_sigma * ndtri(uu[:, _V_WEIGHT]))
+        choice = uu[:, _V_CHOICE] < self.d.choice_share
+        forward = choice & (uu[:, _V_FORWARD] < self.p.forward_stock.share)
+        g = self.p.guarantee
+        promised = np.full(m, g.promised_days > 0) & (choice if g.applies_to == "choice" else True)
+        orders = DayOrders(index, time[keep], visitors[keep], value, weight, choice, forward, promised)
+        inside = (orders.time >= self.window[0]) & (orders.time < self.window[1])
+        increment(self.customers.orders_in_window, orders.customer[inside])
+        return orders

@@ -1,0 +1,297 @@
+"""The ledger both fidelities write to: orders created, finished parcels, what each stage holds at the end
+of every day, and from these the daily KPI table, the per-parcel table and the scenario metrics.
+
+Finished parcels arrive as `ParcelRecords` (a dict of equal-length arrays); quantiles come from histograms
+of 1/100-day bins so that memory does not grow with the number of parcels (the batch fidelity runs
+hundreds of millions of parcels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from numba import njit
+
+from sim.models.logistics.calendar import SpainCalendar
+from sim.models.logistics.config import LogisticsParameters
+from sim.models.logistics.costs import COST_STAGES, compensation, parcel_costs
+from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
+
+__all__ = ["Ledger", "RECORD_FIELDS", "histogram_quantile", "stage_intervals"]
+
+BIN_DAYS = 0.01
+MAX_DAYS = 100.0
+N_BINS = int(MAX_DAYS / BIN_DAYS)
+
+#: per-parcel fields (times in hours; NaN where a parcel never reached that point)
+RECORD_FIELDS = ("parcel", "customer", "order_time", "ready", "hub_arrival", "sorted", "flight_arrival",
+                 "customs_arrival", "customs_done", "final_time", "outcome", "attempts", "choice", "forward",
+                 "promised", "standard", "refused", "value_eur", "weight_kg")
+
+
+def stage_intervals(r: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Entry and exit time of every parcel in each stage (NaN where the parcel skipped the stage)."""
+    forward = r["forward"].astype(bool)
+    nan = np.full(forward.size, np.nan)
+    cross = ~forward
+    last_entry = np.where(forward, r["ready"], r["customs_done"])
+    in_last = (r["outcome"] == OUTCOME_DELIVERED) | ((r["outcome"] == OUTCOME_RETURNED) & ~r["refused"].astype(bool))
+    return {
+        "merchant": (np.where(cross, r["order_time"], nan), np.where(cross, r["ready"], nan)),
+        "first_mile": (r["ready"] * np.where(cross, 1.0, np.nan), r["hub_arrival"]),
+        "origin_hub": (r["hub_arrival"], r["sorted"]),
+        "line_haul": (r["sorted"], r["flight_arrival"]),
+        "destination_hub": (np.where(r["outcome"] == OUTCOME_LOST, nan, r["flight_arrival"]), r["customs_arrival"]),
+        "customs": (r["customs_arrival"], r["customs_done"]),
+        "last_mile": (np.where(in_last, last_entry, nan), np.where(in_last, r["final_time"], nan)),
+        "forward_warehouse": (np.where(forward, r["order_time"], nan), np.where(forward, r["ready"], nan)),
+    }
+
+
+def histogram_quantile(counts: np.ndarray, q: float) -> float:
+    """The q-quantile of a 1/100-day histogram (bin midpoint); NaN when empty."""
+    total = counts.sum()
+    if total <= 0:
+        return float("nan")
+    k = int(np.searchsorted(np.cumsum(counts), q * total, side="left"))
+    return (min(k, counts.size - 1) + 0.5) * BIN_DAYS
+
+
+@njit(cache=True)
+def _increment_2d(counts, rows, cols):
+    for i in range(rows.size):
+        counts[rows[i], cols[i]] += 1
+
+
+def _bins(days: np.ndarray) -> np.ndarray:
+    return np.clip((days / BIN_DAYS).astype(np.int64), 0, N_BINS - 1)
+
+
+class Ledger:
+    """Accumulates one replication's accounts; `n_days` covers the horizon and the drain."""
+
+    def __init__(self, params: LogisticsParameters, calendar: SpainCalendar, n_days: int,
+                 window: tuple[float, float]):
+        self.p = params
+        self.calendar = calendar
+        self.n_days = n_days
+        self.window = window  # [warm-up, horizon) in hours: orders placed here are counted in the metrics
+        nd, ns = n_days, len(STAGES)
+        self.orders = np.zeros(nd)
+        self.gmv = np.zeros(nd)
+        self.delivered = np.zeros(nd)
+        self.lost = np.zeros(nd)
+        self.returned = np.zeros(nd)
+        self.finished = np.zeros(nd)
+        self.promised_delivered = np.zeros(nd)
+        self.on_time = np.zeros(nd)
+        self.late = np.zeros(nd)
+        self.compensation = np.zeros(nd)
+        self.stage_cost = np.zeros((nd, len(COST_STAGES)))
+        self.day_hist = np.zeros((nd, N_BINS), dtype=np.int32)
+        self.entries = np.zeros((nd + 1, ns))
+        self.exits = np.zeros((nd + 1, ns))
+        # by order day (cohorts): delivered, promised delivered, on time, sum of delivery days
+        self.by_order_day = np.zeros((nd, 4))
+        self.held: np.ndarray | None = None  # (n_days, stages) set by a fidelity that snapshots its stages
+        # cohort (orders placed in the window)
+        self.cohort = dict(orders=0.0, gmv=0.0, finished=0.0, delivered=0.0, lost=0.0, returned=0.0,
+                           promised=0.0, on_time=0.0, late=0.0, compensation=0.0, refunds=0.0, cost=0.0,
+                           attempts=0.0, delivery_days_sum=0.0)
+        self.cohort_stage_cost = np.zeros(len(COST_STAGES))
+        self.cohort_hist = np.zeros(N_BINS, dtype=np.int64)
+        self.cohort_business_hist = np.zeros(N_BINS, dtype=np.int64)
+        self.records: list[dict] = []
+
+    # ---- inputs ------------------------------------------------------------------------------------
+    def _day(self, t) -> np.ndarray:
+        return np.clip(np.floor(np.asarray(t) / 24.0).astype(np.int64), 0, self.n_days)
+
+    def add_orders(self, order_time: np.ndarray, value_eur: np.ndarray) -> None:
+        day = self._day(order_time)
+        self.orders += np.bincount(day, minlength=self.n_days + 1)[: self.n_days]
+        self.gmv += np.bincount(day, weights=value_eur, minlength=self.n_days + 1)[: self.n_days]
+        inside = (order_time >= self.window[0]) & (order_time < self.window[1])
+        self.cohort["orders"] += float(inside.sum())
+        self.cohort["gmv"] += float(value_eur[inside].sum())
+
+    def count_stage(self, stage: int, entry=None, exit=None) -> None:
+        """Parcels entering / leaving `stage` at these times (the batch fidelity's stage accounts)."""
+        for times, table in ((entry, self.entries), (exit, self.exits)):
+            if times is None or len(times) == 0:
+                continue
+            times = np.asarray(times)
+            times = times[np.isfinite(times)]
+            table[:, stage] += np.bincount(self._day(times), minlength=self.n_days + 1)
+
+    def on_time_flags(self, r: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(delivery calendar days, delivery business days, on time by the promise or KPI days)."""
+        days = (r["final_time"] - r["order_time"]) / 24.0
+        business = self.calendar.business_days_between(r["order_time"], r["final_time"])
+        g = self.p.guarantee
+        target = g.promised_days if g.promised_days > 0 else g.kpi_days
+        measure = business if g.day_count == "business" else days
+        return days, business, measure <= target + 1e-9
+
+    def add_finished(self, r: dict) -> None:
+        """Parcels whose outcome is final (delivered, lost or returned)."""
+        n = r["order_time"].size
+        if n == 0:
+            return
+        if self.p.record_parcels:
+            self.records.append({k: np.asarray(r[k]).copy() for k in RECORD_FIELDS})
+        outcome = r["outcome"]
+        delivered = outcome == OUTCOME_DELIVERED
+        days, business, on_time = self.on_time_flags(r)
+        promised = r["promised"].astype(bool) & delivered
+        late = promised & ~on_time
+        comp = compensation(self.p.guarantee, late, r["value_eur"])
+        costs = parcel_costs(self.p.costs, r["forward"].astype(bool), r["weight_kg"], outcome == OUTCOME_LOST,
+                             r["refused"].astype(bool), r["attempts"])
+        refunds = np.where(outcome != OUTCOME_DELIVERED, r["value_eur"], 0.0)
+        day = self._day(r["final_time"])
+        nd = self.n_days + 1
+
+        def add(target, mask=None, weights=None):
+            w = weights if mask is None else (mask * (1.0 if weights is None else weights))
+            target += np.bincount(day, weights=w, minlength=nd)[: self.n_days] if w is not None else \
+                np.bincount(day, minlength=nd)[: self.n_days]
+
+        add(self.finished)
+        add(self.delivered, delivered)
+        add(self.lost, outcome == OUTCOME_LOST)
+        add(self.returned, outcome == OUTCOME_RETURNED)
+        promised_ledger = r["promised"].astype(bool) if self.p.guarantee.promised_days > 0 else np.ones(n, bool)
+        add(self.promised_delivered, promised_ledger & delivered)
+        add(self.on_time, promised_ledger & delivered & on_time)
+        add(self.late, late)
+        add(self.compensation, None, comp)
+        for k in range(len(COST_STAGES)):
+            add(self.stage_cost[:, k], None, costs[:, k])
+        keep = delivered & (day < self.n_days)
+        _increment_2d(self.day_hist, day[keep], _bins(days[keep]))
+
+        order_day = self._day(r["order_time"])
+        for col, w in enumerate((delivered * 1.0, (promised_ledger & delivered) * 1.0,
+                                 (promised_ledger & delivered & on_time) * 1.0, np.where(delivered, days, 0.0))):
+            self.by_order_day[:, col] += np.bincount(order_day, weights=w, minlength=nd)[: self.n_days]
+
+        c = self.cohort
+        inside = (r["order_time"] >= self.window[0]) & (r["order_time"] < self.window[1])
+        d_in = inside & delivered
+        c["finished"] += float(inside.sum())
+        c["delivered"] += float(d_in.sum())
+        c["lost"] += float((inside & (outcome == OUTCOME_LOST)).sum())
+        c["returned"] += float((inside & (outcome == OUTCOME_RETURNED)).sum())
+        c["promised"] += float((inside & promised_ledger & delivered).sum())
+        c["on_time"] += float((inside & promised_ledger & delivered & on_time).sum())
+        c["late"] += float((inside & late).sum())
+        c["compensation"] += float(comp[inside].sum())
+        c["refunds"] += float(refunds[inside].sum())
+        c["cost"] += float(costs[inside].sum())
+        c["attempts"] += float(r["attempts"][inside].sum())
+        c["delivery_days_sum"] += float(days[d_in].sum())
+        self.cohort_stage_cost += costs[inside].sum(axis=0)
+        self.cohort_hist += np.bincount(_bins(days[d_in]), minlength=N_BINS)
+        self.cohort_business_hist += np.bincount(_bins(business[d_in]), minlength=N_BINS)
+
+    # ---- outputs -----------------------------------------------------------------------------------
+    def held_at_end_of_day(self) -> np.ndarray:
+        if self.held is not None:
+            return self.held
+        return (np.cumsum(self.entries, axis=0) - np.cumsum(self.exits, axis=0))[: self.n_days]
+
+    def daily_table(self) -> pl.DataFrame:
+        nd = self.n_days
+        held = self.held_at_end_of_day()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cost_per_parcel = self.stage_cost / self.finished[:, None]
+            table = {
+                "day": np.arange(nd, dtype=np.int64),
+                "date": [self.calendar.date_of(d) for d in range(nd)],
+                "orders": self.orders,
+                "delivered": self.delivered,
+                "on_time_share": self.on_time / self.promised_delivered,
+                "p50_delivery_days": [histogram_quantile(self.day_hist[d], 0.5) for d in range(nd)],
+                "p95_delivery_days": [histogram_quantile(self.day_hist[d], 0.95) for d in range(nd)],
+                "late_parcels": self.late,
+                "lost": self.lost,
+                "returned": self.returned,
+                "compensation_eur": self.compensation,
+                "gmv_eur": self.gmv,
+            }
+            for k, name in enumerate(COST_STAGES):
+                table[f"cost_per_parcel_{name}_eur"] = cost_per_parcel[:, k]
+            table["cost_per_parcel_eur"] = (self.stage_cost.sum(axis=1) + self.compensation) / self.finished
+        for k, name in enumerate(STAGES):
+            table[f"held_{name}"] = held[:, k]
+        table["in_transit"] = held.sum(axis=1)
+        table["created_cumulative"] = np.cumsum(self.orders)
+        table["delivered_cumulative"] = np.cumsum(self.delivered)
+        table["lost_cumulative"] = np.cumsum(self.lost)
+        table["returned_cumulative"] = np.cumsum(self.returned)
+        return pl.DataFrame(table)
+
+    def order_day_table(self, horizon_days: int) -> pl.DataFrame:
+        """One row per order day of the horizon: the cohort ordered that day and how it fared."""
+        h = horizon_days
+        b = self.by_order_day[:h]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return pl.DataFrame({
+                "day": np.arange(h, dtype=np.int64),
+                "orders": self.orders[:h],
+                "delivered": b[:, 0],
+                "on_time_share": b[:, 2] / b[:, 1],
+                "mean_delivery_days": b[:, 3] / b[:, 0],
+                "in_transit": self.held_at_end_of_day()[:h].sum(axis=1),
+            })
+
+    def delivery_histogram_table(self, width_days: float = 0.1) -> pl.DataFrame:
+        """Delivered parcels of the cohort by delivery time, calendar and business days, in `width_days` bins."""
+        k = int(round(width_days / BIN_DAYS))
+        calendar = self.cohort_hist.reshape(-1, k).sum(axis=1)
+        business = self.cohort_business_hist.reshape(-1, k).sum(axis=1)
+        last = int(max(np.flatnonzero(calendar).max(initial=0), np.flatnonzero(business).max(initial=0))) + 1
+        return pl.DataFrame({
+            "days_from": np.arange(last) * width_days,
+            "parcels_calendar_days": calendar[:last].astype(np.int64),
+            "parcels_business_days": business[:last].astype(np.int64),
+        })
+
+    def parcel_table(self) -> pl.DataFrame | None:
+        if not self.records:
+            return None
+        merged = {k: np.concatenate([r[k] for r in self.records]) for k in RECORD_FIELDS}
+        days, business, on_time = self.on_time_flags(merged)
+        frame = pl.DataFrame(merged).with_columns(
+            pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
+            pl.Series("on_time", on_time))
+        return frame.sort("parcel")
+
+    def metrics(self, repeat_purchase_rate: float) -> dict[str, float]:
+        c = self.cohort
+
+        def ratio(a, b):
+            return a / b if b > 0 else float("nan")
+
+        finished = c["finished"]
+        stage = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_stage_cost[k], finished)
+                 for k, name in enumerate(COST_STAGES)}
+        return {
+            "on_time_share": ratio(c["on_time"], c["promised"]),
+            "p50_delivery_days": histogram_quantile(self.cohort_hist, 0.5),
+            "p95_delivery_days": histogram_quantile(self.cohort_hist, 0.95),
+            "p95_delivery_business_days": histogram_quantile(self.cohort_business_hist, 0.95),
+            "mean_delivery_days": ratio(c["delivery_days_sum"], c["delivered"]),
+            "cost_per_parcel_eur": ratio(c["cost"] + c["compensation"], finished),
+            "compensation_cost_eur": c["compensation"],
+            "late_parcels": c["late"],
+            "refund_cost_eur": c["refunds"],
+            "lost_share": ratio(c["lost"], finished),
+            "returned_share": ratio(c["returned"], finished),
+            "orders": c["orders"],
+            "gmv_eur": c["gmv"],
+            "unfinished_orders": c["orders"] - finished,
+            "repeat_purchase_rate": repeat_purchase_rate,
+            **stage,
+        }

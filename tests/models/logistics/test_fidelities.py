@@ -1,0 +1,107 @@
+"""The two fidelities give one answer (equivalence within margins), and with feedback off a capacity change
+leaves the order stream identical (common random numbers)."""
+
+import numpy as np
+
+from sim.core.rng import Streams
+from sim.core.runner import run_model
+from sim.core.stats import paired_comparison
+from sim.models.logistics import MODEL
+from sim.models.logistics.model import simulate
+from tests.models.logistics.helpers import small_config
+
+# metric -> (margin, relative?)
+MARGINS = {
+    "on_time_share": (0.01, False),         # +-1 percentage point
+    "p50_delivery_days": (0.25, False),     # +-0.25 days
+    "p95_delivery_days": (0.25, False),
+    "cost_per_parcel_eur": (0.02, True),    # +-2%
+}
+
+
+def test_parcel_and_batch_fidelities_are_equivalent():
+    """Paired by replication (same seeds): the 95% CI of each difference batch - parcel lies inside its
+    margin, and each half-width is below the margin. The small scenario switches every random mechanism on
+    (cancellations, losses, customs queue, inspections, refusals, failed attempts, forward stock) and a
+    tight flight capacity, so offloading is frequent."""
+    results = {}
+    for fidelity in ("parcel", "batch"):
+        config = small_config(fidelity, horizon_days=10.0)
+        results[fidelity] = run_model(MODEL, config, scenario_name=fidelity, replications=12, seed=2024)
+    for metric, (margin, relative) in MARGINS.items():
+        a = results["parcel"].metric_values(metric).to_numpy()
+        b = results["batch"].metric_values(metric).to_numpy()
+        assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+        if relative:
+            margin = margin * float(np.mean(a))
+        comparison = paired_comparison(a, b)
+        ci = comparison.difference
+        assert ci.half_width < margin, metric
+        assert -margin < ci.low and ci.high < margin, (metric, ci)
+    # the scenario is not degenerate: promises are broken and offloads happen
+    on_time = results["parcel"].metric_values("on_time_share").to_numpy()
+    assert 0.3 < on_time.mean() < 0.995
+
+
+def test_fidelities_agree_parcel_by_parcel():
+    """Stronger than equivalence on a small run: both fidelities draw the same per-parcel numbers, so each
+    parcel's outcome and delivery time coincide."""
+    tables = {}
+    for fidelity in ("parcel", "batch"):
+        config = small_config(fidelity, horizon_days=6.0, **{"logistics.record_parcels": True})
+        tables[fidelity] = simulate(config, Streams(8, 0)).tables["parcels"]
+    a, b = tables["parcel"], tables["batch"]
+    assert a.height == b.height > 1000
+    assert a["outcome"].to_list() == b["outcome"].to_list()
+    np.testing.assert_allclose(a["final_time"].to_numpy(), b["final_time"].to_numpy(), atol=1e-6)
+
+
+def test_capacity_change_leaves_order_stream_unchanged_without_feedback():
+    orders = {}
+    for name, changes in {
+        "base": {},
+        "extra_flight": {"logistics.line_haul.departure_hours": [2.0, 14.0, 20.0]},
+        "more_officers": {"logistics.customs.officers": 5},
+    }.items():
+        config = small_config("batch", horizon_days=10.0, **{"logistics.record_parcels": True,
+                                                             "logistics.demand.feedback": False}, **changes)
+        orders[name] = simulate(config, Streams(3, 0)).tables["parcels"].sort("parcel")
+    base = orders["base"].select("parcel", "customer", "order_time", "value_eur", "choice", "forward")
+    for name in ("extra_flight", "more_officers"):
+        other = orders[name].select(base.columns)
+        assert base.equals(other), name
+    # ... while the network did change what happened to the parcels
+    assert not np.allclose(orders["base"]["final_time"].to_numpy(), orders["extra_flight"]["final_time"].to_numpy(),
+                           equal_nan=True)
+
+
+def test_feedback_changes_orders_through_customer_histories():
+    """With feedback on, late deliveries lower the purchase probability of the customers who suffered them:
+    a network that breaks promises (tight flights) gets fewer orders than the same stream without feedback."""
+    counts = {}
+    for feedback in (False, True):
+        config = small_config("batch", horizon_days=30.0, **{
+            "logistics.demand.feedback": feedback, "logistics.demand.customers": 800,
+            "logistics.demand.utility_per_late_delivery": -1.0,
+            "logistics.line_haul.capacity_parcels": 75})
+        out = simulate(config, Streams(1, 0))
+        counts[feedback] = (out.metrics["orders"], out.metrics["on_time_share"])
+    # about 40% of promises are broken; each late parcel costs its customer about half their purchase
+    # probability, so orders fall by well over 5% ...
+    assert counts[True][0] < 0.95 * counts[False][0]
+    # ... and the lower demand relieves the flights: the promise is kept more often
+    assert counts[True][1] > counts[False][1]
+
+
+def test_adding_a_flight_keeps_the_other_flights_cancellations():
+    from sim.models.logistics.network import Network
+
+    key = Streams(5, 0).entropy("network.flights")
+    base = small_config("batch", **{"logistics.line_haul.cancellation_probability": 0.3})
+    extra = small_config("batch", **{"logistics.line_haul.cancellation_probability": 0.3,
+                                     "logistics.line_haul.departure_hours": [2.0, 14.0, 20.0]})
+    a = Network(base.logistics, 60, key)
+    b = Network(extra.logistics, 60, key)
+    common = np.isin(b.departures, a.departures)
+    np.testing.assert_array_equal(b.cancelled[common], a.cancelled)
+    assert 0.2 < a.cancelled.mean() < 0.4
