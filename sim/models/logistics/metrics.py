@@ -28,6 +28,11 @@ RECORD_FIELDS = ("parcel", "customer", "order_time", "ready", "hub_arrival", "so
                  "customs_arrival", "customs_done", "final_time", "outcome", "attempts", "choice", "forward",
                  "promised", "standard", "refused", "value_eur", "weight_kg")
 
+#: the per-parcel table names its clock times with their unit
+PARCEL_TIME_COLUMNS = {name: f"{name.removesuffix('_time')}_hours" for name in
+                       ("order_time", "ready", "hub_arrival", "sorted", "flight_arrival", "customs_arrival",
+                        "customs_done", "final_time")}
+
 
 def stage_intervals(r: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Entry and exit time of every parcel in each stage (NaN where the parcel skipped the stage)."""
@@ -266,7 +271,7 @@ class Ledger:
         frame = pl.DataFrame(merged).with_columns(
             pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
             pl.Series("on_time", on_time))
-        return frame.sort("parcel")
+        return frame.sort("parcel").rename(PARCEL_TIME_COLUMNS)
 
     def metrics(self, repeat_purchase_rate: float) -> dict[str, float]:
         c = self.cohort

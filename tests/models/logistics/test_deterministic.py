@@ -57,10 +57,10 @@ def test_deterministic_chain_matches_hand_computation(fidelity):
     ledger, _ = run_scripted(config, ORDERS)
     parcels = ledger.parcel_table()
     assert parcels["outcome"].to_list() == [0] * 5
-    np.testing.assert_allclose(parcels["final_time"].to_numpy(), EXPECTED_FINAL, atol=1e-9)
+    np.testing.assert_allclose(parcels["final_hours"].to_numpy(), EXPECTED_FINAL, atol=1e-9)
     # B waited for the next flight: its sortation ended after the cut-off
-    np.testing.assert_allclose(parcels["sorted"].to_numpy()[[0, 1]], [15.0, 16.0], atol=1e-9)
-    np.testing.assert_allclose(parcels["flight_arrival"].to_numpy()[[0, 1]], [30.0, 54.0], atol=1e-9)
+    np.testing.assert_allclose(parcels["sorted_hours"].to_numpy()[[0, 1]], [15.0, 16.0], atol=1e-9)
+    np.testing.assert_allclose(parcels["flight_arrival_hours"].to_numpy()[[0, 1]], [30.0, 54.0], atol=1e-9)
     # C over the weekend: 104 calendar hours but 56 business hours (Thu 23 h + Fri 24 h + Mon 9 h)
     days = parcels["delivery_days"].to_numpy()
     business = parcels["delivery_business_days"].to_numpy()

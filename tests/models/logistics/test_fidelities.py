@@ -53,7 +53,7 @@ def test_fidelities_agree_parcel_by_parcel():
     a, b = tables["parcel"], tables["batch"]
     assert a.height == b.height > 1000
     assert a["outcome"].to_list() == b["outcome"].to_list()
-    np.testing.assert_allclose(a["final_time"].to_numpy(), b["final_time"].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(a["final_hours"].to_numpy(), b["final_hours"].to_numpy(), atol=1e-6)
 
 
 def test_capacity_change_leaves_order_stream_unchanged_without_feedback():
@@ -66,12 +66,12 @@ def test_capacity_change_leaves_order_stream_unchanged_without_feedback():
         config = small_config("batch", horizon_days=10.0, **{"logistics.record_parcels": True,
                                                              "logistics.demand.feedback": False}, **changes)
         orders[name] = simulate(config, Streams(3, 0)).tables["parcels"].sort("parcel")
-    base = orders["base"].select("parcel", "customer", "order_time", "value_eur", "choice", "forward")
+    base = orders["base"].select("parcel", "customer", "order_hours", "value_eur", "choice", "forward")
     for name in ("extra_flight", "more_officers"):
         other = orders[name].select(base.columns)
         assert base.equals(other), name
     # ... while the network did change what happened to the parcels
-    assert not np.allclose(orders["base"]["final_time"].to_numpy(), orders["extra_flight"]["final_time"].to_numpy(),
+    assert not np.allclose(orders["base"]["final_hours"].to_numpy(), orders["extra_flight"]["final_hours"].to_numpy(),
                            equal_nan=True)
 
 

@@ -44,6 +44,6 @@ def test_conservation_and_agreement_hold_for_any_parameters(changes, seed):
     a, b = tables["parcel"]["parcels"], tables["batch"]["parcels"]
     assert a["parcel"].to_list() == b["parcel"].to_list()
     assert a["outcome"].to_list() == b["outcome"].to_list()
-    np.testing.assert_allclose(a["final_time"].to_numpy(), b["final_time"].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(a["final_hours"].to_numpy(), b["final_hours"].to_numpy(), atol=1e-6)
     np.testing.assert_array_equal(tables["parcel"]["daily"]["in_transit"].to_numpy(),
                                   tables["batch"]["daily"]["in_transit"].to_numpy())
