@@ -333,7 +333,10 @@ def calibrate(
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
     console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))
-    console.print(f"wrote {report.scenario_path}", highlight=False)
+    if report.scenario_path is None:
+        errors.print("[yellow]no calibrated scenario written: a free parameter sits on its bound (see the table)[/]")
+    else:
+        console.print(f"wrote {report.scenario_path}", highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,62 @@
+"""Cloud pricing vs market share (issue 7): a discrete-event China public-cloud market in which Alibaba
+Cloud cuts prices and rivals ignore, match, partially match or best-respond.
+
+Quarters are 91.25 days; money is in RMB bn. See `config.py` for the schema, `market.py` for the SimPy
+processes, `equilibrium.py` for the static Bertrand-Nash solver, `payback.py` for the payback quarter of a
+cut under common random numbers and `calibration.py` for the fit to Canalys shares and Alibaba revenue.
+"""
+
+from sim.core.model import Metric, Model
+from sim.models.cloud.config import CloudScenario
+from sim.models.cloud.market import simulate
+
+__all__ = ["MODEL", "CloudScenario"]
+
+
+def _charts(result, directory):
+    from sim.models.cloud.charts import cloud_charts
+
+    return cloud_charts(result, directory)
+
+
+def _validation_cases():
+    from sim.models.cloud.validation import validation_cases
+
+    return validation_cases()
+
+
+def _calibrate(scenario_path, out_path):
+    from sim.models.cloud.calibration import calibrate
+
+    return calibrate(scenario_path, out_path)
+
+
+MODEL = Model(
+    name="cloud",
+    description="China public-cloud market: price cuts, switching costs, rival responses, GenAI demand",
+    config_type=CloudScenario,
+    simulate=simulate,
+    metrics=(
+        Metric("alibaba_share_final", "share", "Alibaba's revenue share in the last quarter", kind="proportion",
+               key=True),
+        Metric("alibaba_workload_share_final", "share", "Alibaba's share of workloads in the last quarter",
+               kind="proportion"),
+        Metric("alibaba_revenue_final_rmb_bn_per_quarter", "RMB bn/quarter", "Alibaba's revenue, last quarter"),
+        Metric("alibaba_genai_revenue_final_rmb_bn_per_quarter", "RMB bn/quarter",
+               "Alibaba's model-API revenue, last quarter"),
+        Metric("alibaba_gross_margin_final", "share", "Alibaba's gross margin, last quarter"),
+        Metric("alibaba_cumulative_profit_rmb_bn", "RMB bn", "Alibaba's gross profit less capex, summed over "
+               "the horizon", key=True),
+        Metric("alibaba_npv_rmb_bn", "RMB bn", "Alibaba's quarterly profits discounted at "
+               "market.discount_rate_per_year to the start quarter", key=True),
+        Metric("alibaba_locked_in_share_final", "share", "share of Alibaba's workloads held by switching "
+               "costs: re-choice probability of staying with them minus without them (last quarter)", kind="proportion"),
+        Metric("market_revenue_final_rmb_bn_per_quarter", "RMB bn/quarter", "market revenue, last quarter"),
+        Metric("revenue_hhi_final", "index", "Herfindahl index of revenue shares, last quarter"),
+        Metric("unmet_demand_share", "share", "GenAI demand not served for lack of GPU capacity, over the "
+               "horizon", kind="proportion"),
+    ),
+    validation_checks=_validation_cases,
+    charts=_charts,
+    calibrate=_calibrate,
+)

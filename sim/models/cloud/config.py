@@ -1,0 +1,270 @@
+"""Scenario schema of the cloud-market model (issue 7: cloud pricing vs market share).
+
+Time: the simulation clock runs in days from t = 0 at the start of `market.start_quarter`; one quarter is
+QUARTER_DAYS = 91.25 days and the model simulates n = round(run.horizon_days / 91.25) whole quarters.
+Prices are dimensionless indices (1.0 = Alibaba Cloud's 2020 list price of the product; for `model_api`
+1.0 = RMB 0.02 per 1k tokens, the list price Qwen-Long's 97% cut of 2024-05 started from); money is in
+RMB bn. Price changes, capex deliveries and rival responses take effect at the start of a quarter, named
+"YYYYQn".
+
+Providers are tables keyed by name (`[providers.alibaba]`), so a variant scenario that `extends` the base
+overrides one provider's key without repeating the others.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.core.config import NonNegative, Positive, Probability, ScenarioConfig, StrictModel
+
+__all__ = [
+    "QUARTER_DAYS",
+    "PRODUCTS",
+    "WORKLOAD_TYPES",
+    "quarter_index",
+    "quarter_label",
+    "PriceChange",
+    "CapacityOrder",
+    "ProductPrices",
+    "ProductMix",
+    "Provider",
+    "WorkloadType",
+    "Seasonality",
+    "Market",
+    "CloudScenario",
+]
+
+QUARTER_DAYS = 91.25
+PRODUCTS = ("compute", "storage", "model_api")
+WORKLOAD_TYPES = ("traditional", "genai")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def quarter_index(label: str, start: str) -> int:
+    """Quarters from `start` to `label` ("2024Q1" is 16 quarters after "2020Q1")."""
+    a, b = _QUARTER.match(label), _QUARTER.match(start)
+    if a is None or b is None:
+        raise ValueError(f"quarters are written YYYYQn, e.g. 2024Q1 (got {label!r}, {start!r})")
+    return (int(a.group(1)) - int(b.group(1))) * 4 + int(a.group(2)) - int(b.group(2))
+
+
+def quarter_label(start: str, index: int) -> str:
+    """The label of quarter `index` counted from `start` (index 0 is `start`)."""
+    m = _QUARTER.match(start)
+    if m is None:
+        raise ValueError(f"quarters are written YYYYQn (got {start!r})")
+    q = int(m.group(1)) * 4 + int(m.group(2)) - 1 + index
+    return f"{q // 4}Q{q % 4 + 1}"
+
+
+def _check_quarter(value: str) -> str:
+    if _QUARTER.match(value) is None:
+        raise ValueError("must be a quarter written YYYYQn, e.g. 2024Q1")
+    return value
+
+
+class PriceChange(StrictModel):
+    """From the start of `quarter`, the list price of `product` is multiplied by `factor` (0.45 = a 55% cut)."""
+
+    quarter: str
+    product: Literal["compute", "storage", "model_api"]
+    factor: float = Field(gt=0.0, le=10.0)
+
+    _quarter = field_validator("quarter")(_check_quarter)
+
+
+class CapacityOrder(StrictModel):
+    """GPU capex ordered in `quarter`, adding `gpu_capacity` (volume units, see `Provider.gpu_capacity`)
+    once `Provider.capacity_lead_quarters` have passed."""
+
+    quarter: str
+    gpu_capacity: NonNegative
+    cost_rmb_bn: NonNegative = 0.0  # paid in the ordering quarter (deducted from profit)
+
+    _quarter = field_validator("quarter")(_check_quarter)
+
+
+class ProductPrices(StrictModel):
+    """One number per product: compute, storage, model API tokens."""
+
+    compute: Positive
+    storage: Positive
+    model_api: Positive
+
+    def get(self, product: str) -> float:
+        return float(getattr(self, product))
+
+
+class ProductMix(StrictModel):
+    """Weights of the products in a workload type's composite price (normalised to sum to 1)."""
+
+    compute: NonNegative
+    storage: NonNegative
+    model_api: NonNegative
+
+    def get(self, product: str) -> float:
+        return float(getattr(self, product))
+
+    @model_validator(mode="after")
+    def _positive_total(self) -> "ProductMix":
+        if self.compute + self.storage + self.model_api <= 0.0:
+            raise ValueError("mix weights must not all be 0")
+        return self
+
+
+class Provider(StrictModel):
+    """A cloud provider. Utility of workload i of type w at provider j (McFadden 1974; Berry, Levinsohn &
+    Pakes 1995):
+
+        u_ij = delta_jw(t) - alpha_i p_jw(t) + kappa_i a_ij + eps_ij,   eps_ij ~ Gumbel i.i.d.
+
+    with delta_jw(t) = quality (w = traditional) or genai_quality (w = genai), plus quality_trend_per_year
+    times years since the start; p_jw the workload type's composite price; kappa_i the switching cost and
+    a_ij the share of i's volume now at j (the incumbent bonus)."""
+
+    initial_share: Probability  # share of the installed traditional workloads at the start quarter
+    quality: float
+    genai_quality: float
+    quality_trend_per_year: float = 0.0
+    prices: ProductPrices
+    unit_cost: ProductPrices  # initial unit cost in price-index units (gross margin = 1 - cost / price)
+    learning_rate: Probability = 0.0  # traditional unit cost falls by this fraction per doubling of cumulative volume
+    genai_learning_rate: Probability = 0.0  # the same for GenAI (model API) unit cost
+    initial_cumulative_quarters: Positive = 8.0  # cumulative volume at t=0, in quarters of initial volume
+    initial_genai_cumulative_volume: Positive = 100.0  # GenAI volume units behind the initial GenAI cost
+    gpu_capacity: NonNegative = 1.0e12  # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1)
+    capacity_lead_quarters: int = Field(default=4, ge=0, le=40)
+    capex: list[CapacityOrder] = Field(default_factory=list)
+    price_changes: list[PriceChange] = Field(default_factory=list)
+    response: Literal["ignore", "match", "partial_match", "best_response"] = "ignore"
+    response_delay_quarters: int = Field(default=1, ge=0, le=40)
+    match_fraction: Probability = 1.0  # partial_match: share of the leader's percentage cut that is copied
+    price_floor_factor: Positive = 0.05  # best_response searches prices in [floor x cost, 5 x start price]
+    # first quarter the rival best-responds, whatever `response` is (its `response` rule applies before);
+    # None: from the start if response = "best_response", never otherwise
+    best_response_from: str | None = None
+
+    _from = field_validator("best_response_from")(lambda v: v if v is None else _check_quarter(v))
+
+
+class WorkloadType(StrictModel):
+    """A kind of workload. Sizes are heavy-tailed (Pareto with shape `size_pareto_shape` > 1, mean 1);
+    price sensitivity alpha_i is lognormal with mean `price_sensitivity_mean` and log-sd
+    `price_sensitivity_sigma` (via the kernel's `draw_consumer_tastes`); switching cost kappa_i is
+    lognormal with mean `switching_cost_mean` (utility units) and log-sd `switching_cost_sigma`.
+
+    Volume a quarter of workload i at provider j is size_i (p_j / 1)^price_elasticity (price_elasticity = 0
+    for traditional workloads; GenAI token demand is elastic) times the market's seasonal factor of the
+    calendar quarter (`Market.seasonality`). Revenue = revenue_per_workload_quarter_rmb_bn x price x volume.
+
+    Exits: a workload leaves the market (is decommissioned, or its company moves it on-premises or
+    abroad) after an exponential lifetime with rate lambda = -ln(1 - exit_probability_per_quarter), i.e.
+    with probability exit_probability_per_quarter within any quarter it is alive; its volume stops at that
+    instant and it never renews. 0 (the default) = no exits, the model's original behaviour."""
+
+    mix: ProductMix | None = None  # weights of compute/storage/model_api in the composite price
+    initial_workloads: int = Field(ge=0, le=200_000)
+    arrivals_per_quarter: NonNegative  # new workloads a quarter at `arrivals_start_quarter`
+    arrivals_start_quarter: str | None = None  # None: from the start quarter
+    arrivals_growth_per_year: float = Field(ge=-0.9, le=20.0)  # continuous growth rate of the arrival rate
+    revenue_per_workload_quarter_rmb_bn: Positive
+    price_elasticity: float = Field(default=0.0, le=0.0, ge=-5.0)
+    price_sensitivity_mean: Positive
+    price_sensitivity_sigma: NonNegative = 0.5
+    switching_cost_mean: NonNegative = 0.0
+    switching_cost_sigma: NonNegative = 0.5
+    contract_quarters: float = Field(default=4.0, ge=0.1, le=40.0)  # renewal interval; first renewal uniform over one interval
+    review_probability: Probability = 0.3  # churn at renewal: chance a renewing workload re-chooses at all
+    multihome_share: Probability = 0.0  # share of workloads that split volume across providers
+    size_pareto_shape: float = Field(default=2.5, gt=1.0, le=100.0)
+    # per-quarter probability that a live workload leaves the market (1 / mean lifetime in quarters, about)
+    exit_probability_per_quarter: float = Field(default=0.0, ge=0.0, le=0.5)
+
+    _start = field_validator("arrivals_start_quarter")(lambda v: v if v is None else _check_quarter(v))
+
+    def weights(self) -> dict[str, float]:
+        mix = self.mix
+        if mix is None:
+            raise ValueError("mix is required")
+        total = mix.compute + mix.storage + mix.model_api
+        return {p: mix.get(p) / total for p in PRODUCTS}
+
+
+class Seasonality(StrictModel):
+    """Usage factor of each calendar quarter, multiplying every workload's volume (and so revenue and
+    served GenAI demand) at every provider alike: shares are unaffected. Factors are relative to the start
+    quarter's, whose level the scenario's scale (`initial_workloads`, `revenue_per_workload_quarter_rmb_bn`)
+    is anchored to: volume in quarter q is multiplied by s(q) / s(start). 1.0 everywhere (the default) = no
+    seasonality. The Chinese New Year falls in Q1; Alibaba Cloud's March quarters dip (RMB 28.1bn
+    Dec-2023 to 25.6bn Mar-2024)."""
+
+    q1: float = Field(default=1.0, ge=0.5, le=1.5)
+    q2: float = Field(default=1.0, ge=0.5, le=1.5)
+    q3: float = Field(default=1.0, ge=0.5, le=1.5)
+    q4: float = Field(default=1.0, ge=0.5, le=1.5)
+
+    def factor(self, label: str) -> float:
+        """The factor of the quarter labelled `label` ("2024Q1" -> q1)."""
+        m = _QUARTER.match(label)
+        if m is None:
+            raise ValueError(f"quarters are written YYYYQn (got {label!r})")
+        return float(getattr(self, f"q{m.group(2)}"))
+
+    def relative(self, label: str, start: str) -> float:
+        """s(label) / s(start): the multiplier on volume in quarter `label` of a market starting at `start`."""
+        return self.factor(label) / self.factor(start)
+
+
+class Market(StrictModel):
+    """Market-wide settings. Multi-homing rule: a multi-homing workload splits its volume across providers
+    in proportion to its own choice probabilities (so its shares sum to 1). Rationing rule: when a
+    provider's GenAI demand exceeds its GPU capacity, every GenAI customer of that provider is served the
+    same fraction capacity / demand (proportional rationing); the rest is recorded as unmet demand and lost
+    (no spill-over to rivals)."""
+
+    start_quarter: str = "2020Q1"
+    leader: str = "alibaba"
+    discount_rate_per_year: NonNegative = 0.08  # assumption: for NPV of quarterly profits
+    taste_draws: int = Field(default=400, ge=10, le=100_000)  # consumers behind the static kernel shares
+    seasonality: Seasonality = Seasonality()  # usage factor by calendar quarter (1 = none)
+    # share of a scheduled compute/storage list-price change that reaches the average bill (the price
+    # index); 1 = the whole bill moves with the list (the original behaviour). See providers.py.
+    list_price_pass_through: Probability = 1.0
+
+    _start = field_validator("start_quarter")(_check_quarter)
+
+
+class CloudScenario(ScenarioConfig):
+    market: Market = Market()
+    providers: dict[str, Provider]
+    workloads: dict[Literal["traditional", "genai"], WorkloadType]
+
+    @property
+    def n_quarters(self) -> int:
+        return max(1, int(round(self.run.horizon_days / QUARTER_DAYS)))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CloudScenario":
+        names = list(self.providers)
+        if len(names) < 2:
+            raise ValueError(f"providers needs at least two providers (got {names})")
+        if "alibaba" not in self.providers:
+            raise ValueError(f"providers must include alibaba (the model's metrics are about it; got {names})")
+        if self.market.leader not in self.providers:
+            raise ValueError(f"market.leader must name a provider, one of {names} (got {self.market.leader!r})")
+        total = sum(p.initial_share for p in self.providers.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"providers.*.initial_share must sum to 1 (got {total:.6f})")
+        if set(self.workloads) != set(WORKLOAD_TYPES):
+            raise ValueError(f"workloads needs the tables {list(WORKLOAD_TYPES)} (got {sorted(self.workloads)})")
+        for kind, workload in self.workloads.items():
+            if workload.mix is None:
+                raise ValueError(f"workloads.{kind}.mix is required")
+        if self.run.warmup_days not in (0, 0.0):
+            raise ValueError("run.warmup_days must be 0 for the cloud model: it starts from the observed "
+                             f"{self.market.start_quarter} market, so there is no warm-up to delete")
+        return self

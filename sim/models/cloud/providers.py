@@ -1,0 +1,129 @@
+"""Providers' price lists, unit costs (learning curve) and GPU capacity, quarter by quarter.
+
+`ProviderBook` holds the state every part of the model reads: current list prices by product, unit costs
+by workload type, GPU capacity, and the price changes waiting to take effect (own schedules and rivals'
+delayed responses to the leader). Best responses are not computed here (see `policies.py`): the book only
+applies the multipliers it is handed.
+
+Pass-through of list-price changes: a scheduled change of `factor` on compute or storage moves the price
+index, which is the average bill, by 1 - pi (1 - factor) with pi = `market.list_price_pass_through` (1 =
+the whole bill moves with the list; a list cut of "100+ products, 500+ specifications" covers part of the
+bill). Model-API changes are per-token prices and pass through whole.
+
+Learning curve (Wright 1936): unit cost c_jw(t) = c_jw(0) (V_jw(t) / V_jw(0))^(-b) with
+b = -log2(1 - learning_rate), V_jw the cumulative served volume of provider j in workload type w.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from sim.models.cloud.config import PRODUCTS, WORKLOAD_TYPES, CloudScenario, quarter_index
+
+__all__ = ["ProviderBook", "type_weights"]
+
+
+def type_weights(config: CloudScenario) -> np.ndarray:
+    """(2, 3) weights of compute/storage/model_api in the traditional and GenAI composite prices."""
+    return np.array([[config.workloads[w].weights()[p] for p in PRODUCTS] for w in WORKLOAD_TYPES])
+
+
+class ProviderBook:
+    """Prices, costs and capacity of all providers (index j follows `names`)."""
+
+    def __init__(self, config: CloudScenario):
+        self.config = config
+        self.names = list(config.providers)
+        self.J = len(self.names)
+        self.leader = self.names.index(config.market.leader)
+        providers = [config.providers[n] for n in self.names]
+        start = config.market.start_quarter
+        self.weights = type_weights(config)
+        self.prices = np.array([[p.prices.get(k) for k in PRODUCTS] for p in providers], dtype=np.float64)
+        self.unit_cost0 = np.array([[p.unit_cost.get(k) for k in PRODUCTS] for p in providers], dtype=np.float64)
+        self.learning_b = np.array([[-np.log2(1.0 - min(p.learning_rate, 0.999)),
+                                     -np.log2(1.0 - min(p.genai_learning_rate, 0.999))] for p in providers])
+        self.quality = np.array([[p.quality, p.genai_quality] for p in providers], dtype=np.float64)
+        self.quality_trend = np.array([p.quality_trend_per_year for p in providers], dtype=np.float64)
+        self.gpu_capacity = np.array([p.gpu_capacity for p in providers], dtype=np.float64)
+        self.cumulative = np.ones((self.J, 2))  # set by `set_initial_volume`
+        self.cumulative0 = np.ones((self.J, 2))
+        self.schedule: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+        self.deliveries: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(self.J))
+        self.capex_cost: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(self.J))
+        pass_through = config.market.list_price_pass_through
+        for j, p in enumerate(providers):
+            for change in p.price_changes:
+                factor = change.factor if change.product == "model_api" else 1.0 - pass_through * (1.0 - change.factor)
+                self.schedule[quarter_index(change.quarter, start)].append(
+                    (j, PRODUCTS.index(change.product), factor))
+            for order in p.capex:
+                q = quarter_index(order.quarter, start)
+                self.deliveries[q + p.capacity_lead_quarters][j] += order.gpu_capacity
+                self.capex_cost[q][j] += order.cost_rmb_bn
+        self.responses = [p.response for p in providers]
+        self.delay = [p.response_delay_quarters for p in providers]
+        self.match_fraction = [p.match_fraction for p in providers]
+        self.floor = np.array([p.price_floor_factor for p in providers])
+        self.start_prices = self.prices.copy()
+        self.best_responders = [j for j, p in enumerate(providers) if j != self.leader
+                                and (p.response == "best_response" or p.best_response_from is not None)]
+        self.best_response_from = [0 if p.best_response_from is None else quarter_index(p.best_response_from, start)
+                                   for p in providers]
+
+    # --- state read by the market -------------------------------------------------------------------------
+
+    def delta(self, quarter: int) -> np.ndarray:
+        """(J, 2) mean utilities delta_jw at quarter `quarter` (quality plus trend x years)."""
+        return self.quality + self.quality_trend[:, None] * (quarter / 4.0)
+
+    def type_prices(self) -> np.ndarray:
+        """(J, 2) composite price of each workload type at each provider."""
+        return self.prices @ self.weights.T
+
+    def type_costs(self) -> np.ndarray:
+        """(J, 2) composite unit cost, after learning."""
+        multiplier = (self.cumulative / self.cumulative0) ** (-self.learning_b)
+        return (self.unit_cost0 @ self.weights.T) * multiplier
+
+    def set_initial_volume(self, volume: np.ndarray) -> None:
+        """Anchor the learning curves: (J, 2) volume a quarter at the start."""
+        initial_quarters = np.array([self.config.providers[n].initial_cumulative_quarters for n in self.names])
+        genai0 = np.array([self.config.providers[n].initial_genai_cumulative_volume for n in self.names])
+        self.cumulative0 = np.column_stack([np.maximum(volume[:, 0] * initial_quarters, 1e-9), genai0])
+        self.cumulative = self.cumulative0.copy()
+
+    def add_volume(self, served: np.ndarray) -> None:
+        self.cumulative = self.cumulative + served
+
+    # --- quarter start -----------------------------------------------------------------------------------
+
+    def begin_quarter(self, quarter: int) -> None:
+        """Apply the price changes due this quarter (own schedules first, then rivals' responses to the
+        leader's changes: `match` copies the leader's factor, `partial_match` copies `match_fraction` of
+        its percentage change, both after `response_delay_quarters`), and deliver ordered GPU capacity."""
+        for j, k, factor in self.schedule.pop(quarter, []):
+            self.prices[j, k] *= factor
+            if j == self.leader:
+                for r, response in enumerate(self.responses):
+                    if r == self.leader or response not in ("match", "partial_match"):
+                        continue
+                    copied = factor if response == "match" else 1.0 - self.match_fraction[r] * (1.0 - factor)
+                    due = quarter + self.delay[r]
+                    if due == quarter:
+                        self.prices[r, k] *= copied
+                    else:
+                        self.schedule[due].append((r, k, copied))
+        if quarter in self.deliveries:
+            self.gpu_capacity = self.gpu_capacity + self.deliveries.pop(quarter)
+
+    def apply_type_multiplier(self, j: int, w: int, multiplier: float) -> None:
+        """Scale provider j's prices of the products that belong to workload type w (those whose weight is
+        larger in w than in the other type) by `multiplier`."""
+        own = self.weights[w] > self.weights[1 - w]
+        self.prices[j, own] *= multiplier
+
+    def capex_due(self, quarter: int) -> np.ndarray:
+        return self.capex_cost.get(quarter, np.zeros(self.J))
