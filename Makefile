@@ -6,7 +6,7 @@ SIM     := $(VENV)/bin/sim
 STAMP   := $(VENV)/.installed-stamp
 DEFAULT_SCENARIO := scenarios/aliexpress_spain_5day.toml
 
-.PHONY: install run test validate bench clean
+.PHONY: install run test validate bench paper clean
 
 install: $(STAMP)
 
@@ -29,5 +29,8 @@ bench: $(STAMP)
 	@mkdir -p bench/results
 	@for script in bench/*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
 
+paper: $(STAMP)
+	$(PYTHON) paper/build_figures.py
+
 clean:
-	rm -rf $(VENV) results bench/results .pytest_cache .hypothesis
+	rm -rf $(VENV) results bench/results paper/build .pytest_cache .hypothesis

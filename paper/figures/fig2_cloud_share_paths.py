@@ -1,0 +1,94 @@
+"""Figure 2: Alibaba's revenue share of China public cloud by scenario, and the rivals' price responses.
+
+Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, the price war) with the same
+seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean across
+replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the 2024-cut
+scenario (rivals follow their observed rules) and the price war (Huawei, Tencent and Baidu best-respond from
+2024Q1). Writes `fig2_cloud_share_paths.png` and `.csv` (scenario, provider, quarter, series, mean, CI).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import matplotlib.pyplot as plt  # noqa: E402
+import polars as pl  # noqa: E402
+
+import sim  # noqa: E402
+from paper.figures._common import SCENARIOS, cli, mean_ci, save_figure, write_numbers  # noqa: E402
+
+NAME = "fig2_cloud_share_paths"
+SCENARIO_FILES = {
+    "status quo": "cloud_status_quo.toml",
+    "2024 cut": "cloud_price_cut_2024.toml",
+    "LLM API cut only": "cloud_llm_api_cut.toml",
+    "price war": "cloud_price_war.toml",
+}
+RIVALS = ("huawei", "tencent", "baidu")
+SEED = 2024
+FULL = {"reps": 20, "overrides": []}
+# quick: 2 replications and a 24-quarter horizon (2020Q1-2025Q4), which still covers the 2024 cuts
+QUICK = {"reps": 2, "overrides": ["run.horizon_days=2190.0"]}
+
+
+def run_scenarios(quick: bool) -> dict[str, object]:
+    size = QUICK if quick else FULL
+    return {label: sim.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
+            for label, file in SCENARIO_FILES.items()}
+
+
+def quarter_ticks(axes, labels: list[str]) -> None:
+    ticks = [i for i, label in enumerate(labels) if label.endswith("Q1")]
+    axes.set_xticks(ticks, [labels[i][:4] for i in ticks])
+    axes.set_xlabel("quarter (ticks at Q1)")
+
+
+def main(out_dir: Path, quick: bool = False) -> list[Path]:
+    results = run_scenarios(quick)
+    frames = []
+    for label, result in results.items():
+        quarterly = result.tables["quarterly"]
+        share = mean_ci(quarterly.filter(pl.col("provider") == "alibaba").sort("quarter"),
+                        ["provider", "quarter", "quarter_label"], "revenue_share")
+        frames.append(share.with_columns(pl.lit(label).alias("scenario"), pl.lit("revenue_share").alias("series")))
+        price = mean_ci(quarterly.filter(pl.col("provider").is_in(RIVALS)).sort("provider", "quarter"),
+                        ["provider", "quarter", "quarter_label"], "price_compute")
+        frames.append(price.with_columns(pl.lit(label).alias("scenario"), pl.lit("price_compute").alias("series")))
+    numbers = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
+                                       "sd", "ci_low", "ci_high", "level")
+    reps = int(numbers["n"].max())
+    labels = (numbers.select("quarter", "quarter_label").unique().sort("quarter")["quarter_label"].to_list())
+
+    figure, panels = plt.subplots(1, 2, figsize=(12.5, 4.6))
+    axes = panels[0]
+    for index, label in enumerate(SCENARIO_FILES):
+        part = numbers.filter((pl.col("scenario") == label) & (pl.col("series") == "revenue_share")).sort("quarter")
+        axes.plot(part["quarter"], part["mean"] * 100, color=f"C{index}", label=label)
+        axes.fill_between(part["quarter"], part["ci_low"] * 100, part["ci_high"] * 100, color=f"C{index}", alpha=0.2)
+    axes.set_ylabel("Alibaba revenue share (% of market revenue)")
+    axes.set_title(f"(a) Alibaba revenue share, mean and 95% CI ({reps} replications)", fontsize=10)
+    quarter_ticks(axes, labels)
+    axes.legend(fontsize=8)
+
+    axes = panels[1]
+    for index, provider in enumerate(RIVALS):
+        for label, style in (("2024 cut", "--"), ("price war", "-")):
+            part = numbers.filter((pl.col("scenario") == label) & (pl.col("series") == "price_compute")
+                                  & (pl.col("provider") == provider)).sort("quarter")
+            axes.plot(part["quarter"], part["mean"], style, color=f"C{index + 4}", label=f"{provider}, {label}")
+            axes.fill_between(part["quarter"], part["ci_low"], part["ci_high"], color=f"C{index + 4}", alpha=0.15)
+    axes.set_ylabel("rival compute price (index, Alibaba 2020 list = 1)")
+    axes.set_title("(b) rival responses: observed rules (dashed) vs best response (solid)", fontsize=10)
+    quarter_ticks(axes, labels)
+    axes.legend(fontsize=7, ncol=2)
+    figure.suptitle("Figure 2. China public cloud, 2020Q1 onwards: Alibaba price cuts and rival responses")
+    figure.tight_layout()
+    return [save_figure(figure, out_dir, NAME), write_numbers(numbers, out_dir, NAME)]
+
+
+if __name__ == "__main__":
+    cli(main, __doc__.splitlines()[0])
