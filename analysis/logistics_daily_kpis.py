@@ -124,11 +124,13 @@ STAGE_TIMES = {  # stage -> (entry event, exit event); times in hours since the 
 
 
 def event_column(columns: list[str], event: str) -> str | None:
-    """The `parcels` column holding an event's time: `<event>_hours` (or the older `<event>` / `<event>_time`)."""
-    return next((c for c in (f"{event}_hours", event, f"{event}_time") if c in columns), None)
+    """The `parcels` column holding an event's clock time, `<event>_hours`."""
+    return f"{event}_hours" if f"{event}_hours" in columns else None
 
 
 parcels = result.tables.get("parcels")
+if isinstance(parcels, pl.LazyFrame):  # a spooled table loads lazily: bring in only what this section reads
+    parcels = parcels.filter(pl.col("promised") & (pl.col("outcome") == 0)).collect()
 events = ({e: event_column(parcels.columns, e) for pair in STAGE_TIMES.values() for e in pair}
           if parcels is not None else {})
 if parcels is not None and {"promised", "on_time", "outcome"} <= set(parcels.columns) and all(events.values()):

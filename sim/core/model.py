@@ -16,6 +16,7 @@ import polars as pl
 
 from sim.core.config import ScenarioConfig
 from sim.core.rng import Streams
+from sim.core.spool import TableSpool
 
 if TYPE_CHECKING:
     from sim.core.results import RunResult
@@ -43,10 +44,11 @@ class Metric:
 @dataclass(frozen=True)
 class ReplicationOutput:
     """What one replication returns: one value per declared metric, and tidy tables (the runner adds the
-    `replication` and `seed` columns)."""
+    `scenario`, `replication` and `seed` columns). A table too large for memory is a `TableSpool` written in
+    parts as the replication runs; it reaches the result as a `polars.LazyFrame`."""
 
     metrics: Mapping[str, float]
-    tables: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+    tables: Mapping[str, pl.DataFrame | TableSpool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

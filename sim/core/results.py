@@ -3,7 +3,8 @@
 Layout of `results/<scenario>/<run-id>/`:
   summary.parquet     one row per replication and metric (scenario, replication, seed, metric, value)
   statistics.parquet  one row per metric: n, mean, sd, 95% Student-t CI across replications
-  <table>.parquet     the model's own tidy tables (one row per entity, event or period)
+  <table>.parquet     the model's own tidy tables (one row per entity, event or period); tables a model
+                      spools to disk (see sim.core.spool) are streamed here and read back lazily
   scenario.toml       the fully resolved scenario (run it again with `sim run .../scenario.toml`)
   manifest.json       provenance: scenario, file hashes, seed, versions, git commit, timings
 Result tables never contain timings, so the same scenario and seed give identical Parquet files.
@@ -41,7 +42,8 @@ class RunExistsError(Exception):
 @dataclass
 class RunResult:
     """A finished run in memory: the per-replication metrics, their statistics, the model's tables and the
-    manifest. `path` is set once the run is written or when it is loaded."""
+    manifest. `path` is set once the run is written or when it is loaded. Tables are DataFrames, except
+    the ones a model spools to disk, which are LazyFrames (`.collect()` them, or filter first)."""
 
     scenario_name: str
     model_name: str
@@ -51,12 +53,14 @@ class RunResult:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    #: the spools behind lazy tables, kept alive until the run is written (then the files are the source)
+    spools: list = field(default_factory=list, repr=False)
 
     def metric_values(self, metric: str) -> pl.Series:
         """One value per replication for `metric`, in replication order."""
         return self.summary.filter(pl.col("metric") == metric).sort("replication").get_column("value")
 
-    def table(self, name: str) -> pl.DataFrame:
+    def table(self, name: str) -> pl.DataFrame | pl.LazyFrame:
         if name == SUMMARY:
             return self.summary
         if name == STATISTICS:
@@ -105,8 +109,13 @@ def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -
     return candidate
 
 
-def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
+    """Write a table (a LazyFrame is streamed, never collected whole); returns its row count."""
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_parquet(path, compression="zstd", statistics=False)
+        return pl.scan_parquet(path).select(pl.len()).collect().item()
     frame.write_parquet(path, compression="zstd", statistics=False)
+    return frame.height
 
 
 def write_run(result: RunResult, directory: str | Path, *, force: bool = False) -> Path:
@@ -119,16 +128,16 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
-        _write_parquet(result.summary, staging / f"{SUMMARY}.parquet")
-        _write_parquet(result.statistics, staging / f"{STATISTICS}.parquet")
+        rows = {SUMMARY: _write_parquet(result.summary, staging / f"{SUMMARY}.parquet"),
+                STATISTICS: _write_parquet(result.statistics, staging / f"{STATISTICS}.parquet")}
         for name, frame in result.tables.items():
             if name in RESERVED_TABLES:
                 raise ValueError(f"model table name {name!r} is reserved")
-            _write_parquet(frame, staging / f"{name}.parquet")
+            rows[name] = _write_parquet(frame, staging / f"{name}.parquet")
         (staging / "scenario.toml").write_text(tomli_w.dumps(result.resolved_scenario), encoding="utf-8")
         manifest = dict(result.manifest)
-        manifest["tables"] = {SUMMARY: result.summary.height, STATISTICS: result.statistics.height,
-                              **{name: frame.height for name, frame in result.tables.items()}}
+        manifest["tables"] = rows
+        manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         if directory.exists():
             retired = directory.with_name(f".{directory.name}.replaced-{os.getpid()}")
@@ -142,6 +151,9 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
         raise
     result.path = directory
     result.manifest = manifest
+    for name in manifest["lazy_tables"]:  # read from the run directory from now on; the spools can go
+        result.tables[name] = pl.scan_parquet(directory / f"{name}.parquet")
+    result.spools.clear()
     return directory
 
 
@@ -152,8 +164,9 @@ def load_run(directory: str | Path) -> RunResult:
     if not manifest_path.is_file():
         raise FileNotFoundError(f"{directory} is not a run directory (no {MANIFEST})")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    lazy = set(manifest.get("lazy_tables", ()))
     tables = {
-        path.stem: pl.read_parquet(path)
+        path.stem: pl.scan_parquet(path) if path.stem in lazy else pl.read_parquet(path)
         for path in sorted(directory.glob("*.parquet"))
         if path.stem not in RESERVED_TABLES
     }

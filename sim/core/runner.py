@@ -23,6 +23,7 @@ from sim.core.model import Model, ReplicationOutput
 from sim.core.progress import progress_bar
 from sim.core.results import RunResult, environment_record
 from sim.core.rng import Streams
+from sim.core.spool import TableSpool
 from sim.core.stats import precision_reached, summarise_metrics
 from sim.core.warmup import MserResult, mser5
 
@@ -86,19 +87,24 @@ def assemble_result(
         }
     )
     statistics = summarise_metrics(summary, level).join(metric_info, on="metric", how="left", maintain_order="left")
-    tables: dict[str, pl.DataFrame] = {}
+    tables: dict[str, pl.DataFrame | pl.LazyFrame] = {}
+    spools: list[TableSpool] = []
     table_names = sorted({name for k in order for name in outputs[k].tables})
     for name in table_names:
-        parts = [
-            outputs[k].tables[name].select(
+        parts = []
+        for k in order:
+            table = outputs[k].tables.get(name)
+            if table is None:
+                continue
+            if isinstance(table, TableSpool):
+                spools.append(table)
+                table = table.scan()
+            parts.append(table.select(
                 pl.lit(scenario_name).alias("scenario"),
                 pl.lit(k, dtype=pl.Int64).alias("replication"),
                 pl.lit(seed, dtype=pl.Int64).alias("seed"),
                 pl.all(),
-            )
-            for k in order
-            if name in outputs[k].tables
-        ]
+            ))
         tables[name] = pl.concat(parts, how="vertical")
     return RunResult(
         scenario_name=scenario_name,
@@ -108,6 +114,7 @@ def assemble_result(
         statistics=statistics,
         tables=tables,
         manifest=manifest or {},
+        spools=spools,
     )
 
 

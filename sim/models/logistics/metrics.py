@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 from numba import njit
 
+from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.config import LogisticsParameters
 from sim.models.logistics.costs import COST_STAGES, compensation, parcel_costs
@@ -106,7 +107,8 @@ class Ledger:
         self.cohort_stage_cost = np.zeros(len(COST_STAGES))
         self.cohort_hist = np.zeros(N_BINS, dtype=np.int64)
         self.cohort_business_hist = np.zeros(N_BINS, dtype=np.int64)
-        self.records: list[dict] = []
+        # the per-parcel table goes to disk in parts as parcels finish, so a year of parcels never sits in memory
+        self.parcel_spool = TableSpool(prefix="sim-parcels-") if params.record_parcels else None
 
     # ---- inputs ------------------------------------------------------------------------------------
     def _day(self, t) -> np.ndarray:
@@ -143,11 +145,13 @@ class Ledger:
         n = r["order_time"].size
         if n == 0:
             return
-        if self.p.record_parcels:
-            self.records.append({k: np.asarray(r[k]).copy() for k in RECORD_FIELDS})
         outcome = r["outcome"]
         delivered = outcome == OUTCOME_DELIVERED
         days, business, on_time = self.on_time_flags(r)
+        if self.parcel_spool is not None:
+            self.parcel_spool.append(pl.DataFrame({k: np.asarray(r[k]) for k in RECORD_FIELDS}).with_columns(
+                pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
+                pl.Series("on_time", on_time)).rename(PARCEL_TIME_COLUMNS))
         promised = r["promised"].astype(bool) & delivered
         late = promised & ~on_time
         comp = compensation(self.p.guarantee, late, r["value_eur"])
@@ -263,15 +267,9 @@ class Ledger:
             "parcels_business_days": business[:last].astype(np.int64),
         })
 
-    def parcel_table(self) -> pl.DataFrame | None:
-        if not self.records:
-            return None
-        merged = {k: np.concatenate([r[k] for r in self.records]) for k in RECORD_FIELDS}
-        days, business, on_time = self.on_time_flags(merged)
-        frame = pl.DataFrame(merged).with_columns(
-            pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
-            pl.Series("on_time", on_time))
-        return frame.sort("parcel").rename(PARCEL_TIME_COLUMNS)
+    def parcel_table(self) -> TableSpool | None:
+        """The per-parcel table (rows in the order parcels finish), or None when parcels are not recorded."""
+        return self.parcel_spool
 
     def metrics(self, repeat_purchase_rate: float) -> dict[str, float]:
         c = self.cohort

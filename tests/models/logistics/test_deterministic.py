@@ -55,7 +55,7 @@ EXPECTED_FINAL = np.array([57.0, 81.0, 33.0, 177.0, 201.0])
 def test_deterministic_chain_matches_hand_computation(fidelity):
     config = config_from(default_document(), **DETERMINISTIC, **{"logistics.fidelity": fidelity})
     ledger, _ = run_scripted(config, ORDERS)
-    parcels = ledger.parcel_table()
+    parcels = ledger.parcel_table().read().sort("parcel")
     assert parcels["outcome"].to_list() == [0] * 5
     np.testing.assert_allclose(parcels["final_hours"].to_numpy(), EXPECTED_FINAL, atol=1e-9)
     # B waited for the next flight: its sortation ended after the cut-off

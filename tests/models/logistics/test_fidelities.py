@@ -49,7 +49,7 @@ def test_fidelities_agree_parcel_by_parcel():
     tables = {}
     for fidelity in ("parcel", "batch"):
         config = small_config(fidelity, horizon_days=6.0, **{"logistics.record_parcels": True})
-        tables[fidelity] = simulate(config, Streams(8, 0)).tables["parcels"]
+        tables[fidelity] = simulate(config, Streams(8, 0)).tables["parcels"].read().sort("parcel")
     a, b = tables["parcel"], tables["batch"]
     assert a.height == b.height > 1000
     assert a["outcome"].to_list() == b["outcome"].to_list()
@@ -65,7 +65,7 @@ def test_capacity_change_leaves_order_stream_unchanged_without_feedback():
     }.items():
         config = small_config("batch", horizon_days=10.0, **{"logistics.record_parcels": True,
                                                              "logistics.demand.feedback": False}, **changes)
-        orders[name] = simulate(config, Streams(3, 0)).tables["parcels"].sort("parcel")
+        orders[name] = simulate(config, Streams(3, 0)).tables["parcels"].read().sort("parcel")
     base = orders["base"].select("parcel", "customer", "order_hours", "value_eur", "choice", "forward")
     for name in ("extra_flight", "more_officers"):
         other = orders[name].select(base.columns)
