@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(SIM) run $(DEFAULT_SCENARIO)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check sim tests bench paper analysis
 	$(VENV)/bin/pytest
 
 validate: $(STAMP)

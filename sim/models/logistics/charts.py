@@ -17,6 +17,8 @@ from sim.models.logistics.costs import COST_STAGES  # noqa: E402
 
 __all__ = ["logistics_charts"]
 
+MIN_SHARE_OF_TYPICAL_DAY = 0.1
+
 
 def _on_time_chart(result, directory: Path) -> Path:
     daily = result.table("daily").filter(pl.col("on_time_share").is_not_nan())
@@ -24,7 +26,11 @@ def _on_time_chart(result, directory: Path) -> Path:
         pl.col("on_time_share").mean().alias("mean"),
         pl.col("on_time_share").std().alias("sd"),
         pl.col("on_time_share").count().alias("n"),
+        pl.col("delivered").mean().alias("delivered"),
     ).sort("day")
+    # days with only a few stragglers (the start, weekends' edges, the drain) would swing between 0 and 1:
+    # show the days carrying at least a tenth of a typical day's deliveries
+    by_day = by_day.filter(pl.col("delivered") >= MIN_SHARE_OF_TYPICAL_DAY * pl.col("delivered").median())
     n = by_day["n"].to_numpy()
     t = np.where(n > 1, scipy_stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
     half = t * by_day["sd"].fill_null(np.nan).to_numpy() / np.sqrt(n)
@@ -40,7 +46,8 @@ def _on_time_chart(result, directory: Path) -> Path:
         axes.axvline(run["warmup_days"], color="0.5", linestyle="--", label="end of warm-up")
     axes.set_xlabel("day (of delivery)")
     axes.set_ylabel("on-time share of promised parcels")
-    axes.set_title(f"{result.scenario_name}: on-time share by day")
+    axes.set_title(f"{result.scenario_name}: on-time share by day of delivery "
+                   f"(days with >= {MIN_SHARE_OF_TYPICAL_DAY:.0%} of a typical day's deliveries)", fontsize=10)
     axes.legend(loc="lower left")
     path = directory / "on_time_share_daily.png"
     figure.tight_layout()
