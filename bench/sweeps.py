@@ -36,8 +36,8 @@ from rich.table import Table
 from sim.core.results import environment_record
 from sim.core.runner import simulate_replication
 from sim.scenario import MODEL_REGISTRY, load_scenario, scenario_from_document
-from sim.sweep import default_workers, process_pool, sweep
-from sim.sweep.designs import grid_design, parameters_from_vary
+from sim.sweeps import default_workers, process_pool, sweep
+from sim.sweeps.designs import grid_design, parameters_from_vary
 
 MODEL_REGISTRY.setdefault("ishigami", "sim.models.ishigami")  # until the registry line lands
 

@@ -22,7 +22,7 @@ def __getattr__(name: str):
 
         return compare
     if name == "sweep":
-        from sim.sweep import sweep
+        from sim.sweeps import sweep
 
         return sweep
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -298,7 +298,7 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: every design point validated first, common random numbers across points,
     each run saved as it finishes (rerun to resume)."""
-    from sim.sweep import prepare_sweep_file, run_sweep_file
+    from sim.sweeps import prepare_sweep_file, run_sweep_file
 
     with user_errors():
         if dry_run:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.models.ishigami import ishigami_indices
-from sim.sweep import Parameter, run_sweep_file, saltelli_design, sobol_analysis, sobol_indices
+from sim.sweeps import Parameter, run_sweep_file, saltelli_design, sobol_analysis, sobol_indices
 
 PI = math.pi
 INPUTS = {f"ishigami.x{i}": Parameter.continuous(f"ishigami.x{i}", -PI, PI) for i in (1, 2, 3)}

@@ -19,7 +19,7 @@ import pytest
 from sim.core.stats import t_interval
 from sim.models.ishigami import ishigami
 from sim.scenario import ScenarioError
-from sim.sweep import Parameter, SweepMismatchError, load_sweep, run_sweep_file, sweep
+from sim.sweeps import Parameter, SweepMismatchError, load_sweep, run_sweep_file, sweep
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -221,7 +221,7 @@ RESUME_SCRIPT = """\
 import sys
 from sim.scenario import MODEL_REGISTRY
 MODEL_REGISTRY["ishigami"] = "sim.models.ishigami"
-from sim.sweep import sweep
+from sim.sweeps import sweep
 if __name__ == "__main__":
     sweep(sys.argv[1], vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, executor="serial",
           out=sys.argv[2])
@@ -265,7 +265,7 @@ def test_a_killed_sweep_completes_on_rerun_without_duplicates_or_gaps(ishigami_f
 @pytest.mark.parametrize("path", sorted((REPO / "scenarios" / "sweeps").glob("*.toml")), ids=lambda p: p.name)
 def test_repository_sweep_files_validate_against_their_scenarios(path):
     """Every sweep file in the repository names an existing scenario and valid design points."""
-    from sim.sweep import prepare_sweep_file
+    from sim.sweeps import prepare_sweep_file
 
     spec, prepared = prepare_sweep_file(path)
     assert len(prepared.documents) == len(prepared.design) > 1

@@ -32,7 +32,7 @@ noise_sd = 0.25
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The model registry with the tests' failing model added (workers receive the module path with each
     task, so they find it too)."""
-    monkeypatch.setitem(scenario_module.MODEL_REGISTRY, "ishigami_failing", "tests.sweep.failing_model")
+    monkeypatch.setitem(scenario_module.MODEL_REGISTRY, "ishigami_failing", "tests.sweeps.failing_model")
     return scenario_module.MODEL_REGISTRY
 
 

@@ -29,9 +29,9 @@ from sim.core.progress import progress_bar
 from sim.core.results import environment_record
 from sim.scenario import (MODEL_REGISTRY, Scenario, ScenarioError, load_scenario, scenario_from_document,
                           set_key_path)
-from sim.sweep.designs import Design, Parameter, make_design, parameters_from_vary
-from sim.sweep.executors import Backend, Chunk, RunOutcome, chunk_size_for, make_chunks, resolve_backend
-from sim.sweep.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepStore
+from sim.sweeps.designs import Design, Parameter, make_design, parameters_from_vary
+from sim.sweeps.executors import Backend, Chunk, RunOutcome, chunk_size_for, make_chunks, resolve_backend
+from sim.sweeps.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepStore
 
 __all__ = ["SweepResult", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep"]
 

@@ -22,8 +22,8 @@ import numpy as np
 import polars as pl
 
 from sim.scenario import Scenario
-from sim.sweep.designs import Design, Parameter, design_from_unit, parameters_from_vary
-from sim.sweep.engine import SweepResult, execute_sweep, prepare_sweep
+from sim.sweeps.designs import Design, Parameter, design_from_unit, parameters_from_vary
+from sim.sweeps.engine import SweepResult, execute_sweep, prepare_sweep
 
 __all__ = ["saltelli_design", "sobol_analysis", "sobol_indices"]
 

@@ -11,7 +11,7 @@ Every design is built in the unit hypercube and mapped to values by `Parameter.f
     levels     x = levels[min(floor(u m), m - 1)]                        (uniform over the m levels)
 
 so Latin hypercube and Sobol designs (McKay, Beckman & Conover 1979; Sobol' 1967, via `scipy.stats.qmc`)
-and the Saltelli sample of `sim.sweep.sensitivity` treat every kind of parameter the same way. A full grid
+and the Saltelli sample of `sim.sweeps.sensitivity` treat every kind of parameter the same way. A full grid
 takes the levels (or `grid_points` evenly spaced values between the bounds) of every parameter and forms
 their Cartesian product, the first parameter varying slowest.
 """
@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from scipy.stats import qmc
 
 __all__ = [
     "Parameter",
@@ -244,6 +243,8 @@ def latin_hypercube_design(parameters: Sequence[Parameter], points: int, *, seed
     """Latin hypercube sample of `points` points (scipy.stats.qmc.LatinHypercube, seeded)."""
     parameters = tuple(parameters)
     n = _check_count(points, "Latin hypercube")
+    from scipy.stats import qmc  # here, not at import: sweep workers never need it
+
     unit = qmc.LatinHypercube(d=len(parameters), seed=seed).random(n)
     return design_from_unit("lhs", parameters, unit, seed=seed)
 
@@ -253,6 +254,8 @@ def sobol_design(parameters: Sequence[Parameter], points: int, *, seed: int = 0)
     balance properties hold for powers of two; other counts are allowed."""
     parameters = tuple(parameters)
     n = _check_count(points, "Sobol")
+    from scipy.stats import qmc
+
     sampler = qmc.Sobol(d=len(parameters), scramble=True, seed=seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*balance properties.*")

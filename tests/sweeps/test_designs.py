@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.sweep.designs import (
+from sim.sweeps.designs import (
     Parameter,
     grid_design,
     latin_hypercube_design,

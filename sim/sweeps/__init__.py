@@ -1,7 +1,7 @@
 """Parameter sweeps: designs over scenario parameters, run on a process pool or Dask, stored run by run
 so a sweep resumes where it stopped, with Sobol' sensitivity indices on top.
 
-    from sim.sweep import sweep
+    from sim.sweeps import sweep
     result = sweep("scenarios/customs_clearance.toml",
                    vary={"customs.officers": [4, 5, 6], "customs.arrivals_per_hour": [24.0, 32.0]},
                    replications=20, executor="process", out="results/sweeps/officers")
@@ -10,19 +10,27 @@ so a sweep resumes where it stopped, with Sobol' sensitivity indices on top.
 Sweep files (`scenarios/sweeps/*.toml`) run with `run_sweep_file` (the CLI's `sim sweep`).
 """
 
-from sim.sweep.designs import (
-    Design,
-    Parameter,
-    grid_design,
-    latin_hypercube_design,
-    make_design,
-    sobol_design,
-)
-from sim.sweep.engine import SweepResult, execute_sweep, load_sweep, prepare_sweep, sweep
-from sim.sweep.executors import default_workers, process_pool
-from sim.sweep.sensitivity import saltelli_design, sobol_analysis, sobol_indices
-from sim.sweep.spec import prepare_sweep_file, read_sweep_file, run_sweep_file
-from sim.sweep.store import SweepMismatchError
+import importlib
+
+# Loaded on first use (PEP 562): a sweep worker imports only `sim.sweeps.executors`, not SALib or
+# scipy.stats, so a cold process pool or Dask worker starts faster.
+_HOME = {
+    "Design": "designs", "Parameter": "designs", "grid_design": "designs", "latin_hypercube_design": "designs",
+    "make_design": "designs", "sobol_design": "designs",
+    "SweepResult": "engine", "execute_sweep": "engine", "load_sweep": "engine", "prepare_sweep": "engine",
+    "sweep": "engine",
+    "default_workers": "executors", "process_pool": "executors",
+    "saltelli_design": "sensitivity", "sobol_analysis": "sensitivity", "sobol_indices": "sensitivity",
+    "prepare_sweep_file": "spec", "read_sweep_file": "spec", "run_sweep_file": "spec",
+    "SweepMismatchError": "store",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'sim.sweeps' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sim.sweeps.{_HOME[name]}"), name)
+
 
 __all__ = [
     "sweep",

@@ -34,8 +34,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from sim.scenario import NO_VALUE, ScenarioError  # the spine's "no value to show" marker
-from sim.sweep.designs import Design, Parameter, make_design
-from sim.sweep.engine import PreparedSweep, SweepResult, execute_sweep, prepare_sweep
+from sim.sweeps.designs import Design, Parameter, make_design
+from sim.sweeps.engine import PreparedSweep, SweepResult, execute_sweep, prepare_sweep
 
 __all__ = ["ParameterSpec", "DesignSpec", "SweepSpec", "read_sweep_file", "prepare_sweep_file", "run_sweep_file"]
 
@@ -133,7 +133,7 @@ def read_sweep_file(path: str | Path) -> tuple[SweepSpec, Design, Path]:
             raise ScenarioError(path, item.path, shown, message) from None
     try:
         if spec.design.kind == "saltelli":
-            from sim.sweep.sensitivity import saltelli_design
+            from sim.sweeps.sensitivity import saltelli_design
 
             if spec.design.points is None:
                 raise ValueError("a saltelli design needs points (the base sample size N, a power of 2)")
