@@ -244,6 +244,10 @@ def compare(
     table.write_parquet(out / f"{stem}.parquet")
     chart = plot_differences(comparison, out / stem, metric)
     console.print(f"table: {out / (stem + '.parquet')}  chart: {chart}", highlight=False)
+    reports = comparison.model_reports()
+    if reports is not None:
+        console.print(dataframe_table(reports, f"{comparison.results[comparison.baseline].model_name} model: "
+                                               f"each scenario against {comparison.baseline}"))
     if rank:
         with user_errors():
             if rank not in comparison.results[comparison.baseline].statistics["metric"].to_list():

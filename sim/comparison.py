@@ -23,7 +23,7 @@ from sim.api import run_scenario  # noqa: E402
 from sim.core.ranking import rank_scenarios  # noqa: E402
 from sim.core.results import RunResult  # noqa: E402
 from sim.core.stats import compare_tables  # noqa: E402
-from sim.scenario import ScenarioError, load_scenario  # noqa: E402
+from sim.scenario import ScenarioError, get_model, load_scenario  # noqa: E402
 
 __all__ = ["Comparison", "compare", "plot_differences"]
 
@@ -35,6 +35,17 @@ class Comparison:
     baseline: str
     results: dict[str, RunResult]
     differences: pl.DataFrame
+
+    def model_reports(self) -> pl.DataFrame | None:
+        """The model's own reading of each scenario against the baseline (e.g. the cloud model's payback
+        quarter), one row per scenario; None when the model declares none."""
+        baseline = self.results[self.baseline]
+        report = get_model(baseline.model_name).paired_report
+        if report is None:
+            return None
+        rows = [report(baseline, result).select(pl.lit(name).alias("scenario"), pl.all())
+                for name, result in self.results.items() if name != self.baseline]
+        return pl.concat(rows) if rows else None
 
     def ranking(self, metric: str, larger_is_better: bool, level: float = 0.95) -> pl.DataFrame:
         """Which scenario is best on `metric` (multiple comparisons with the best and bootstrap PCS)."""

@@ -77,6 +77,9 @@ class Model:
     #: fit the model to published data: (scenario path, output scenario path or None) -> a report with a
     #: Polars `table` (published vs simulated) and a `summary()` table; used by `sim calibrate`
     calibrate: Callable[[Path, Path | None], Any] | None = None
+    #: the model's own reading of a paired comparison (baseline run, scenario run) -> a one-row table,
+    #: e.g. the cloud model's payback quarter; shown by `sim compare`
+    paired_report: Callable[["RunResult", "RunResult"], pl.DataFrame] | None = None
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:

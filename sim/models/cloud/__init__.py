@@ -31,6 +31,12 @@ def _calibrate(scenario_path, out_path):
     return calibrate(scenario_path, out_path)
 
 
+def _paired_report(baseline, scenario):
+    from sim.models.cloud.payback import payback_report
+
+    return payback_report(baseline, scenario)
+
+
 MODEL = Model(
     name="cloud",
     description="China public-cloud market: price cuts, switching costs, rival responses, GenAI demand",
@@ -59,4 +65,5 @@ MODEL = Model(
     validation_checks=_validation_cases,
     charts=_charts,
     calibrate=_calibrate,
+    paired_report=_paired_report,
 )

@@ -14,7 +14,7 @@ import polars as pl
 
 from sim.core.stats import paired_comparison
 
-__all__ = ["payback_table", "payback_quarter"]
+__all__ = ["payback_table", "payback_quarter", "payback_report"]
 
 _SCHEMA = {"quarter": pl.Int64, "quarter_label": pl.String, "n": pl.Int64, "status_quo_rmb_bn": pl.Float64,
            "cut_rmb_bn": pl.Float64, "difference_rmb_bn": pl.Float64, "ci_low": pl.Float64,
@@ -53,3 +53,15 @@ def payback_quarter(cut_result, status_quo_result, provider: str = "alibaba", le
     paid = table.filter(pl.col("ci_low").is_not_nan() & (pl.col("ci_low") > 0.0))
     return None if paid.height == 0 else str(paid["quarter_label"][0])
 
+
+
+def payback_report(status_quo_result, cut_result, provider: str = "alibaba", level: float = 0.95) -> pl.DataFrame:
+    """One row for `sim compare`: the payback quarter and the cumulative-profit difference at the horizon."""
+    table = payback_table(cut_result, status_quo_result, provider, level)
+    last = table.row(table.height - 1, named=True)
+    return pl.DataFrame({
+        "payback_quarter": [payback_quarter(cut_result, status_quo_result, provider, level) or "none"],
+        "horizon_quarter": [last["quarter_label"]],
+        "cumulative_profit_difference_rmb_bn": [last["difference_rmb_bn"]],
+        "ci_low": [last["ci_low"]], "ci_high": [last["ci_high"]], "level": [level],
+    })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -130,3 +131,18 @@ def test_price_war_scenario_runs_and_rivals_reprice_from_2024():
     before = per_replication(result, "price_compute", "huawei", q - 1)
     after = per_replication(result, "price_compute", "huawei", q)
     assert np.all(before == 1.0) and np.all(np.abs(after - 1.0) > 1e-3)
+
+
+def test_sim_compare_reports_the_payback_quarter_of_each_cut():
+    import sim
+
+    root = Path(__file__).resolve().parents[3] / "scenarios"
+    comparison = sim.compare([root / "cloud_status_quo.toml", root / "cloud_llm_api_cut.toml"], reps=4,
+                             metrics=["alibaba_cumulative_profit_rmb_bn"])
+    report = comparison.model_reports()
+    expected = payback_quarter(comparison.results["cloud_llm_api_cut"], comparison.results["cloud_status_quo"])
+    assert report["scenario"].to_list() == ["cloud_llm_api_cut"]
+    assert report["payback_quarter"][0] == (expected or "none")
+    # the horizon difference is the same number sim compare reports for the metric
+    difference = comparison.differences["difference"][0]
+    assert report["cumulative_profit_difference_rmb_bn"][0] == pytest.approx(difference, rel=1e-9)
