@@ -277,8 +277,9 @@ def warmup(
     choice = choose_warmup(loaded.model, loaded.config)
     path = out or Path("results") / loaded.name / "warmup.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    plot_mser(choice.series, choice.mser, path)
     spec = loaded.model.warmup_series
+    period = {1.0: "day", 1.0 / 24.0: "hour"}.get(spec.time_unit_days, "period")
+    plot_mser(choice.series, choice.mser, path, label=f"{spec.table}.{spec.value_column}", period=period)
     console.print(f"MSER-5 on {spec.table}.{spec.value_column}: cut after {choice.truncation_index} observations "
                   f"= [bold]warmup_days = {choice.warmup_days:.3f}[/]", highlight=False)
     if choice.mser.at_search_limit:

@@ -59,7 +59,7 @@ def mser5(series) -> MserResult:
     return MserResult(BATCH_SIZE * int(np.argmin(statistic)), BATCH_SIZE, statistic)
 
 
-def plot_mser(series, result: MserResult, path) -> Path:
+def plot_mser(series, result: MserResult, path, label: str = "output", period: str = "observation") -> Path:
     """Write a PNG of the series with its 5-observation batch means and the MSER-5 cut (top) and the MSER
     statistic against the truncation point (bottom). Draws off-screen (Agg); returns the path written."""
     from matplotlib.figure import Figure  # imported here: sweep workers import the runner, not matplotlib
@@ -75,12 +75,12 @@ def plot_mser(series, result: MserResult, path) -> Path:
     top.plot(batch_ends, batch, color="tab:blue", linewidth=1.0, label=f"means of {result.batch_size}")
     top.axvline(cut, color="tab:red", linestyle="--", label=f"MSER-5 cut at {cut}")
     top.hlines(x[cut:].mean(), cut, x.size, colors="black", linewidth=1.0, label="mean after the cut")
-    top.set_ylabel("output")
+    top.set_ylabel(label)
     top.legend(loc="upper right", fontsize="small")
     candidates = result.batch_size * np.arange(result.statistic.size)
     bottom.plot(candidates, result.statistic, color="tab:blue")
     bottom.axvline(cut, color="tab:red", linestyle="--")
-    bottom.set_xlabel("observations truncated")
+    bottom.set_xlabel(f"{period}s truncated")
     bottom.set_ylabel("MSER statistic")
     if result.at_search_limit:
         bottom.set_title("minimum at the search limit: the run may be too short", fontsize="small")
