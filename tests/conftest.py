@@ -6,6 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw their examples from a fixed seed (derandomize), so a run of the suite is reproducible
+# like every other stochastic test here, and keep no example database in the work tree.
+settings.register_profile("sim", derandomize=True, database=None)
+settings.load_profile("sim")
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
