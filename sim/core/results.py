@@ -138,6 +138,8 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
         manifest = dict(result.manifest)
         manifest["tables"] = rows
         manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
+        # the resolved scenario holds the seed and the replication count, so this reproduces every table
+        manifest["rerun"] = f"sim run {directory / 'scenario.toml'}"
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         if directory.exists():
             retired = directory.with_name(f".{directory.name}.replaced-{os.getpid()}")
