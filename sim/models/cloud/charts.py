@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
 
+from sim.core.charts import save_figure  # noqa: E402
+
 __all__ = ["cloud_charts", "payback_chart"]
 
 
@@ -45,10 +47,7 @@ def cloud_charts(result, directory: Path) -> list[Path]:
         _quarter_axis(axes, labels)
     panels[0].legend(loc="upper right")
     figure.suptitle(f"{result.scenario_name}: shares by provider")
-    figure.tight_layout()
-    paths.append(directory / "cloud_shares.png")
-    figure.savefig(paths[-1], dpi=120)
-    plt.close(figure)
+    paths.append(save_figure(figure, directory / "cloud_shares.png"))
 
     alibaba = quarterly.filter(pl.col("provider") == "alibaba")
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -60,10 +59,7 @@ def cloud_charts(result, directory: Path) -> list[Path]:
         axes.set_ylabel(f"Alibaba {ylabel}")
         _quarter_axis(axes, labels)
     figure.suptitle(f"{result.scenario_name}: Alibaba Cloud")
-    figure.tight_layout()
-    paths.append(directory / "cloud_alibaba.png")
-    figure.savefig(paths[-1], dpi=120)
-    plt.close(figure)
+    paths.append(save_figure(figure, directory / "cloud_alibaba.png"))
 
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.2))
     for axes, column in ((panels[0], "price_compute"), (panels[1], "price_model_api")):
@@ -74,10 +70,7 @@ def cloud_charts(result, directory: Path) -> list[Path]:
         _quarter_axis(axes, labels)
     panels[0].legend(loc="lower left")
     figure.suptitle(f"{result.scenario_name}: list prices")
-    figure.tight_layout()
-    paths.append(directory / "cloud_prices.png")
-    figure.savefig(paths[-1], dpi=120)
-    plt.close(figure)
+    paths.append(save_figure(figure, directory / "cloud_prices.png"))
     return paths
 
 
@@ -99,9 +92,4 @@ def payback_chart(cut_result, status_quo_result, path: Path, provider: str = "al
     _quarter_axis(axes, table["quarter_label"].to_list())
     axes.set_ylabel(f"{provider} cumulative profit difference, RMB bn")
     axes.legend(loc="lower left")
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
 
+from sim.core.charts import save_figure  # noqa: E402
+
 from sim.models.customs import theory  # noqa: E402
 
 __all__ = ["customs_charts"]
@@ -39,9 +41,7 @@ def customs_charts(result, directory: Path) -> list[Path]:
     axes.set_title(f"{result.scenario_name}: customs queue")
     axes.legend(loc="upper right")
     path = directory / "queue_length.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
     paths.append(path)
 
     statistics = result.statistics
@@ -56,8 +56,6 @@ def customs_charts(result, directory: Path) -> list[Path]:
     axes.set_title("wait in queue vs theory")
     axes.legend()
     path = directory / "wait_vs_theory.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
     paths.append(path)
     return paths

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 from scipy import stats as scipy_stats  # noqa: E402
 
+from sim.core.charts import save_figure  # noqa: E402
 from sim.models.logistics.costs import COST_STAGES  # noqa: E402
 
 __all__ = ["logistics_charts"]
@@ -50,9 +51,7 @@ def _on_time_chart(result, directory: Path) -> Path:
                    f"(days with >= {MIN_SHARE_OF_TYPICAL_DAY:.0%} of a typical day's deliveries)", fontsize=10)
     axes.legend(loc="lower left")
     path = directory / "on_time_share_daily.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
     return path
 
 
@@ -76,9 +75,7 @@ def _distribution_chart(result, directory: Path) -> Path:
     axes.set_title(f"{result.scenario_name}: delivery time against the promise")
     axes.legend()
     path = directory / "delivery_days_distribution.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
     return path
 
 
@@ -103,9 +100,7 @@ def _cost_chart(result, directory: Path) -> Path:
     axes.set_xlabel("EUR per finished parcel (mean, 95% CI)")
     axes.set_title(f"{result.scenario_name}: cost per parcel by stage, total EUR {total:.2f}")
     path = directory / "cost_per_parcel_by_stage.png"
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
     return path
 
 
