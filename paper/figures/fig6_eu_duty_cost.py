@@ -4,7 +4,7 @@ EU duty reform of 2026 (flat EUR 3 duty per item plus the proposed EUR 2 handlin
 Three scenarios run with the same seed and replications: `aliexpress_spain_5day_no_promise`,
 `aliexpress_spain_5day` and `aliexpress_spain_5day_eu_duty_2026`. Bars stack the mean cost per finished
 parcel of each stage (the model's `cost_<stage>_eur_per_parcel` metrics; duties and fees sit in
-`customs_duties`), plus the remainder of `cost_per_parcel_eur` (late-delivery compensation), with the 95%
+`customs_duties`), plus `compensation_eur_per_parcel` (late-delivery compensation), with the 95%
 t interval of the total on top. Writes `fig6_eu_duty_cost.png` and `.csv` (scenario, component, mean, CI).
 """
 
@@ -33,7 +33,7 @@ SEED = 20251006
 FULL = {"reps": 10, "overrides": []}
 QUICK = {"reps": 2, "overrides": ["run.horizon_days=10.0", "run.warmup_days=2.0", "logistics.drain_days=20"]}
 TOTAL = "cost_per_parcel_eur"
-REMAINDER = "compensation_and_other"
+COMPENSATION = "compensation_eur_per_parcel"
 
 
 def stage_metric(stage: str) -> str:
@@ -47,8 +47,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
         result = sim.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
         wide = result.summary.pivot(on="metric", index="replication", values="value")
         stages = [stage_metric(stage) for stage in COST_STAGES]
-        wide = wide.with_columns((pl.col(TOTAL) - pl.sum_horizontal(stages)).alias(REMAINDER))
-        long = wide.select("replication", *stages, REMAINDER, TOTAL).unpivot(
+        long = wide.select("replication", *stages, COMPENSATION, TOTAL).unpivot(
             index="replication", variable_name="component", value_name="eur_per_parcel")
         frames.append(mean_ci(long, ["component"], "eur_per_parcel").with_columns(pl.lit(label).alias("scenario")))
     numbers = pl.concat(frames).select("scenario", "component", "n", "mean", "sd", "ci_low", "ci_high", "level")
@@ -56,7 +55,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     figure, axes = plt.subplots(figsize=(9.5, 5.2))
     labels = list(SCENARIO_FILES)
     bottoms = [0.0] * len(labels)
-    components = [stage_metric(stage) for stage in COST_STAGES] + [REMAINDER]
+    components = [stage_metric(stage) for stage in COST_STAGES] + [COMPENSATION]
     for index, component in enumerate(components):
         heights = [numbers.filter((pl.col("scenario") == s) & (pl.col("component") == component))["mean"][0]
                    for s in labels]

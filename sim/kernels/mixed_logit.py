@@ -42,6 +42,7 @@ from sim.kernels.logit import (
     logit_probabilities_reference,
     outside_probabilities_reference,
 )
+from sim.kernels.sampling import lognormal_with_mean
 
 __all__ = [
     "mixed_logit_utilities",
@@ -323,8 +324,8 @@ def draw_consumer_tastes(
             raise ValueError(f"{name} must be {allowed} (got {value!r})")
     z = rng.standard_normal((2, int(n)))
     if distribution == "lognormal":
-        alpha = price_mean * np.exp(price_sigma * z[0] - 0.5 * price_sigma**2)
-        gamma = delivery_mean * np.exp(delivery_sigma * z[1] - 0.5 * delivery_sigma**2)
+        alpha = lognormal_with_mean(price_mean, price_sigma, z[0])
+        gamma = lognormal_with_mean(delivery_mean, delivery_sigma, z[1])
     else:
         alpha = price_mean + price_sigma * z[0]
         gamma = delivery_mean + delivery_sigma * z[1]

@@ -13,12 +13,19 @@ depends only on (stream, inputs), never on thread count or call order, and commo
   sampling, Devroye 1986, *Non-Uniform Random Variate Generation*, ch. III.2).
 - Choosing per shopper with shopper-specific probabilities (a row of `logit_probabilities`): the same
   inverse-CDF rule on each shopper's own row; -1 means the outside option.
+- Arrival epochs of a Poisson process: the partial sums E_1 < E_2 < ... of standard exponentials are the
+  epochs of a unit-rate Poisson process; scaled by 1/lambda (or passed through the inverse of a cumulative
+  rate Lambda(t)) they give a homogeneous (or non-homogeneous) process (Cinlar 1975, *Introduction to
+  Stochastic Processes*, ch. 4). The i-th epoch uses the same draws whatever the rate.
+- Lognormal draws: X = m exp(sigma Z - sigma^2 / 2) has mean m and log-sd sigma; X = median exp(sigma Z)
+  has median `median`, with Z = Phi^{-1}(U) when the draw comes from a uniform.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from scipy.special import ndtri
 
 __all__ = [
     "draw_shoppers",
@@ -29,6 +36,10 @@ __all__ = [
     "choose_products_parallel",
     "choose_products_reference",
     "NO_PURCHASE",
+    "unit_poisson_epochs",
+    "poisson_arrival_times",
+    "lognormal_with_mean",
+    "lognormal_from_uniforms",
 ]
 
 NO_PURCHASE = -1
@@ -50,6 +61,34 @@ def draw_shoppers(rng: np.random.Generator, mean: float | np.ndarray, dispersion
     if not (np.isfinite(dispersion) and dispersion > 0.0):
         raise ValueError(f"dispersion must be a finite number > 0, or None for Poisson (got {dispersion!r})")
     return np.asarray(rng.negative_binomial(dispersion, dispersion / (dispersion + mean)), dtype=np.int64)
+
+
+def unit_poisson_epochs(rng: np.random.Generator, total: float) -> np.ndarray:
+    """The epochs E_1 < E_2 < ... < total of a unit-rate Poisson process: partial sums of standard
+    exponentials, drawn in blocks of about total + 6 sqrt(total) (so one block almost always suffices)."""
+    block = int(total + 6.0 * np.sqrt(total) + 16)
+    epochs = np.cumsum(rng.standard_exponential(block))
+    while epochs[-1] < total:
+        epochs = np.concatenate((epochs, epochs[-1] + np.cumsum(rng.standard_exponential(block))))
+    return epochs[epochs < total]
+
+
+def poisson_arrival_times(rng: np.random.Generator, rate_per_hour: float, horizon_hours: float) -> np.ndarray:
+    """Arrival times (hours) of a Poisson process with rate `rate_per_hour` on [0, horizon): the unit-rate
+    epochs below rate x horizon, divided by the rate (the i-th arrival is the same draw whatever the rate)."""
+    return unit_poisson_epochs(rng, rate_per_hour * horizon_hours) / rate_per_hour
+
+
+def lognormal_with_mean(mean: float, log_sd: float, standard_normals: np.ndarray) -> np.ndarray:
+    """mean x exp(log_sd Z - log_sd^2 / 2) for standard normals Z: lognormal with E[X] = `mean` exactly and
+    sd(log X) = `log_sd`."""
+    return mean * np.exp(log_sd * standard_normals - 0.5 * log_sd * log_sd)
+
+
+def lognormal_from_uniforms(median: float, log_sd: float, uniforms: np.ndarray) -> np.ndarray:
+    """median x exp(log_sd Phi^{-1}(U)) for uniforms U: lognormal with median `median` and sd(log X) =
+    `log_sd`, by inversion (monotone in U, so common random numbers stay aligned)."""
+    return median * np.exp(log_sd * ndtri(uniforms))
 
 
 @njit(cache=True, error_model="numpy")

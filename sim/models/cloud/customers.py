@@ -22,6 +22,7 @@ import numpy as np
 from sim.core.rng import Streams
 from sim.kernels.logit import logit_probabilities
 from sim.kernels.mixed_logit import draw_consumer_tastes
+from sim.kernels.sampling import lognormal_with_mean, unit_poisson_epochs
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, WorkloadType, quarter_index
 
 #: events handled together by the SimPy process (within one quarter); see `Population._calendar`
@@ -59,11 +60,7 @@ def arrival_times_quarters(rng: np.random.Generator, rate0: float, growth_per_ye
     g = growth_per_year / 4.0
     span = end_q - start_q
     total = rate0 * (np.expm1(g * span) / g if abs(g) > 1e-12 else span)
-    block = int(total + 6.0 * np.sqrt(total) + 16)
-    e = np.cumsum(rng.standard_exponential(block))
-    while e[-1] < total:
-        e = np.concatenate((e, e[-1] + np.cumsum(rng.standard_exponential(block))))
-    e = e[e < total]
+    e = unit_poisson_epochs(rng, total)
     s = np.log1p(g * e / rate0) / g if abs(g) > 1e-12 else e / rate0
     return start_q + s
 
@@ -115,8 +112,7 @@ class Population:
         shape = params.size_pareto_shape
         self.size = (streams[f"{kind}.size"].pareto(shape, n) + 1.0) * (shape - 1.0) / shape
         s = params.switching_cost_sigma
-        self.kappa = params.switching_cost_mean * np.exp(s * streams[f"{kind}.switching"].standard_normal(n)
-                                                         - 0.5 * s * s)
+        self.kappa = lognormal_with_mean(params.switching_cost_mean, s, streams[f"{kind}.switching"].standard_normal(n))
         self.multihome = streams[f"{kind}.multihome"].random(n) < params.multihome_share
         phase = streams[f"{kind}.phase"].random(n)
         self.alpha = draw_price_sensitivities(streams[f"{kind}.tastes"], n, params)

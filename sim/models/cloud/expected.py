@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from sim.kernels.logit import logit_probabilities
+from sim.kernels.sampling import lognormal_with_mean
 from sim.models.cloud.config import WORKLOAD_TYPES, CloudScenario, quarter_index, quarter_label
 from sim.models.cloud.customers import choice_utilities, draw_price_sensitivities, exit_rate
 from sim.models.cloud.policies import apply_best_responses
@@ -92,7 +93,7 @@ def expected_market(config: CloudScenario, taste_seed: int = 0, segments: int = 
         params = config.workloads[kind]
         alpha.append(draw_price_sensitivities(rng, segments, params))
         s = params.switching_cost_sigma
-        kappa.append(params.switching_cost_mean * np.exp(s * rng.standard_normal(segments) - 0.5 * s * s))
+        kappa.append(lognormal_with_mean(params.switching_cost_mean, s, rng.standard_normal(segments)))
         a, b, weight = cohorts(params.contract_quarters, n_quarters)
         bounds.append((a, b, np.flatnonzero(weight == 0.0)[0] if (weight == 0.0).any() else a.size))
         # mass[w][c, r, j]: expected workloads of cohort c and taste segment r at provider j

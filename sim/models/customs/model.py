@@ -19,6 +19,7 @@ import simpy
 from sim.core.model import ReplicationOutput
 from sim.core.monitor import LevelMonitor
 from sim.core.rng import Streams
+from sim.kernels.sampling import poisson_arrival_times
 from sim.models.customs.config import CustomsScenario
 
 __all__ = ["CustomsOffice", "poisson_arrival_times", "simulate"]
@@ -51,19 +52,6 @@ class CustomsOffice:
         self.officers.release(request)
         self._record()
         return waited
-
-
-def poisson_arrival_times(rng: np.random.Generator, rate_per_hour: float, horizon_hours: float) -> np.ndarray:
-    """Arrival times of a Poisson process on [0, horizon), from standard exponential gaps drawn in blocks
-    (the i-th gap is the same draw whatever the rate)."""
-    expected = rate_per_hour * horizon_hours
-    block = int(expected + 6.0 * np.sqrt(expected) + 16)
-    gaps = rng.standard_exponential(block)
-    times = np.cumsum(gaps) / rate_per_hour
-    while times[-1] < horizon_hours:
-        more = np.cumsum(rng.standard_exponential(block)) / rate_per_hour + times[-1]
-        times = np.concatenate((times, more))
-    return times[times < horizon_hours]
 
 
 def simulate(config: CustomsScenario, streams: Streams) -> ReplicationOutput:

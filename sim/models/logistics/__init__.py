@@ -1,8 +1,9 @@
 """Cross-border logistics under a delivery guarantee (China -> Spain), as SimPy processes, in two
 fidelities (one process per parcel, or processes moving bags with numba stage kernels).
 
-Modules: config (schema), calendar (Spanish business days), network (timetables, stage rules, queue
-kernels), demand (customers and orders through sim.kernels), parcel / batch (the two fidelities), costs,
+Modules: config (schema), calendar (Spanish business days), guarantee (the on-time rule and compensation),
+network (timetables, stage rules, queue kernels), demand (customers and orders through sim.kernels), parcel /
+batch (the two fidelities), costs (per stage, and the cost per parcel),
 metrics (the ledger: tables and metrics), charts, counter_rng (per-customer and per-flight substreams).
 
 Tables of a replication:
@@ -44,6 +45,8 @@ MODEL = Model(
         Metric("cost_per_parcel_eur", "EUR/parcel", "logistics cost plus compensation per finished parcel",
                key=True),
         Metric("compensation_cost_eur", "EUR", "coupons and refunds paid for late promised parcels"),
+        Metric("compensation_eur_per_parcel", "EUR/parcel",
+               "coupons and refunds paid for late promised parcels per finished parcel (part of cost_per_parcel_eur)"),
         Metric("late_parcels", "parcels", "promised parcels delivered late", kind="count"),
         Metric("refund_cost_eur", "EUR", "item value refunded for lost and returned parcels"),
         Metric("lost_share", "share", "share of finished parcels lost", kind="proportion"),

@@ -36,12 +36,6 @@ def _take(bag: Bag, idx) -> Bag:
     return {k: v[idx] for k, v in bag.items()}
 
 
-def _concat(a: Bag | None, b: Bag) -> Bag:
-    if a is None or a["order_time"].size == 0:
-        return b
-    return {k: np.concatenate((a[k], b[k])) for k in a}
-
-
 def _concat_all(bags: list[Bag]) -> Bag:
     if len(bags) == 1:
         return bags[0]
@@ -95,7 +89,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
             return
         mask = delivered & r["promised"]
         if mask.any():
-            on_time = ledger.on_time_flags({k: r[k][mask] for k in ("order_time", "final_time")})[2]
+            on_time = ledger.guarantee.on_time(r["order_time"][mask], r["final_time"][mask])
             state["feedback"].append((r["final_time"][mask], r["customer"][mask], on_time))
 
     def apply_feedback(now: float) -> None:

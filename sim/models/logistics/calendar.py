@@ -1,8 +1,8 @@
 """The Spanish business calendar on the model clock (hours from 00:00 of `start_date`).
 
 Business time B(t) is the number of business hours in [0, t): hours on business days count, others do not.
-The promise counts business days from the moment of the order, so a parcel ordered at t0 and delivered at
-t1 took (B(t1) - B(t0)) / 24 business days; it is on time when that is at most the promised days.
+A parcel ordered at t0 and delivered at t1 took (B(t1) - B(t0)) / 24 business days; the guarantee
+(`sim.models.logistics.guarantee`) decides what that means for the promise.
 """
 
 from __future__ import annotations
@@ -33,9 +33,6 @@ class SpainCalendar:
 
     def date_of(self, day: int) -> dt.date:
         return self.start_date + dt.timedelta(days=int(day))
-
-    def day_index(self, date: dt.date) -> int:
-        return (date - self.start_date).days
 
     def business_hours(self, t) -> np.ndarray:
         """B(t): business hours in [0, t) (t in hours; beyond the calendar every day counts as business)."""

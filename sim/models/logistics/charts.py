@@ -14,6 +14,8 @@ import polars as pl  # noqa: E402
 from scipy import stats as scipy_stats  # noqa: E402
 
 from sim.core.charts import save_figure  # noqa: E402
+from sim.models.logistics import guarantee as guarantee_rule  # noqa: E402
+from sim.models.logistics.config import GuaranteeParameters  # noqa: E402
 from sim.models.logistics.costs import COST_STAGES  # noqa: E402
 
 __all__ = ["logistics_charts"]
@@ -56,8 +58,8 @@ def _on_time_chart(result, directory: Path) -> Path:
 
 
 def _distribution_chart(result, directory: Path) -> Path:
-    guarantee = result.resolved_scenario["logistics"]["guarantee"]
-    business = guarantee.get("day_count", "business") == "business"
+    guarantee = GuaranteeParameters.model_validate(result.resolved_scenario["logistics"]["guarantee"])
+    business = guarantee.day_count == "business"
     column = "parcels_business_days" if business else "parcels_calendar_days"
     hist = result.table("delivery_histogram").group_by("days_from").agg(pl.col(column).sum()).sort("days_from")
     x = hist["days_from"].to_numpy()
@@ -65,12 +67,9 @@ def _distribution_chart(result, directory: Path) -> Path:
     width = float(x[1] - x[0]) if x.size > 1 else 0.1
     figure, axes = plt.subplots(figsize=(8, 4))
     axes.bar(x, y / max(y.sum(), 1.0), width=width, align="edge", color="C0", label="delivered parcels")
-    promised = guarantee.get("promised_days", 0)
-    target = promised if promised > 0 else guarantee.get("kpi_days", 5)
-    label = f"promise: {promised} {'business' if business else 'calendar'} days" if promised > 0 else \
-        f"no promise (KPI {target} days)"
-    axes.axvline(target, color="C3", linestyle="--", label=label)
-    axes.set_xlabel(f"delivery time ({'business' if business else 'calendar'} days from order)")
+    axes.axvline(guarantee_rule.target_days(guarantee), color="C3", linestyle="--",
+                 label=guarantee_rule.describe(guarantee))
+    axes.set_xlabel(f"delivery time ({guarantee.day_count} days from the order)")
     axes.set_ylabel("share of delivered parcels")
     axes.set_title(f"{result.scenario_name}: delivery time against the promise")
     axes.legend()
@@ -82,18 +81,14 @@ def _distribution_chart(result, directory: Path) -> Path:
 def _cost_chart(result, directory: Path) -> Path:
     stats = result.statistics
     names, means, lows, highs = [], [], [], []
-    for stage in COST_STAGES:
-        row = stats.filter(pl.col("metric") == f"cost_{stage}_eur_per_parcel").row(0, named=True)
-        names.append(stage.replace("_", " "))
+    parts = [(f"cost_{stage}_eur_per_parcel", stage.replace("_", " ")) for stage in COST_STAGES]
+    for metric, name in (*parts, ("compensation_eur_per_parcel", "compensation")):
+        row = stats.filter(pl.col("metric") == metric).row(0, named=True)
+        names.append(name)
         means.append(row["mean"])
         lows.append(row["mean"] - (row["ci_low"] if row["ci_low"] == row["ci_low"] else row["mean"]))
         highs.append((row["ci_high"] if row["ci_high"] == row["ci_high"] else row["mean"]) - row["mean"])
     total = stats.filter(pl.col("metric") == "cost_per_parcel_eur")["mean"][0]
-    compensation = total - sum(means)
-    names.append("compensation")
-    means.append(compensation)
-    lows.append(0.0)
-    highs.append(0.0)
     figure, axes = plt.subplots(figsize=(8, 4))
     axes.barh(names, means, xerr=[lows, highs], color="C2", capsize=3)
     axes.invert_yaxis()

@@ -231,13 +231,16 @@ class ForwardStockParameters(StrictModel):
 
 
 class GuaranteeParameters(StrictModel):
-    """The delivery promise: `promised_days` (0 = no promise) counted in `day_count` days from the moment of
-    the order; `applies_to` says which items carry it. A late promised parcel earns a coupon of
-    `coupon_eur` or a refund of `refund_share` of its value. With no promise, `kpi_days` is the target the
-    on-time share is reported against."""
+    """The delivery promise: `promised_days` (0 = no promise) counted in `day_count` days from
+    `counted_from` (the moment of the order: a parcel ordered at 14:30 on day 0 with a 5-day promise is due
+    by 14:30 on the fifth day after); `applies_to` says which items carry it. A late promised parcel earns
+    a coupon of `coupon_eur` or a refund of `refund_share` of its value. With no promise, `kpi_days` is the
+    target the on-time share is reported against. The rule itself lives in
+    `sim.models.logistics.guarantee`."""
 
     promised_days: int = Field(default=5, ge=0, le=60)
     day_count: Literal["business", "calendar"] = "business"
+    counted_from: Literal["order_moment"] = "order_moment"
     applies_to: Literal["choice", "all"] = "choice"
     compensation: Literal["coupon", "refund"] = "coupon"
     coupon_eur: NonNegative = 0.92
@@ -246,21 +249,23 @@ class GuaranteeParameters(StrictModel):
 
 
 class CostParameters(StrictModel):
-    """Cost per parcel at each stage (EUR), charged when the parcel passes the stage."""
+    """Cost per parcel at each stage (EUR), charged when the parcel passes the stage. No defaults: every
+    scenario states each cost with its source or the word `assumption` (the shipped ones inherit them from
+    `aliexpress_spain_5day.toml`), so a cost has one source of truth."""
 
-    merchant_handling_eur: NonNegative = 0.30
-    first_mile_eur: NonNegative = 0.15
-    origin_hub_eur: NonNegative = 0.10
-    air_freight_eur_per_kg: NonNegative = 3.5
-    destination_hub_eur: NonNegative = 0.10
-    customs_clearance_eur: NonNegative = 0.10
-    duty_per_item_eur: NonNegative = 0.0
-    handling_fee_per_item_eur: NonNegative = 0.0
-    warehouse_handling_fee_per_item_eur: NonNegative = 0.0
-    last_mile_eur_per_attempt: NonNegative = 2.5
-    forward_inbound_eur_per_kg: NonNegative = 0.8
-    forward_warehouse_eur: NonNegative = 0.40
-    stock_holding_eur_per_item: NonNegative = 0.30
+    merchant_handling_eur: NonNegative
+    first_mile_eur: NonNegative
+    origin_hub_eur: NonNegative
+    air_freight_eur_per_kg: NonNegative
+    destination_hub_eur: NonNegative
+    customs_clearance_eur: NonNegative
+    duty_per_item_eur: NonNegative
+    handling_fee_per_item_eur: NonNegative
+    warehouse_handling_fee_per_item_eur: NonNegative
+    last_mile_eur_per_attempt: NonNegative
+    forward_inbound_eur_per_kg: NonNegative
+    forward_warehouse_eur: NonNegative
+    stock_holding_eur_per_item: NonNegative
 
 
 class LogisticsParameters(StrictModel):
@@ -278,7 +283,7 @@ class LogisticsParameters(StrictModel):
     last_mile: LastMileParameters = Field(default_factory=LastMileParameters)
     forward_stock: ForwardStockParameters = Field(default_factory=ForwardStockParameters)
     guarantee: GuaranteeParameters = Field(default_factory=GuaranteeParameters)
-    costs: CostParameters = Field(default_factory=CostParameters)
+    costs: CostParameters
 
 
 class LogisticsScenario(ScenarioConfig):

@@ -1,18 +1,20 @@
-"""Cost of each parcel by stage, compensation for late promised parcels, refunds of lost and returned ones.
+"""Cost of each parcel by stage, and the cost per finished parcel (logistics cost plus compensation).
 
 A parcel pays a stage's cost when it enters the stage: a parcel lost in the air has paid the air freight
 but not customs or the last mile; the last mile is paid per attempt. Duties and the EU handling fee are
 charged per item (one item per parcel) at customs; forward-stocked items pay them on import into the
-Spanish warehouse (with the lower warehouse handling fee).
+Spanish warehouse (with the lower warehouse handling fee). Compensation of late promised parcels is the
+guarantee's (`sim.models.logistics.guarantee`); refunds of lost and returned items are reported apart and
+are not part of the cost per parcel.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.models.logistics.config import CostParameters, GuaranteeParameters
+from sim.models.logistics.config import CostParameters
 
-__all__ = ["COST_STAGES", "parcel_costs", "compensation"]
+__all__ = ["COST_STAGES", "parcel_costs", "cost_per_parcel_eur"]
 
 COST_STAGES = ("merchant_handling", "first_mile", "origin_hub", "air_freight", "destination_hub",
                "customs_duties", "last_mile", "forward_stock")
@@ -38,9 +40,11 @@ def parcel_costs(c: CostParameters, forward, weight_kg, lost, refused, attempts)
     return out
 
 
-def compensation(g: GuaranteeParameters, late, value_eur) -> np.ndarray:
-    """EUR paid for each parcel: the coupon or refund share when `late` (a late promised parcel)."""
-    late = np.asarray(late, dtype=bool)
-    if g.compensation == "coupon":
-        return late * g.coupon_eur
-    return late * g.refund_share * np.asarray(value_eur)
+def cost_per_parcel_eur(logistics_cost_eur, compensation_eur, finished_parcels) -> np.ndarray:
+    """EUR per finished parcel: (logistics cost of every stage + compensation paid) / finished parcels (a
+    parcel is finished when delivered, lost or returned). NaN where no parcel finished. Works on one period
+    or on arrays of periods."""
+    total = np.asarray(logistics_cost_eur, dtype=np.float64) + np.asarray(compensation_eur, dtype=np.float64)
+    finished = np.asarray(finished_parcels, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(finished > 0, total / finished, np.nan)

@@ -25,15 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
 
 from sim.core.rng import Streams
 from sim.kernels.delivery_response import DeliveryResponse
 from sim.kernels.logit import purchase_probability
-from sim.kernels.sampling import draw_shoppers
+from sim.kernels.sampling import draw_shoppers, lognormal_from_uniforms
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.counter_rng import counter_uniforms
 from sim.models.logistics.config import LogisticsParameters
+from sim.models.logistics.guarantee import GuaranteeRule
 
 __all__ = ["DayOrders", "Customers", "Demand", "visit_counters", "increment"]
 
@@ -111,10 +111,9 @@ class Demand:
             baseline, reference_days=self.d.reference_days,
             utility_per_late_delivery=self.d.utility_per_late_delivery,
             utility_per_kept_promise=self.d.utility_per_kept_promise)
-        g = params.guarantee
-        median_value = self.d.item_value_eur_median
-        self._compensation_eur = 0.0 if g.promised_days == 0 else (
-            g.coupon_eur if g.compensation == "coupon" else g.refund_share * median_value)
+        self.guarantee = GuaranteeRule(params.guarantee, calendar)
+        # what a shopper expects for a late promised parcel, valued at the median item
+        self._compensation_eur = self.guarantee.compensation_per_late_parcel_eur(self.d.item_value_eur_median)
         key = streams.entropy("demand.customers")
         self._key0, self._key1 = np.uint64(key[0]), np.uint64(key[1])
         profile = np.asarray(self.d.hourly_profile, dtype=np.float64)
@@ -131,14 +130,13 @@ class Demand:
         return m
 
     def purchase_probabilities(self, customers: np.ndarray) -> np.ndarray:
-        g = self.p.guarantee
         if self.d.feedback:
             late = self.customers.late[customers].astype(np.float64)
             kept = self.customers.kept[customers].astype(np.float64)
         else:
             late = np.zeros(customers.size)
             kept = np.zeros(customers.size)
-        shift = self.response.utility(float(g.promised_days), late, kept, compensation_eur=self._compensation_eur)
+        shift = self.response.utility(self.guarantee.promised_days, late, kept, compensation_eur=self._compensation_eur)
         return purchase_probability(self.d.base_utility + np.asarray(shift, dtype=np.float64))
 
     def generate_day(self, day: int) -> DayOrders:
@@ -157,12 +155,11 @@ class Demand:
         index = np.arange(self._next_index, self._next_index + m, dtype=np.int64)
         self._next_index += m
         uu = u[keep]
-        value = self.d.item_value_eur_median * np.exp(self.d.item_value_sigma * ndtri(uu[:, _V_VALUE]))
-        weight = self.d.weight_kg_median * np.exp(self.d.weight_sigma * ndtri(uu[:, _V_WEIGHT]))
+        value = lognormal_from_uniforms(self.d.item_value_eur_median, self.d.item_value_sigma, uu[:, _V_VALUE])
+        weight = lognormal_from_uniforms(self.d.weight_kg_median, self.d.weight_sigma, uu[:, _V_WEIGHT])
         choice = uu[:, _V_CHOICE] < self.d.choice_share
         forward = choice & (uu[:, _V_FORWARD] < self.p.forward_stock.share)
-        g = self.p.guarantee
-        promised = np.full(m, g.promised_days > 0) & (choice if g.applies_to == "choice" else True)
+        promised = self.guarantee.is_promised(choice)
         orders = DayOrders(index, time[keep], visitors[keep], value, weight, choice, forward, promised)
         inside = (orders.time >= self.window[0]) & (orders.time < self.window[1])
         increment(self.customers.orders_in_window, orders.customer[inside])

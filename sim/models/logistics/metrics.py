@@ -15,7 +15,9 @@ from numba import njit
 from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.config import LogisticsParameters
-from sim.models.logistics.costs import COST_STAGES, compensation, parcel_costs
+from sim.models.logistics import costs
+from sim.models.logistics.costs import COST_STAGES
+from sim.models.logistics.guarantee import GuaranteeRule
 from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
 
 __all__ = ["Ledger", "RECORD_FIELDS", "histogram_quantile", "stage_intervals"]
@@ -82,6 +84,7 @@ class Ledger:
         self.calendar = calendar
         self.n_days = n_days
         self.window = window  # [warm-up, horizon) in hours: orders placed here are counted in the metrics
+        self.guarantee = GuaranteeRule(params.guarantee, calendar)
         nd, ns = n_days, len(STAGES)
         self.orders = np.zeros(nd)
         self.gmv = np.zeros(nd)
@@ -131,15 +134,6 @@ class Ledger:
             times = times[np.isfinite(times)]
             table[:, stage] += np.bincount(self._day(times), minlength=self.n_days + 1)
 
-    def on_time_flags(self, r: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(delivery calendar days, delivery business days, on time by the promise or KPI days)."""
-        days = (r["final_time"] - r["order_time"]) / 24.0
-        business = self.calendar.business_days_between(r["order_time"], r["final_time"])
-        g = self.p.guarantee
-        target = g.promised_days if g.promised_days > 0 else g.kpi_days
-        measure = business if g.day_count == "business" else days
-        return days, business, measure <= target + 1e-9
-
     def add_finished(self, r: dict) -> None:
         """Parcels whose outcome is final (delivered, lost or returned)."""
         n = r["order_time"].size
@@ -147,16 +141,16 @@ class Ledger:
             return
         outcome = r["outcome"]
         delivered = outcome == OUTCOME_DELIVERED
-        days, business, on_time = self.on_time_flags(r)
+        days, business, on_time = self.guarantee.delivery_days(r["order_time"], r["final_time"])
         if self.parcel_spool is not None:
             self.parcel_spool.append(pl.DataFrame({k: np.asarray(r[k]) for k in RECORD_FIELDS}).with_columns(
                 pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
                 pl.Series("on_time", on_time)).rename(PARCEL_TIME_COLUMNS))
         promised = r["promised"].astype(bool) & delivered
         late = promised & ~on_time
-        comp = compensation(self.p.guarantee, late, r["value_eur"])
-        costs = parcel_costs(self.p.costs, r["forward"].astype(bool), r["weight_kg"], outcome == OUTCOME_LOST,
-                             r["refused"].astype(bool), r["attempts"])
+        comp = self.guarantee.compensation_eur(late, r["value_eur"])
+        stage_costs = costs.parcel_costs(self.p.costs, r["forward"].astype(bool), r["weight_kg"],
+                                         outcome == OUTCOME_LOST, r["refused"].astype(bool), r["attempts"])
         refunds = np.where(outcome != OUTCOME_DELIVERED, r["value_eur"], 0.0)
         day = self._day(r["final_time"])
         nd = self.n_days + 1
@@ -170,13 +164,13 @@ class Ledger:
         add(self.delivered, delivered)
         add(self.lost, outcome == OUTCOME_LOST)
         add(self.returned, outcome == OUTCOME_RETURNED)
-        promised_ledger = r["promised"].astype(bool) if self.p.guarantee.promised_days > 0 else np.ones(n, bool)
+        promised_ledger = self.guarantee.counts_for_on_time_share(r["promised"])
         add(self.promised_delivered, promised_ledger & delivered)
         add(self.on_time, promised_ledger & delivered & on_time)
         add(self.late, late)
         add(self.compensation, None, comp)
         for k in range(len(COST_STAGES)):
-            add(self.stage_cost[:, k], None, costs[:, k])
+            add(self.stage_cost[:, k], None, stage_costs[:, k])
         keep = delivered & (day < self.n_days)
         _increment_2d(self.day_hist, day[keep], _bins(days[keep]))
 
@@ -197,10 +191,10 @@ class Ledger:
         c["late"] += float((inside & late).sum())
         c["compensation"] += float(comp[inside].sum())
         c["refunds"] += float(refunds[inside].sum())
-        c["cost"] += float(costs[inside].sum())
+        c["cost"] += float(stage_costs[inside].sum())
         c["attempts"] += float(r["attempts"][inside].sum())
         c["delivery_days_sum"] += float(days[d_in].sum())
-        self.cohort_stage_cost += costs[inside].sum(axis=0)
+        self.cohort_stage_cost += stage_costs[inside].sum(axis=0)
         self.cohort_hist += np.bincount(_bins(days[d_in]), minlength=N_BINS)
         self.cohort_business_hist += np.bincount(_bins(business[d_in]), minlength=N_BINS)
 
@@ -231,7 +225,8 @@ class Ledger:
             }
             for k, name in enumerate(COST_STAGES):
                 table[f"cost_per_parcel_{name}_eur"] = cost_per_parcel[:, k]
-            table["cost_per_parcel_eur"] = (self.stage_cost.sum(axis=1) + self.compensation) / self.finished
+            table["cost_per_parcel_eur"] = costs.cost_per_parcel_eur(self.stage_cost.sum(axis=1), self.compensation,
+                                                               self.finished)
         for k, name in enumerate(STAGES):
             table[f"held_{name}"] = held[:, k]
         table["in_transit"] = held.sum(axis=1)
@@ -286,7 +281,8 @@ class Ledger:
             "p95_delivery_days": histogram_quantile(self.cohort_hist, 0.95),
             "p95_delivery_business_days": histogram_quantile(self.cohort_business_hist, 0.95),
             "mean_delivery_days": ratio(c["delivery_days_sum"], c["delivered"]),
-            "cost_per_parcel_eur": ratio(c["cost"] + c["compensation"], finished),
+            "cost_per_parcel_eur": float(costs.cost_per_parcel_eur(c["cost"], c["compensation"], finished)),
+            "compensation_eur_per_parcel": ratio(c["compensation"], finished),
             "compensation_cost_eur": c["compensation"],
             "late_parcels": c["late"],
             "refund_cost_eur": c["refunds"],

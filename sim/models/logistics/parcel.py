@@ -121,9 +121,7 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
     customers = demand.customers
     lh, cu, lm = p.line_haul, p.customs, p.last_mile
     feedback = p.demand.feedback
-    calendar = net.calendar
-    business_days = p.guarantee.day_count == "business"
-    target_days = p.guarantee.promised_days if p.guarantee.promised_days > 0 else p.guarantee.kpi_days
+    on_time = ledger.guarantee.on_time_scalar
     wave_starts, next_day_wave = net._wave_starts, net._next_day_wave
     n_waves = len(wave_starts)
     duration = lm.wave_duration_hours
@@ -134,13 +132,8 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
         key = {OUTCOME_DELIVERED: "delivered", OUTCOME_LOST: "lost", OUTCOME_RETURNED: "returned"}[outcome]
         totals[key] += 1
         if feedback and outcome == OUTCOME_DELIVERED and a["promised"][i]:
-            order_time = a["order_time"][i]
-            if business_days:
-                elapsed = (calendar.business_hours_scalar(env.now) - calendar.business_hours_scalar(order_time)) / 24.0
-            else:
-                elapsed = (env.now - order_time) / 24.0
             customer = a["customer"][i]
-            if elapsed <= target_days + 1e-9:
+            if on_time(a["order_time"][i], env.now):
                 customers.kept[customer] += 1
             else:
                 customers.late[customer] += 1

@@ -26,13 +26,11 @@ def default_document() -> dict:
 
 def config_from(document: dict, **changes) -> LogisticsScenario:
     """The default scenario with dotted-key changes, e.g. {"logistics.customs.officers": 3}."""
+    from sim.scenario import set_key_path
+
     document = copy.deepcopy(document)
     for key, value in changes.items():
-        table = document
-        parts = key.split(".")
-        for part in parts[:-1]:
-            table = table.setdefault(part, {})
-        table[parts[-1]] = value
+        set_key_path(document, key, value, "<test>")
     return LogisticsScenario.model_validate(document)
 
 

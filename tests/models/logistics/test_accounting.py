@@ -76,3 +76,12 @@ def test_parcel_fidelity_running_totals_match_the_daily_table():
         np.testing.assert_array_equal(daily[column].to_numpy(), [s[key] for s in snapshots])
     last = snapshots[-1]
     assert last["created"] == last["delivered"] + sum(stages.count) + last["lost"] + last["returned"]
+
+
+def test_cost_per_parcel_is_cost_plus_compensation_over_finished_parcels():
+    from sim.models.logistics.costs import cost_per_parcel_eur
+
+    # by hand: EUR 10 of stage costs and EUR 2 of coupons over 4 finished parcels; a day with none is NaN
+    assert float(cost_per_parcel_eur(10.0, 2.0, 4)) == 3.0
+    by_day = cost_per_parcel_eur(np.array([10.0, 0.0]), np.array([2.0, 0.0]), np.array([4.0, 0.0]))
+    assert by_day[0] == 3.0 and np.isnan(by_day[1])
