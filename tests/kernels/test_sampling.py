@@ -147,3 +147,39 @@ def test_shopper_shape_follows_the_mean_and_draws_follow_the_stream():
         draw_shoppers(np.random.default_rng(1), 10.0, 0.0)
     with pytest.raises(ValueError, match="mean must be"):
         draw_shoppers(np.random.default_rng(1), -1.0, None)
+
+
+def test_unit_poisson_epochs_count_and_gaps_match_a_unit_rate_process():
+    from sim.kernels.sampling import unit_poisson_epochs
+
+    total = 200_000.0
+    epochs = unit_poisson_epochs(np.random.default_rng(11), total)
+    assert np.all(np.diff(epochs) > 0.0) and epochs[-1] < total
+    # N(total) ~ Poisson(total): |N - total| < 4.4 sd fails with probability ~1e-5 when the process is right;
+    # a rate off by 5% moves N by 10,000 = 22 sd, so the check has power ~1 against that error
+    assert abs(epochs.size - total) < 4.4 * np.sqrt(total)
+    # the gaps are standard exponential: mean 1 and sd 1 (standard error of the mean 1/sqrt(n))
+    gaps = np.diff(np.concatenate(([0.0], epochs)))
+    assert abs(gaps.mean() - 1.0) < 4.4 / np.sqrt(gaps.size)
+
+
+def test_poisson_arrival_times_keep_each_draw_when_the_rate_changes():
+    from sim.kernels.sampling import poisson_arrival_times
+
+    slow = poisson_arrival_times(np.random.default_rng(3), 2.0, 100.0)
+    fast = poisson_arrival_times(np.random.default_rng(3), 4.0, 100.0)
+    # the same unit-rate epochs, scaled by 1/rate: the i-th arrival of the fast stream is half the slow one's
+    np.testing.assert_allclose(fast[: slow.size], slow / 2.0, rtol=1e-15)
+
+
+def test_lognormal_draws_have_the_stated_mean_and_median():
+    from sim.kernels.sampling import lognormal_from_uniforms, lognormal_with_mean
+
+    z = np.random.default_rng(5).standard_normal(400_000)
+    x = lognormal_with_mean(2.0, 0.5, z)
+    # sd of the sample mean = 2 sqrt(exp(0.25) - 1) / sqrt(n); 4.4 standard errors
+    assert abs(x.mean() - 2.0) < 4.4 * 2.0 * np.sqrt(np.expm1(0.25)) / np.sqrt(z.size)
+    assert np.std(np.log(x)) == pytest.approx(0.5, rel=0.01)
+    assert lognormal_from_uniforms(7.0, 0.6, np.array([0.5]))[0] == pytest.approx(7.0, rel=1e-15)
+    # Phi(1) = 0.841344746...: one log-sd above the median
+    assert lognormal_from_uniforms(7.0, 0.6, np.array([0.8413447460685429]))[0] == pytest.approx(7.0 * np.exp(0.6))
