@@ -56,6 +56,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike, NDArray
 
 from sim.kernels.logit import purchase_probability
 
@@ -154,12 +155,12 @@ class DeliveryResponse:
     def utility(
         self,
         promised_days: float,
-        late_deliveries: np.ndarray,
-        kept_promises: np.ndarray,
+        late_deliveries: ArrayLike,
+        kept_promises: ArrayLike,
         *,
         expected_days: float | None = None,
         compensation_eur: float = 0.0,
-    ) -> np.ndarray:
+    ) -> NDArray[np.float64]:
         """Delta u per customer, (N,) float64, for a promise of `promised_days` business days (0: none).
 
         `late_deliveries` and `kept_promises` are the customers' (N,) histories (counts, or discounted
@@ -188,9 +189,12 @@ class DeliveryResponse:
 
 
 @njit(cache=True, error_model="numpy")
-def delivery_utility(promised_days, expected_days, late_deliveries, kept_promises, compensation_eur,
-                     reference_days, utility_per_expected_day, utility_per_day_faster, utility_per_day_slower,
-                     utility_per_late_delivery, utility_per_kept_promise, coupon_utility_per_eur):
+def delivery_utility(
+    promised_days: float, expected_days: float, late_deliveries: NDArray[np.float64],
+    kept_promises: NDArray[np.float64], compensation_eur: float, reference_days: float, utility_per_expected_day: float,
+    utility_per_day_faster: float, utility_per_day_slower: float, utility_per_late_delivery: float,
+    utility_per_kept_promise: float, coupon_utility_per_eur: float,
+) -> NDArray[np.float64]:
     """The module docstring's Delta u per customer, (N,); all arguments but the two histories are floats.
 
     Call it through `DeliveryResponse.utility`, which resolves the default `expected_days` and validates.
@@ -226,7 +230,7 @@ def sales_change(
     shift = (response.utility(to_days, no_history, no_history, expected_days=expected_days)[0]
              - response.utility(from_days, no_history, no_history, expected_days=expected_days)[0])
     baseline_utility = math.log(baseline_probability / (1.0 - baseline_probability))
-    new_probability = purchase_probability(np.array([baseline_utility + shift]))[0]
+    new_probability: float = purchase_probability(np.array([baseline_utility + shift]))[0]
     return new_probability / baseline_probability - 1.0
 
 
@@ -235,16 +239,19 @@ def sales_change(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def delivery_utility_reference(promised_days, expected_days, late_deliveries, kept_promises, compensation_eur,
-                               reference_days, utility_per_expected_day, utility_per_day_faster,
-                               utility_per_day_slower, utility_per_late_delivery, utility_per_kept_promise,
-                               coupon_utility_per_eur) -> np.ndarray:
+def delivery_utility_reference(
+    promised_days: float, expected_days: float, late_deliveries: ArrayLike, kept_promises: ArrayLike,
+    compensation_eur: float, reference_days: float, utility_per_expected_day: float,
+    utility_per_day_faster: float, utility_per_day_slower: float, utility_per_late_delivery: float,
+    utility_per_kept_promise: float, coupon_utility_per_eur: float,
+) -> NDArray[np.float64]:
     """NumPy twin of `delivery_utility`."""
     promise = 0.0
     if promised_days > 0.0:
         promise = (utility_per_day_faster * np.maximum(expected_days - promised_days, 0.0)
                    + utility_per_day_slower * np.maximum(promised_days - expected_days, 0.0))
-    return (utility_per_expected_day * (expected_days - reference_days) + promise
-            + (utility_per_late_delivery + coupon_utility_per_eur * compensation_eur)
-            * np.asarray(late_deliveries, dtype=np.float64)
-            + utility_per_kept_promise * np.asarray(kept_promises, dtype=np.float64))
+    shift: NDArray[np.float64] = (utility_per_expected_day * (expected_days - reference_days) + promise
+                                  + (utility_per_late_delivery + coupon_utility_per_eur * compensation_eur)
+                                  * np.asarray(late_deliveries, dtype=np.float64)
+                                  + utility_per_kept_promise * np.asarray(kept_promises, dtype=np.float64))
+    return shift

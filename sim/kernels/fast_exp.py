@@ -29,11 +29,20 @@ exp(nan) = nan.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]  # llvmlite ships no type information
 from numba import njit, types
 from numba.extending import intrinsic
+
+if TYPE_CHECKING:
+    from numba.core.base import BaseContext
+    from numba.core.typing.context import BaseContext as TypingContext
+    from numba.core.typing.templates import Signature
+
+    _Codegen = Callable[[BaseContext, ir.IRBuilder, Signature, Sequence[ir.Value]], ir.Value]
 
 __all__ = ["fast_exp"]
 
@@ -59,25 +68,28 @@ _C2 = 0.5000000000000019
 
 
 @intrinsic
-def _float64_from_bits(typingctx, bits):
+def _float64_from_bits(typingctx: TypingContext, bits: types.Type) -> tuple[Signature, _Codegen] | None:
     """Reinterpret the 64 bits of an int64 as a float64 (a bit cast, one vector instruction or none)."""
     if not isinstance(bits, types.Integer):
         return None
 
-    def codegen(context, builder, signature, args):
+    def codegen(context: BaseContext, builder: ir.IRBuilder, signature: Signature,
+                args: Sequence[ir.Value]) -> ir.Value:
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
 
 
 @njit(cache=True)
-def _power_of_two(n):
+def _power_of_two(n: np.int64) -> float:
     """2.0**n for -1022 <= n <= 1023, built from the exponent bits (`fast_exp` uses -538 <= n <= 512)."""
-    return _float64_from_bits((n + _EXPONENT_BIAS) << _MANTISSA_BITS)
+    # numba's stub types an intrinsic's call as the Python-mode call of the typing function (typingctx, bits);
+    # in nopython code the typing context is supplied by numba and only `bits` is passed
+    return _float64_from_bits((n + _EXPONENT_BIAS) << _MANTISSA_BITS)  # type: ignore[call-arg, arg-type]
 
 
 @njit(cache=True, fastmath={"contract"})
-def fast_exp(x):
+def fast_exp(x: float) -> float:
     """exp(x) for a float64 scalar, within 1 ulp of `np.exp`; vectorises when called in a loop.
 
     `fastmath={"contract"}` only lets LLVM fuse the Horner steps' multiply and add into one FMA (one

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike, NDArray
 
 from sim.kernels.fast_exp import fast_exp
 
@@ -55,7 +56,8 @@ _TASK_BLOCKS = 16  # blocks per parallel task: scratch is allocated once per tas
 
 
 @njit(cache=True, error_model="numpy")
-def _row_max(utilities, n_rows, n_products, initial, row_shift):
+def _row_max(utilities: NDArray[np.float64], n_rows: int, n_products: int, initial: float,
+             row_shift: NDArray[np.float64]) -> None:
     """row_shift[i] = max(initial, max_j u_ij) (NaN utilities are skipped)."""
     for i in range(n_rows):
         row_shift[i] = initial
@@ -67,7 +69,8 @@ def _row_max(utilities, n_rows, n_products, initial, row_shift):
 
 
 @njit(cache=True, error_model="numpy")
-def _add_shifted_weights(utilities, weights, n_rows, n_products, row_shift, denominator):
+def _add_shifted_weights(utilities: NDArray[np.float64], weights: NDArray[np.float64], n_rows: int, n_products: int,
+                         row_shift: NDArray[np.float64], denominator: NDArray[np.float64]) -> None:
     """weights[j * n_rows + i] = exp(u_ij - m_i), added to denominator[i], for the shifts m_i in row_shift."""
     for j in range(n_products):
         utilities_j = utilities[j * n_rows:(j + 1) * n_rows]
@@ -79,8 +82,9 @@ def _add_shifted_weights(utilities, weights, n_rows, n_products, row_shift, deno
 
 
 @njit(cache=True, error_model="numpy")
-def _exponentiate_block(utilities, weights, n_rows, n_products, outside_option, row_shift, outside_weight,
-                        inverse_denominator):
+def _exponentiate_block(utilities: NDArray[np.float64], weights: NDArray[np.float64], n_rows: int, n_products: int,
+                        outside_option: bool, row_shift: NDArray[np.float64], outside_weight: NDArray[np.float64],
+                        inverse_denominator: NDArray[np.float64]) -> None:
     """The logit formula for one block of rows, product-major: utilities[j * n_rows + i] = u_ij.
 
     On exit weights[j * n_rows + i] = exp(u_ij - m_i), outside_weight[i] = exp(-m_i) (0 without the outside
@@ -121,7 +125,8 @@ def _exponentiate_block(utilities, weights, n_rows, n_products, outside_option, 
 
 
 @njit(cache=True, error_model="numpy")
-def _logit_rows(utilities, outside_option, first_row, stop_row, probabilities, outside):
+def _logit_rows(utilities: NDArray[np.float64], outside_option: bool, first_row: int, stop_row: int,
+                probabilities: NDArray[np.float64], outside: NDArray[np.float64]) -> None:
     """Rows first_row..stop_row-1: probabilities[i, :] = s_i1..s_iJ and outside[i] = s_i0 (if outside.size)."""
     n_products = utilities.shape[1]
     block_utilities = np.empty(n_products * _BLOCK_ROWS)
@@ -149,13 +154,13 @@ def _logit_rows(utilities, outside_option, first_row, stop_row, probabilities, o
 
 
 @njit(cache=True, error_model="numpy")
-def _n_tasks(n_rows):
+def _n_tasks(n_rows: int) -> int:
     task_rows = _BLOCK_ROWS * _TASK_BLOCKS
     return (n_rows + task_rows - 1) // task_rows
 
 
 @njit(cache=True, error_model="numpy")
-def logit_probabilities(utilities, outside_option):
+def logit_probabilities(utilities: NDArray[np.float64], outside_option: bool) -> NDArray[np.float64]:
     """Row-wise logit choice probabilities s_ij of an (N, J) utility matrix (module docstring formula).
 
     `outside_option=True` adds an outside good of utility 0: each row then sums to 1 - s_i0
@@ -167,7 +172,7 @@ def logit_probabilities(utilities, outside_option):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def logit_probabilities_parallel(utilities, outside_option):
+def logit_probabilities_parallel(utilities: NDArray[np.float64], outside_option: bool) -> NDArray[np.float64]:
     """`logit_probabilities` with the rows spread over threads; bit-for-bit the same result."""
     n_rows = utilities.shape[0]
     probabilities = np.empty(utilities.shape)
@@ -180,7 +185,7 @@ def logit_probabilities_parallel(utilities, outside_option):
 
 
 @njit(cache=True, error_model="numpy")
-def outside_probabilities(utilities):
+def outside_probabilities(utilities: NDArray[np.float64]) -> NDArray[np.float64]:
     """Probability s_i0 = 1 / (1 + sum_k exp(u_ik)) of the outside good (utility 0) per row: (N,) array.
 
     Together with `logit_probabilities(utilities, True)` each row sums to 1.
@@ -191,7 +196,7 @@ def outside_probabilities(utilities):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def outside_probabilities_parallel(utilities):
+def outside_probabilities_parallel(utilities: NDArray[np.float64]) -> NDArray[np.float64]:
     """`outside_probabilities` with the rows spread over threads; bit-for-bit the same result."""
     n_rows = utilities.shape[0]
     outside = np.empty(n_rows)
@@ -204,14 +209,14 @@ def outside_probabilities_parallel(utilities):
 
 
 @njit(cache=True, error_model="numpy")
-def _binary_logit(utility):
+def _binary_logit(utility: float) -> float:
     """exp(v) / (1 + exp(v)) without overflow: only exp(-|v|) <= 1 is ever computed."""
     weight = fast_exp(-abs(utility))
     return 1.0 / (1.0 + weight) if utility >= 0.0 else weight / (1.0 + weight)
 
 
 @njit(cache=True, error_model="numpy")
-def purchase_probability(utility):
+def purchase_probability(utility: NDArray[np.float64]) -> NDArray[np.float64]:
     """Binary logit purchase probability exp(v) / (1 + exp(v)) per customer: (N,) -> (N,).
 
     The J = 1 case of `logit_probabilities` with the outside option (no purchase has utility 0).
@@ -223,7 +228,7 @@ def purchase_probability(utility):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def purchase_probability_parallel(utility):
+def purchase_probability_parallel(utility: NDArray[np.float64]) -> NDArray[np.float64]:
     """`purchase_probability` with the customers spread over threads; the same result."""
     probability = np.empty(utility.shape[0])
     for i in prange(utility.shape[0]):
@@ -237,7 +242,7 @@ def purchase_probability_parallel(utility):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def logit_probabilities_reference(utilities: np.ndarray, outside_option: bool) -> np.ndarray:
+def logit_probabilities_reference(utilities: ArrayLike, outside_option: bool) -> NDArray[np.float64]:
     """NumPy twin of `logit_probabilities` (log-sum-exp with np.exp)."""
     utilities = np.asarray(utilities, dtype=np.float64)
     row_max = utilities.max(axis=1, keepdims=True)
@@ -247,18 +252,22 @@ def logit_probabilities_reference(utilities: np.ndarray, outside_option: bool) -
     denominator = weights.sum(axis=1, keepdims=True)
     if outside_option:
         denominator = denominator + np.exp(-row_max)
-    return weights / denominator
+    probabilities: NDArray[np.float64] = weights / denominator
+    return probabilities
 
 
-def outside_probabilities_reference(utilities: np.ndarray) -> np.ndarray:
+def outside_probabilities_reference(utilities: ArrayLike) -> NDArray[np.float64]:
     """NumPy twin of `outside_probabilities`."""
     utilities = np.asarray(utilities, dtype=np.float64)
     row_max = np.maximum(utilities.max(axis=1), 0.0)
-    return np.exp(-row_max) / (np.exp(-row_max) + np.exp(utilities - row_max[:, None]).sum(axis=1))
+    outside: NDArray[np.float64] = np.exp(-row_max) / (np.exp(-row_max)
+                                                       + np.exp(utilities - row_max[:, None]).sum(axis=1))
+    return outside
 
 
-def purchase_probability_reference(utility: np.ndarray) -> np.ndarray:
+def purchase_probability_reference(utility: ArrayLike) -> NDArray[np.float64]:
     """NumPy twin of `purchase_probability`."""
     utility = np.asarray(utility, dtype=np.float64)
     weight = np.exp(-np.abs(utility))
-    return np.where(utility >= 0.0, 1.0 / (1.0 + weight), weight / (1.0 + weight))
+    probability: NDArray[np.float64] = np.where(utility >= 0.0, 1.0 / (1.0 + weight), weight / (1.0 + weight))
+    return probability

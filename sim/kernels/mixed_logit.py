@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import ArrayLike, NDArray
 
 from sim.kernels.logit import (
     _BLOCK_ROWS,
@@ -61,13 +62,16 @@ __all__ = [
 
 
 @njit(cache=True, error_model="numpy")
-def _utility(delta_j, price_j, delivery_days_j, alpha_i, gamma_i):
+def _utility(delta_j: float, price_j: float, delivery_days_j: float, alpha_i: float, gamma_i: float) -> float:
     """u_ij without the Gumbel error: delta_j - alpha_i p_j - gamma_i d_j."""
     return delta_j - alpha_i * price_j - gamma_i * delivery_days_j
 
 
 @njit(cache=True, error_model="numpy")
-def _check_lengths(delta, price, delivery_days, alpha, gamma):
+def _check_lengths(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> None:
     if price.shape[0] != delta.shape[0] or delivery_days.shape[0] != delta.shape[0]:
         raise ValueError("mixed logit: price and delivery_days must have the length of delta (one per product)")
     if gamma.shape[0] != alpha.shape[0]:
@@ -77,7 +81,7 @@ def _check_lengths(delta, price, delivery_days, alpha, gamma):
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
-def _dot(x, y):
+def _dot(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     """sum_i x[i] y[i]; reassociation lets LLVM vectorise the reduction (partial sums per vector lane)."""
     total = 0.0
     for i in range(x.shape[0]):
@@ -86,7 +90,7 @@ def _dot(x, y):
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
-def _sum(x):
+def _sum(x: NDArray[np.float64]) -> float:
     """sum_i x[i], vectorised like `_dot`."""
     total = 0.0
     for i in range(x.shape[0]):
@@ -95,7 +99,11 @@ def _sum(x):
 
 
 @njit(cache=True, error_model="numpy")
-def _block_sums(delta, price, delivery_days, alpha, gamma, first_block, stop_block, share_sums, cross_sums):
+def _block_sums(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64], first_block: int, stop_block: int,
+    share_sums: NDArray[np.float64], cross_sums: NDArray[np.float64],
+) -> None:
     """For each block b of `_BLOCK_ROWS` consumers in [first_block, stop_block):
 
     share_sums[b, j] = sum_i s_ij and, if `cross_sums` is not empty (derivatives wanted),
@@ -145,12 +153,12 @@ def _block_sums(delta, price, delivery_days, alpha, gamma, first_block, stop_blo
 
 
 @njit(cache=True, error_model="numpy")
-def _n_blocks(n_consumers):
+def _n_blocks(n_consumers: int) -> int:
     return (n_consumers + _BLOCK_ROWS - 1) // _BLOCK_ROWS
 
 
 @njit(cache=True, error_model="numpy")
-def _shares_from_sums(share_sums, n_consumers):
+def _shares_from_sums(share_sums: NDArray[np.float64], n_consumers: int) -> NDArray[np.float64]:
     """Mean over consumers from the per-block sums, added in block order (the same in every variant)."""
     shares = np.zeros(share_sums.shape[1])
     for block in range(share_sums.shape[0]):
@@ -160,7 +168,7 @@ def _shares_from_sums(share_sums, n_consumers):
 
 
 @njit(cache=True, error_model="numpy")
-def _derivatives_from_sums(cross_sums, n_consumers):
+def _derivatives_from_sums(cross_sums: NDArray[np.float64], n_consumers: int) -> NDArray[np.float64]:
     """D from the per-block sums (added in block order): D_jk = M_jk / N for k != j and
     D_jj = -(M_j0 + sum_{k != j} M_jk) / N, with M_jk = sum_i alpha_i s_ij s_ik and M_j0 its outside column."""
     n_products = cross_sums.shape[1]
@@ -181,7 +189,10 @@ def _derivatives_from_sums(cross_sums, n_consumers):
 
 
 @njit(cache=True, error_model="numpy")
-def mixed_logit_utilities(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_utilities(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """The (N, J) utility matrix u_ij = delta_j - alpha_i p_j - gamma_i d_j (no Gumbel error).
 
     For models that change it before the logit step (e.g. an incumbent bonus), then call
@@ -196,7 +207,10 @@ def mixed_logit_utilities(delta, price, delivery_days, alpha, gamma):
 
 
 @njit(cache=True, error_model="numpy")
-def mixed_logit_shares(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_shares(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Market shares s_j = mean_i s_ij, (J,), with the outside good taking 1 - sum_j s_j."""
     _check_lengths(delta, price, delivery_days, alpha, gamma)
     n_blocks = _n_blocks(alpha.shape[0])
@@ -206,7 +220,10 @@ def mixed_logit_shares(delta, price, delivery_days, alpha, gamma):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def mixed_logit_shares_parallel(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_shares_parallel(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """`mixed_logit_shares` with the consumers spread over threads; bit-for-bit the same result."""
     _check_lengths(delta, price, delivery_days, alpha, gamma)
     n_blocks = _n_blocks(alpha.shape[0])
@@ -221,7 +238,10 @@ def mixed_logit_shares_parallel(delta, price, delivery_days, alpha, gamma):
 
 
 @njit(cache=True, error_model="numpy")
-def _shares_and_derivatives(delta, price, delivery_days, alpha, gamma):
+def _shares_and_derivatives(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     _check_lengths(delta, price, delivery_days, alpha, gamma)
     n_blocks = _n_blocks(alpha.shape[0])
     n_products = delta.shape[0]
@@ -233,7 +253,10 @@ def _shares_and_derivatives(delta, price, delivery_days, alpha, gamma):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _shares_and_derivatives_parallel(delta, price, delivery_days, alpha, gamma):
+def _shares_and_derivatives_parallel(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     _check_lengths(delta, price, delivery_days, alpha, gamma)
     n_blocks = _n_blocks(alpha.shape[0])
     n_products = delta.shape[0]
@@ -249,7 +272,9 @@ def _shares_and_derivatives_parallel(delta, price, delivery_days, alpha, gamma):
 
 
 @njit(cache=True, error_model="numpy")
-def _elasticities(shares, derivatives, price):
+def _elasticities(
+    shares: NDArray[np.float64], derivatives: NDArray[np.float64], price: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """E_jk = D_jk p_k / s_j."""
     elasticities = np.empty(derivatives.shape)
     for j in range(derivatives.shape[0]):
@@ -259,13 +284,19 @@ def _elasticities(shares, derivatives, price):
 
 
 @njit(cache=True, error_model="numpy")
-def mixed_logit_price_derivatives(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_price_derivatives(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """(J, J) matrix D_jk = d s_j / d p_k = -(1/N) sum_i alpha_i s_ij (1[j = k] - s_ik)."""
     return _shares_and_derivatives(delta, price, delivery_days, alpha, gamma)[1]
 
 
 @njit(cache=True, error_model="numpy")
-def mixed_logit_price_derivatives_parallel(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_price_derivatives_parallel(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """`mixed_logit_price_derivatives` with the consumers spread over threads; bit-for-bit the same result.
 
     (The consumer loop runs in the `parallel=True` kernel it calls; this wrapper only picks the output.)
@@ -274,14 +305,20 @@ def mixed_logit_price_derivatives_parallel(delta, price, delivery_days, alpha, g
 
 
 @njit(cache=True, error_model="numpy")
-def mixed_logit_elasticities(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_elasticities(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """(J, J) matrix of price elasticities E_jk = (p_k / s_j) d s_j / d p_k (own on the diagonal)."""
     shares, derivatives = _shares_and_derivatives(delta, price, delivery_days, alpha, gamma)
     return _elasticities(shares, derivatives, price)
 
 
 @njit(cache=True, error_model="numpy")
-def mixed_logit_elasticities_parallel(delta, price, delivery_days, alpha, gamma):
+def mixed_logit_elasticities_parallel(
+    delta: NDArray[np.float64], price: NDArray[np.float64], delivery_days: NDArray[np.float64],
+    alpha: NDArray[np.float64], gamma: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """`mixed_logit_elasticities` with the consumers spread over threads; bit-for-bit the same result.
 
     (The consumer loop runs in the `parallel=True` kernel it calls.)
@@ -298,7 +335,7 @@ def draw_consumer_tastes(
     delivery_mean: float,
     delivery_sigma: float,
     distribution: str = "lognormal",
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draw the tastes (alpha_i, gamma_i) of n simulated consumers from `rng`: two (n,) float64 arrays.
 
     alpha_i is the disutility of one unit of price, gamma_i of one day of delivery; they are independent.
@@ -338,19 +375,26 @@ def draw_consumer_tastes(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def mixed_logit_utilities_reference(delta, price, delivery_days, alpha, gamma) -> np.ndarray:
+def mixed_logit_utilities_reference(delta: ArrayLike, price: ArrayLike, delivery_days: ArrayLike, alpha: ArrayLike,
+                                    gamma: ArrayLike) -> NDArray[np.float64]:
     """NumPy twin of `mixed_logit_utilities`."""
-    return (np.asarray(delta)[None, :] - np.asarray(alpha)[:, None] * np.asarray(price)[None, :]
-            - np.asarray(gamma)[:, None] * np.asarray(delivery_days)[None, :])
+    utilities: NDArray[np.float64] = (np.asarray(delta)[None, :]
+                                      - np.asarray(alpha)[:, None] * np.asarray(price)[None, :]
+                                      - np.asarray(gamma)[:, None] * np.asarray(delivery_days)[None, :])
+    return utilities
 
 
-def mixed_logit_shares_reference(delta, price, delivery_days, alpha, gamma) -> np.ndarray:
+def mixed_logit_shares_reference(delta: ArrayLike, price: ArrayLike, delivery_days: ArrayLike, alpha: ArrayLike,
+                                 gamma: ArrayLike) -> NDArray[np.float64]:
     """NumPy twin of `mixed_logit_shares`."""
     utilities = mixed_logit_utilities_reference(delta, price, delivery_days, alpha, gamma)
-    return logit_probabilities_reference(utilities, True).mean(axis=0)
+    shares: NDArray[np.float64] = logit_probabilities_reference(utilities, True).mean(axis=0)
+    return shares
 
 
-def mixed_logit_price_derivatives_reference(delta, price, delivery_days, alpha, gamma) -> np.ndarray:
+def mixed_logit_price_derivatives_reference(
+    delta: ArrayLike, price: ArrayLike, delivery_days: ArrayLike, alpha: ArrayLike, gamma: ArrayLike,
+) -> NDArray[np.float64]:
     """NumPy twin of `mixed_logit_price_derivatives` (diagonal from 1 - s_ij = s_i0 + sum_{k != j} s_ik)."""
     utilities = mixed_logit_utilities_reference(delta, price, delivery_days, alpha, gamma)
     shares = logit_probabilities_reference(utilities, True)
@@ -358,11 +402,14 @@ def mixed_logit_price_derivatives_reference(delta, price, delivery_days, alpha, 
     cross = alpha_shares.T @ shares / shares.shape[0]
     own = alpha_shares.T @ outside_probabilities_reference(utilities) / shares.shape[0]
     off_diagonal = cross - np.diag(np.diag(cross))
-    return off_diagonal - np.diag(own + off_diagonal.sum(axis=1))
+    derivatives: NDArray[np.float64] = off_diagonal - np.diag(own + off_diagonal.sum(axis=1))
+    return derivatives
 
 
-def mixed_logit_elasticities_reference(delta, price, delivery_days, alpha, gamma) -> np.ndarray:
+def mixed_logit_elasticities_reference(delta: ArrayLike, price: ArrayLike, delivery_days: ArrayLike, alpha: ArrayLike,
+                                       gamma: ArrayLike) -> NDArray[np.float64]:
     """NumPy twin of `mixed_logit_elasticities`."""
     derivatives = mixed_logit_price_derivatives_reference(delta, price, delivery_days, alpha, gamma)
     shares = mixed_logit_shares_reference(delta, price, delivery_days, alpha, gamma)
-    return derivatives * np.asarray(price)[None, :] / shares[:, None]
+    elasticities: NDArray[np.float64] = derivatives * np.asarray(price)[None, :] / shares[:, None]
+    return elasticities

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
-from scipy.special import ndtri
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtri  # type: ignore[import-untyped]  # scipy-stubs is not installed
 
 __all__ = [
     "draw_shoppers",
@@ -46,7 +47,8 @@ NO_PURCHASE = -1
 """The index `choose_products` returns for a shopper who takes the outside option."""
 
 
-def draw_shoppers(rng: np.random.Generator, mean: float | np.ndarray, dispersion: float | None) -> np.ndarray:
+def draw_shoppers(rng: np.random.Generator, mean: float | NDArray[np.float64],
+                  dispersion: float | None) -> NDArray[np.int64]:
     """Number of shoppers per period, an int64 array of the shape of `mean`: (T,) for T periods, 0-d for a
     scalar `mean` (so `int(draw_shoppers(rng, 40.0, None))` is one period's count).
 
@@ -63,7 +65,7 @@ def draw_shoppers(rng: np.random.Generator, mean: float | np.ndarray, dispersion
     return np.asarray(rng.negative_binomial(dispersion, dispersion / (dispersion + mean)), dtype=np.int64)
 
 
-def unit_poisson_epochs(rng: np.random.Generator, total: float) -> np.ndarray:
+def unit_poisson_epochs(rng: np.random.Generator, total: float) -> NDArray[np.float64]:
     """The epochs E_1 < E_2 < ... < total of a unit-rate Poisson process: partial sums of standard
     exponentials, drawn in blocks of about total + 6 sqrt(total) (so one block almost always suffices)."""
     block = int(total + 6.0 * np.sqrt(total) + 16)
@@ -73,26 +75,27 @@ def unit_poisson_epochs(rng: np.random.Generator, total: float) -> np.ndarray:
     return epochs[epochs < total]
 
 
-def poisson_arrival_times(rng: np.random.Generator, rate_per_hour: float, horizon_hours: float) -> np.ndarray:
+def poisson_arrival_times(rng: np.random.Generator, rate_per_hour: float, horizon_hours: float) -> NDArray[np.float64]:
     """Arrival times (hours) of a Poisson process with rate `rate_per_hour` on [0, horizon): the unit-rate
     epochs below rate x horizon, divided by the rate (the i-th arrival is the same draw whatever the rate)."""
     return unit_poisson_epochs(rng, rate_per_hour * horizon_hours) / rate_per_hour
 
 
-def lognormal_with_mean(mean: float, log_sd: float, standard_normals: np.ndarray) -> np.ndarray:
+def lognormal_with_mean(mean: float, log_sd: float, standard_normals: NDArray[np.float64]) -> NDArray[np.float64]:
     """mean x exp(log_sd Z - log_sd^2 / 2) for standard normals Z: lognormal with E[X] = `mean` exactly and
     sd(log X) = `log_sd`."""
     return mean * np.exp(log_sd * standard_normals - 0.5 * log_sd * log_sd)
 
 
-def lognormal_from_uniforms(median: float, log_sd: float, uniforms: np.ndarray) -> np.ndarray:
+def lognormal_from_uniforms(median: float, log_sd: float, uniforms: NDArray[np.float64]) -> NDArray[np.float64]:
     """median x exp(log_sd Phi^{-1}(U)) for uniforms U: lognormal with median `median` and sd(log X) =
     `log_sd`, by inversion (monotone in U, so common random numbers stay aligned)."""
-    return median * np.exp(log_sd * ndtri(uniforms))
+    normals: NDArray[np.float64] = ndtri(uniforms)
+    return median * np.exp(log_sd * normals)
 
 
 @njit(cache=True, error_model="numpy")
-def split_purchases(uniforms, shares):
+def split_purchases(uniforms: NDArray[np.float64], shares: NDArray[np.float64]) -> NDArray[np.int64]:
     """Purchases per product from one uniform per shopper: (J + 1,) int64, the last entry no purchase.
 
     Shopper m buys the product j with C_{j-1} <= uniforms[m] < C_j (C = cumulative `shares`); uniforms at
@@ -105,7 +108,7 @@ def split_purchases(uniforms, shares):
     return counts
 
 
-def _check_shares(shares: np.ndarray, name: str) -> None:
+def _check_shares(shares: NDArray[np.float64], name: str) -> None:
     if not np.all(np.isfinite(shares)) or np.any(shares < 0.0):
         raise ValueError(f"{name} must be finite and >= 0 (got {shares!r})")
     total = shares.sum(axis=-1)
@@ -114,7 +117,7 @@ def _check_shares(shares: np.ndarray, name: str) -> None:
                          f"{np.max(total)!r}")
 
 
-def allocate_purchases(rng: np.random.Generator, n_shoppers: int, shares: np.ndarray) -> np.ndarray:
+def allocate_purchases(rng: np.random.Generator, n_shoppers: int, shares: ArrayLike) -> NDArray[np.int64]:
     """Multinomial split of `n_shoppers` over the products with `shares` and the outside option:
     (J + 1,) int64 counts, the last entry no purchase. Draws `n_shoppers` uniforms from `rng`."""
     shares = np.ascontiguousarray(shares, dtype=np.float64)
@@ -127,7 +130,7 @@ def allocate_purchases(rng: np.random.Generator, n_shoppers: int, shares: np.nda
 
 
 @njit(cache=True, error_model="numpy")
-def _choose(uniform, probabilities, row):
+def _choose(uniform: float, probabilities: NDArray[np.float64], row: int) -> int:
     """Index of the product shopper `row` buys given their uniform draw, or NO_PURCHASE."""
     cumulative = 0.0
     for j in range(probabilities.shape[1]):
@@ -138,7 +141,7 @@ def _choose(uniform, probabilities, row):
 
 
 @njit(cache=True, error_model="numpy")
-def choose_products(uniforms, probabilities):
+def choose_products(uniforms: NDArray[np.float64], probabilities: NDArray[np.float64]) -> NDArray[np.int64]:
     """Product chosen by each shopper, (n,) int64, from their uniform and their own probability row of
     the (n, J) `probabilities` (e.g. `logit_probabilities(utilities, True)`); -1 = outside option."""
     choices = np.empty(uniforms.shape[0], dtype=np.int64)
@@ -148,7 +151,7 @@ def choose_products(uniforms, probabilities):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def choose_products_parallel(uniforms, probabilities):
+def choose_products_parallel(uniforms: NDArray[np.float64], probabilities: NDArray[np.float64]) -> NDArray[np.int64]:
     """`choose_products` with the shoppers spread over threads; the same result (the draws are given)."""
     choices = np.empty(uniforms.shape[0], dtype=np.int64)
     for row in prange(uniforms.shape[0]):
@@ -161,14 +164,14 @@ def choose_products_parallel(uniforms, probabilities):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def split_purchases_reference(uniforms: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def split_purchases_reference(uniforms: ArrayLike, shares: ArrayLike) -> NDArray[np.int64]:
     """NumPy twin of `split_purchases`."""
     shares = np.asarray(shares, dtype=np.float64)
     products = np.searchsorted(np.cumsum(shares), uniforms, side="right")
     return np.bincount(products, minlength=shares.shape[0] + 1).astype(np.int64)
 
 
-def choose_products_reference(uniforms: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+def choose_products_reference(uniforms: ArrayLike, probabilities: ArrayLike) -> NDArray[np.int64]:
     """NumPy twin of `choose_products`: the number of cumulative probabilities <= the uniform."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     chosen = (np.cumsum(probabilities, axis=1) <= np.asarray(uniforms)[:, None]).sum(axis=1)

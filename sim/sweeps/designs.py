@@ -23,7 +23,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -124,14 +124,15 @@ class Parameter:
         """The values this parameter takes in a full grid."""
         if self.levels is not None:
             return self.levels
+        low, high = cast(float, self.low), cast(float, self.high)  # set when there are no levels (__post_init__)
         if self.kind == "integer":
             if self.grid_points is None:
-                return tuple(range(int(self.low), int(self.high) + 1))
-            spaced = np.linspace(self.low, self.high, self.grid_points)
+                return tuple(range(int(low), int(high) + 1))
+            spaced = np.linspace(low, high, self.grid_points)
             return tuple(dict.fromkeys(int(round(v)) for v in spaced))
         if self.grid_points is None:
             raise ValueError(f"{self.path}: a float range needs grid_points (or levels) in a grid design")
-        return tuple(float(v) for v in np.linspace(self.low, self.high, self.grid_points))
+        return tuple(float(v) for v in np.linspace(low, high, self.grid_points))
 
     def from_unit(self, u: np.ndarray) -> list[Any]:
         """Map points `u` of [0, 1) to values (see the module docstring)."""
@@ -139,11 +140,12 @@ class Parameter:
         if self.levels is not None:
             index = np.minimum(np.floor(u * len(self.levels)).astype(np.int64), len(self.levels) - 1)
             return [self.levels[i] for i in index]
+        low, high = cast(float, self.low), cast(float, self.high)  # set when there are no levels (__post_init__)
         if self.kind == "integer":
-            span = int(self.high) - int(self.low)
+            span = int(high) - int(low)
             offset = np.minimum(np.floor(u * (span + 1)).astype(np.int64), span)
-            return [int(self.low) + int(o) for o in offset]
-        return [float(v) for v in self.low + u * (self.high - self.low)]
+            return [int(low) + int(o) for o in offset]
+        return [float(v) for v in low + u * (high - low)]
 
     def describe(self) -> dict[str, Any]:
         record: dict[str, Any] = {"path": self.path, "kind": self.kind}
@@ -243,7 +245,8 @@ def latin_hypercube_design(parameters: Sequence[Parameter], points: int, *, seed
     """Latin hypercube sample of `points` points (scipy.stats.qmc.LatinHypercube, seeded)."""
     parameters = tuple(parameters)
     n = _check_count(points, "Latin hypercube")
-    from scipy.stats import qmc  # here, not at import: sweep workers never need it
+    # here, not at import: sweep workers never need it (and scipy-stubs is not installed)
+    from scipy.stats import qmc  # type: ignore[import-untyped]
 
     unit = qmc.LatinHypercube(d=len(parameters), seed=seed).random(n)
     return design_from_unit("lhs", parameters, unit, seed=seed)
@@ -278,17 +281,17 @@ def parameters_from_vary(vary: Mapping[str, Any] | Sequence[Parameter]) -> tuple
     """`{"customs.officers": [4, 6, 8], "customs.arrivals_per_hour": Parameter.continuous(...)}` or a
     list of `Parameter`s -> parameters. A plain iterable (list, range, tuple) gives its levels."""
     if isinstance(vary, Mapping):
-        parameters = []
+        declared: list[Parameter] = []
         for path, spec in vary.items():
             if isinstance(spec, Parameter):
                 if spec.path != path:
                     spec = Parameter(path, spec.kind, spec.low, spec.high, spec.levels, spec.grid_points)
-                parameters.append(spec)
+                declared.append(spec)
             elif isinstance(spec, (str, bytes)) or not isinstance(spec, Iterable):
                 raise ValueError(f"{path}: give a list of levels or a Parameter (got {spec!r})")
             else:
-                parameters.append(Parameter.with_levels(path, spec))
-        return tuple(parameters)
+                declared.append(Parameter.with_levels(path, spec))
+        return tuple(declared)
     parameters = tuple(vary)
     if not all(isinstance(p, Parameter) for p in parameters):
         raise ValueError("vary must be a mapping {path: levels or Parameter} or a sequence of Parameter")

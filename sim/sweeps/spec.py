@@ -119,10 +119,10 @@ def read_sweep_file(path: str | Path) -> tuple[SweepSpec, Design, Path]:
     try:
         spec = SweepSpec.model_validate(document)
     except pydantic.ValidationError as error:
-        item = error.errors(include_url=False)[0]
-        key, value = _location(document, tuple(item["loc"]))
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        raise ScenarioError(path, key, value if item["type"] != "missing" else NO_VALUE, message) from None
+        detail = error.errors(include_url=False)[0]
+        key, value = _location(document, tuple(detail["loc"]))
+        message = "unknown key" if detail["type"] == "extra_forbidden" else detail["msg"]
+        raise ScenarioError(path, key, value if detail["type"] != "missing" else NO_VALUE, message) from None
     parameters = []
     for item in spec.parameters:
         try:

@@ -109,7 +109,8 @@ class SweepStore:
     def read_manifest(self) -> dict[str, Any] | None:
         if not self.manifest_path.is_file():
             return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        return manifest
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         _atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=2, default=str).encode("utf-8"))

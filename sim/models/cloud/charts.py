@@ -4,6 +4,7 @@ and (given a status-quo run) the payback band of a cut."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -12,6 +13,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
 
 from sim.core.charts import save_figure  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from sim.core.results import RunResult
 
 __all__ = ["cloud_charts", "payback_chart"]
 
@@ -23,13 +29,13 @@ def _mean_by_quarter(table: pl.DataFrame, column: str) -> pl.DataFrame:
             .sort("provider", "quarter"))
 
 
-def _quarter_axis(axes, labels: list[str]) -> None:
+def _quarter_axis(axes: Axes, labels: list[str]) -> None:
     ticks = [i for i, label in enumerate(labels) if label.endswith("Q1")]
     axes.set_xticks(ticks, [labels[i][:4] for i in ticks])
     axes.set_xlabel("year (ticks at Q1; one quarter = 91.25 days)")
 
 
-def cloud_charts(result, directory: Path) -> list[Path]:
+def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
     """Write the cloud charts for `result` into `directory`; returns the PNG paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -74,7 +80,7 @@ def cloud_charts(result, directory: Path) -> list[Path]:
     return paths
 
 
-def payback_chart(cut_result, status_quo_result, path: Path, provider: str = "alibaba") -> Path:
+def payback_chart(cut_result: RunResult, status_quo_result: RunResult, path: Path, provider: str = "alibaba") -> Path:
     """The cumulative-profit difference of a cut against the status quo with its paired 95% CI, and the
     payback quarter marked."""
     from sim.models.cloud.payback import payback_quarter, payback_table

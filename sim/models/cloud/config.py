@@ -40,7 +40,7 @@ __all__ = [
 
 QUARTER_DAYS = 91.25
 PRODUCTS = ("compute", "storage", "model_api")
-WORKLOAD_TYPES = ("traditional", "genai")
+WORKLOAD_TYPES: tuple[Literal["traditional", "genai"], ...] = ("traditional", "genai")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 

@@ -51,7 +51,8 @@ def expected_arrivals(rate0: float, growth_per_year: float, start_q: float, q: i
     g = growth_per_year / 4.0
     if abs(g) < 1e-12:
         return rate0 * (hi - lo)
-    return rate0 * (np.exp(g * (hi - start_q)) - np.exp(g * (lo - start_q))) / g
+    arrivals: float = rate0 * (np.exp(g * (hi - start_q)) - np.exp(g * (lo - start_q))) / g
+    return arrivals
 
 
 def renewal_fraction(a: float, b: float, T: float, q: int) -> float:

@@ -17,9 +17,13 @@ event times, and prices only change at quarter starts.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any, cast
+
 import numpy as np
 import polars as pl
 import simpy
+from numpy.typing import NDArray
 
 from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
@@ -44,20 +48,21 @@ QUARTERLY_SCHEMA = {
 }
 
 
-def locked_in(allocation: np.ndarray, alpha: np.ndarray, kappa: np.ndarray, delta: np.ndarray,
-              price: np.ndarray) -> np.ndarray:
+def locked_in(allocation: NDArray[np.float64], alpha: NDArray[np.float64], kappa: NDArray[np.float64],
+              delta: NDArray[np.float64], price: NDArray[np.float64]) -> NDArray[np.float64]:
     """(J,) installed base held by switching costs: for each workload, the volume share it would keep at
     each provider if it re-chose now with its switching cost minus without it,
     sum_i sum_j a_ij max(0, P_ij(kappa_i a_i) - P_ij(0)), in workloads (both from the logit kernel)."""
     with_cost = logit_probabilities(choice_utilities(alpha, delta, price, kappa, allocation), False)
     without = logit_probabilities(choice_utilities(alpha, delta, price), False)
-    return (allocation * np.maximum(np.asarray(with_cost) - np.asarray(without), 0.0)).sum(axis=0)
+    held: NDArray[np.float64] = (allocation * np.maximum(np.asarray(with_cost) - np.asarray(without), 0.0)).sum(axis=0)
+    return held
 
 
 class CloudMarket:
     """State of one replication: the providers' book, the two workload populations and the accounts."""
 
-    def __init__(self, config: CloudScenario, streams: Streams):
+    def __init__(self, config: CloudScenario, streams: Streams) -> None:
         self.config = config
         self.book = ProviderBook(config)
         J = self.book.J
@@ -72,7 +77,7 @@ class CloudMarket:
         self.quarter = 0
         self.quarter_end_day = QUARTER_DAYS
         self.cumulative_profit = np.zeros(J)
-        self.rows: list[dict] = []
+        self.rows: list[dict[str, float | str]] = []
         volume0 = np.stack([pop.size[: pop.n0] @ pop.allocation[: pop.n0] for pop in self.populations], axis=1)
         self.book.set_initial_volume(volume0)
 
@@ -155,13 +160,13 @@ class CloudMarket:
 
     # --- SimPy processes ---------------------------------------------------------------------------------
 
-    def quarters(self, env: simpy.Environment):
+    def quarters(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         for q in range(self.config.n_quarters):
             self.begin_quarter(q)
             yield env.timeout((q + 1) * QUARTER_DAYS - env.now)
             self.end_quarter(q)
 
-    def customer_events(self, env: simpy.Environment, pop: Population):
+    def customer_events(self, env: simpy.Environment, pop: Population) -> Generator[simpy.Event, Any, None]:
         review = pop.params.review_probability
         w = pop.w
         for day, who, number, times in pop.events:
@@ -195,7 +200,8 @@ def summary_metrics(table: pl.DataFrame, config: CloudScenario) -> dict[str, flo
     r = config.market.discount_rate_per_year
     q = ali.get_column("quarter").to_numpy()
     discount = (1.0 + r) ** (-(q + 1) / 4.0)
-    total_demand = table.get_column("genai_demand_units").sum()
+    # a Float64 column sums to a float (polars types `Series.sum` as any Python number, Decimal included)
+    total_demand = cast(float, table.get_column("genai_demand_units").sum())
     return {
         "alibaba_share_final": last["revenue_share"],
         "alibaba_workload_share_final": last["workload_share"],
@@ -207,7 +213,7 @@ def summary_metrics(table: pl.DataFrame, config: CloudScenario) -> dict[str, flo
         "alibaba_locked_in_share_final": last["locked_in_share"],
         "market_revenue_final_rmb_bn_per_quarter": float(final.get_column("revenue_rmb_bn_per_quarter").sum()),
         "revenue_hhi_final": float((final.get_column("revenue_share") ** 2).sum()),
-        "unmet_demand_share": float(table.get_column("unmet_demand_units").sum() / total_demand)
+        "unmet_demand_share": float(cast(float, table.get_column("unmet_demand_units").sum()) / total_demand)
         if total_demand > 0 else 0.0,
     }
 

@@ -10,9 +10,14 @@ the cut have d = 0 exactly, so they never count.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from sim.core.stats import paired_comparison
+
+if TYPE_CHECKING:
+    from sim.core.results import RunResult
 
 __all__ = ["payback_table", "payback_quarter", "payback_report"]
 
@@ -21,12 +26,13 @@ _SCHEMA = {"quarter": pl.Int64, "quarter_label": pl.String, "n": pl.Int64, "stat
            "ci_high": pl.Float64, "level": pl.Float64}
 
 
-def _cumulative(result, provider: str) -> pl.DataFrame:
+def _cumulative(result: RunResult, provider: str) -> pl.DataFrame:
     return (result.tables["quarterly"].filter(pl.col("provider") == provider)
             .select("replication", "quarter", "quarter_label", "cumulative_profit_rmb_bn"))
 
 
-def payback_table(cut_result, status_quo_result, provider: str = "alibaba", level: float = 0.95) -> pl.DataFrame:
+def payback_table(cut_result: RunResult, status_quo_result: RunResult, provider: str = "alibaba",
+                  level: float = 0.95) -> pl.DataFrame:
     """One row per quarter: the mean cumulative profit of each run, their paired difference (cut minus
     status quo) and its CI at `level`, over the replications both runs have."""
     seeds = {getattr(r, "manifest", {}).get("seed") for r in (cut_result, status_quo_result)}
@@ -46,7 +52,8 @@ def payback_table(cut_result, status_quo_result, provider: str = "alibaba", leve
     return pl.DataFrame(rows, schema=_SCHEMA)
 
 
-def payback_quarter(cut_result, status_quo_result, provider: str = "alibaba", level: float = 0.95) -> str | None:
+def payback_quarter(cut_result: RunResult, status_quo_result: RunResult, provider: str = "alibaba",
+                    level: float = 0.95) -> str | None:
     """The label ("2025Q3") of the first quarter in which the CI lower bound of the cumulative-profit
     difference (cut minus status quo) is above 0; None if it never is within the horizon."""
     table = payback_table(cut_result, status_quo_result, provider, level)
@@ -55,7 +62,8 @@ def payback_quarter(cut_result, status_quo_result, provider: str = "alibaba", le
 
 
 
-def payback_report(status_quo_result, cut_result, provider: str = "alibaba", level: float = 0.95) -> pl.DataFrame:
+def payback_report(status_quo_result: RunResult, cut_result: RunResult, provider: str = "alibaba",
+                   level: float = 0.95) -> pl.DataFrame:
     """One row for `sim compare`: the payback quarter and the cumulative-profit difference at the horizon."""
     table = payback_table(cut_result, status_quo_result, provider, level)
     last = table.row(table.height - 1, named=True)

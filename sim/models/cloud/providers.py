@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.models.cloud.config import PRODUCTS, WORKLOAD_TYPES, CloudScenario, quarter_index
 
 __all__ = ["ProviderBook", "type_weights"]
 
 
-def type_weights(config: CloudScenario) -> np.ndarray:
+def type_weights(config: CloudScenario) -> NDArray[np.float64]:
     """(2, 3) weights of compute/storage/model_api in the traditional and GenAI composite prices."""
     return np.array([[config.workloads[w].weights()[p] for p in PRODUCTS] for w in WORKLOAD_TYPES])
 
@@ -33,7 +34,7 @@ def type_weights(config: CloudScenario) -> np.ndarray:
 class ProviderBook:
     """Prices, costs and capacity of all providers (index j follows `names`)."""
 
-    def __init__(self, config: CloudScenario):
+    def __init__(self, config: CloudScenario) -> None:
         self.config = config
         self.names = list(config.providers)
         self.J = len(self.names)
@@ -51,8 +52,8 @@ class ProviderBook:
         self.cumulative = np.ones((self.J, 2))  # set by `set_initial_volume`
         self.cumulative0 = np.ones((self.J, 2))
         self.schedule: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
-        self.deliveries: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(self.J))
-        self.capex_cost: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(self.J))
+        self.deliveries: dict[int, NDArray[np.float64]] = defaultdict(lambda: np.zeros(self.J))
+        self.capex_cost: dict[int, NDArray[np.float64]] = defaultdict(lambda: np.zeros(self.J))
         pass_through = config.market.list_price_pass_through
         for j, p in enumerate(providers):
             for change in p.price_changes:
@@ -75,27 +76,30 @@ class ProviderBook:
 
     # --- state read by the market -------------------------------------------------------------------------
 
-    def delta(self, quarter: int) -> np.ndarray:
+    def delta(self, quarter: int) -> NDArray[np.float64]:
         """(J, 2) mean utilities delta_jw at quarter `quarter` (quality plus trend x years)."""
-        return self.quality + self.quality_trend[:, None] * (quarter / 4.0)
+        delta: NDArray[np.float64] = self.quality + self.quality_trend[:, None] * (quarter / 4.0)
+        return delta
 
-    def type_prices(self) -> np.ndarray:
+    def type_prices(self) -> NDArray[np.float64]:
         """(J, 2) composite price of each workload type at each provider."""
-        return self.prices @ self.weights.T
+        prices: NDArray[np.float64] = self.prices @ self.weights.T
+        return prices
 
-    def type_costs(self) -> np.ndarray:
+    def type_costs(self) -> NDArray[np.float64]:
         """(J, 2) composite unit cost, after learning."""
         multiplier = (self.cumulative / self.cumulative0) ** (-self.learning_b)
-        return (self.unit_cost0 @ self.weights.T) * multiplier
+        costs: NDArray[np.float64] = (self.unit_cost0 @ self.weights.T) * multiplier
+        return costs
 
-    def set_initial_volume(self, volume: np.ndarray) -> None:
+    def set_initial_volume(self, volume: NDArray[np.float64]) -> None:
         """Anchor the learning curves: (J, 2) volume a quarter at the start."""
         initial_quarters = np.array([self.config.providers[n].initial_cumulative_quarters for n in self.names])
         genai0 = np.array([self.config.providers[n].initial_genai_cumulative_volume for n in self.names])
         self.cumulative0 = np.column_stack([np.maximum(volume[:, 0] * initial_quarters, 1e-9), genai0])
         self.cumulative = self.cumulative0.copy()
 
-    def add_volume(self, served: np.ndarray) -> None:
+    def add_volume(self, served: NDArray[np.float64]) -> None:
         self.cumulative = self.cumulative + served
 
     # --- quarter start -----------------------------------------------------------------------------------
@@ -125,5 +129,5 @@ class ProviderBook:
         own = self.weights[w] > self.weights[1 - w]
         self.prices[j, own] *= multiplier
 
-    def capex_due(self, quarter: int) -> np.ndarray:
+    def capex_due(self, quarter: int) -> NDArray[np.float64]:
         return self.capex_cost.get(quarter, np.zeros(self.J))

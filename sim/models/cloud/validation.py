@@ -10,6 +10,8 @@ with any multi-homing share.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.core.validation import Expectation, ValidationCase
@@ -26,7 +28,7 @@ PROVIDERS = {  # name: (quality, price)
 
 def static_market(multihome_share: float = 0.0, replications: int = 10) -> CloudScenario:
     """A market at fixed prices with no switching costs, learning or growth (12 quarters)."""
-    prices = lambda p: {"compute": p, "storage": p, "model_api": 1.0}  # noqa: E731
+    prices: Callable[[float], dict[str, float]] = lambda p: {"compute": p, "storage": p, "model_api": 1.0}  # noqa: E731
     shares = {"alibaba": 0.445, "huawei": 0.141, "tencent": 0.139, "baidu": 0.08, "others": 0.195}
     return CloudScenario.model_validate({
         "model": "cloud",

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["ishigami", "IshigamiIndices", "ishigami_indices"]
 
 
-def ishigami(x1, x2, x3, a: float = 7.0, b: float = 0.1):
+@overload
+def ishigami(x1: float, x2: float, x3: float, a: float = 7.0, b: float = 0.1) -> float: ...
+@overload
+def ishigami(x1: NDArray[np.float64], x2: NDArray[np.float64], x3: NDArray[np.float64], a: float = 7.0, b: float = 0.1
+             ) -> NDArray[np.float64]: ...
+def ishigami(x1: float | NDArray[np.float64], x2: float | NDArray[np.float64], x3: float | NDArray[np.float64],
+             a: float = 7.0, b: float = 0.1) -> float | NDArray[np.float64]:
     """y = sin x1 + a sin^2 x2 + b x3^4 sin x1 (scalars or arrays)."""
     return np.sin(x1) + a * np.sin(x2) ** 2 + b * x3**4 * np.sin(x1)
 

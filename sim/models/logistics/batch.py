@@ -15,12 +15,15 @@ Stage holdings are counted from the times parcels enter and leave each stage, bo
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Generator
+from typing import Any, TypeAlias, TypedDict
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from sim.models.logistics.demand import Demand, DayOrders
-from sim.models.logistics.metrics import Ledger
+from sim.models.logistics.metrics import Ledger, ParcelRecords
 from sim.models.logistics.network import (
     CUSTOMS, DESTINATION_HUB, FIRST_MILE, FORWARD, LAST_MILE, LINE_HAUL, MERCHANT, ORIGIN_HUB,
     OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, U_COLUMNS, U_INSPECT, U_LOST, U_MERCHANT, U_PRECLEAR,
@@ -29,10 +32,19 @@ from sim.models.logistics.network import (
 
 __all__ = ["run_batch_fidelity"]
 
-Bag = dict  # name -> array, all of the same length
+Bag: TypeAlias = dict[str, NDArray[Any]]  # name -> array, all of the same length
 
 
-def _take(bag: Bag, idx) -> Bag:
+class _State(TypedDict):
+    """What `run_batch_fidelity` carries from bag to bag."""
+
+    sort_free_at: float
+    officers_free: NDArray[np.float64]
+    #: delivered promised parcels not yet seen by their customers: (final times, customers, on time)
+    feedback: list[tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]]]
+
+
+def _take(bag: Bag, idx: slice | NDArray[np.bool_] | NDArray[np.integer[Any]]) -> Bag:
     return {k: v[idx] for k, v in bag.items()}
 
 
@@ -46,7 +58,7 @@ def _size(bag: Bag | None) -> int:
     return 0 if bag is None else int(bag["order_time"].size)
 
 
-def _record(bag: Bag, **fields) -> dict:
+def _record(bag: Bag, **fields: NDArray[Any]) -> ParcelRecords:
     n = _size(bag)
     nan = np.full(n, np.nan)
     r = {
@@ -71,10 +83,10 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
     # flight queue: bags in the order the sortation line finished them (sorted times never decrease)
     buckets: dict[int, list[Bag]] = {}
     flight_queue: deque[Bag] = deque()
-    state = {"sort_free_at": 0.0,
+    state: _State = {"sort_free_at": 0.0,
              "officers_free": np.zeros(cu.officers), "feedback": []}
 
-    def finish(r: dict) -> dict:
+    def finish(r: ParcelRecords) -> ParcelRecords:
         """Book parcels whose outcome falls inside the run (the bag's times are computed ahead of the
         clock; a parcel finishing at or after the end is still in transit, as in the parcel fidelity)."""
         inside = r["final_time"] < end_hours
@@ -83,7 +95,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
         ledger.add_finished(r)
         return r
 
-    def book_feedback(r: dict) -> None:
+    def book_feedback(r: ParcelRecords) -> None:
         delivered = r["outcome"] == OUTCOME_DELIVERED
         if not p.demand.feedback:
             return
@@ -102,7 +114,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
         demand.customers.record_deliveries(c[due], np.ones(int(due.sum()), bool), ok[due])
         state["feedback"] = [(t[~due], c[~due], ok[~due])] if (~due).any() else []
 
-    def last_mile(bag: Bag, entry: np.ndarray, station: np.ndarray, **fields) -> None:
+    def last_mile(bag: Bag, entry: NDArray[np.float64], station: NDArray[np.float64], **fields: NDArray[Any]) -> None:
         final, attempts, delivered = net.last_mile(station, bag["u"])
         ledger.count_stage(LAST_MILE, entry, final)
         done = np.isfinite(final)
@@ -111,7 +123,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
         r = finish({k: v[done] for k, v in r.items()})
         book_feedback(r)
 
-    def demand_process():
+    def demand_process() -> Generator[simpy.Event, Any, None]:
         for day in range(horizon_days):
             yield env.timeout(24.0 * day - env.now)
             apply_feedback(env.now)
@@ -144,7 +156,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
                 if hi > lo:
                     buckets.setdefault(int(pickup_index[lo]), []).append(_take(cb, slice(lo, hi)))
 
-    def pickup_process():
+    def pickup_process() -> Generator[simpy.Event, Any, None]:
         for j, pickup in enumerate(net.pickups):
             if pickup > end_hours:
                 return
@@ -166,7 +178,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
             ledger.count_stage(LINE_HAUL, done, None)
             flight_queue.append(bag)
 
-    def flight_process():
+    def flight_process() -> Generator[simpy.Event, Any, None]:
         for k in range(net.departures.size):
             cutoff = net.cutoffs[k]
             if cutoff > end_hours:
@@ -176,7 +188,7 @@ def run_batch_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng:
             if net.cancelled[k] or not flight_queue:
                 continue
             room = lh.capacity_parcels
-            aboard = []
+            aboard: list[Bag] = []
             while room > 0 and flight_queue:
                 head = flight_queue[0]
                 n_ready = min(int(np.searchsorted(head["sorted"], cutoff, side="right")), room)

@@ -4,6 +4,7 @@ delivery-time distribution against the promise, and the cost per parcel by stage
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import matplotlib
 
@@ -11,20 +12,24 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
-from scipy import stats as scipy_stats  # noqa: E402
+from scipy import stats as scipy_stats  # type: ignore[import-untyped]  # noqa: E402  # scipy-stubs not installed
 
 from sim.core.charts import save_figure  # noqa: E402
 from sim.models.logistics import guarantee as guarantee_rule  # noqa: E402
 from sim.models.logistics.config import GuaranteeParameters  # noqa: E402
 from sim.models.logistics.costs import COST_STAGES  # noqa: E402
 
+if TYPE_CHECKING:
+    from sim.core.results import RunResult
+
 __all__ = ["logistics_charts"]
 
 MIN_SHARE_OF_TYPICAL_DAY = 0.1
 
 
-def _on_time_chart(result, directory: Path) -> Path:
-    daily = result.table("daily").filter(pl.col("on_time_share").is_not_nan())
+def _on_time_chart(result: RunResult, directory: Path) -> Path:
+    # the model writes "daily" and "delivery_histogram" as data frames (only spooled tables are lazy)
+    daily = cast(pl.DataFrame, result.table("daily")).filter(pl.col("on_time_share").is_not_nan())
     by_day = daily.group_by("day").agg(
         pl.col("on_time_share").mean().alias("mean"),
         pl.col("on_time_share").std().alias("sd"),
@@ -57,11 +62,12 @@ def _on_time_chart(result, directory: Path) -> Path:
     return path
 
 
-def _distribution_chart(result, directory: Path) -> Path:
+def _distribution_chart(result: RunResult, directory: Path) -> Path:
     guarantee = GuaranteeParameters.model_validate(result.resolved_scenario["logistics"]["guarantee"])
     business = guarantee.day_count == "business"
     column = "parcels_business_days" if business else "parcels_calendar_days"
-    hist = result.table("delivery_histogram").group_by("days_from").agg(pl.col(column).sum()).sort("days_from")
+    hist = (cast(pl.DataFrame, result.table("delivery_histogram"))
+            .group_by("days_from").agg(pl.col(column).sum()).sort("days_from"))
     x = hist["days_from"].to_numpy()
     y = hist[column].to_numpy().astype(float)
     width = float(x[1] - x[0]) if x.size > 1 else 0.1
@@ -78,7 +84,7 @@ def _distribution_chart(result, directory: Path) -> Path:
     return path
 
 
-def _cost_chart(result, directory: Path) -> Path:
+def _cost_chart(result: RunResult, directory: Path) -> Path:
     stats = result.statistics
     names, means, lows, highs = [], [], [], []
     parts = [(f"cost_{stage}_eur_per_parcel", stage.replace("_", " ")) for stage in COST_STAGES]
@@ -99,7 +105,7 @@ def _cost_chart(result, directory: Path) -> Path:
     return path
 
 
-def logistics_charts(result, directory: Path) -> list[Path]:
+def logistics_charts(result: RunResult, directory: Path) -> list[Path]:
     """Write the three logistics charts for `result` into `directory`; returns the PNG paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

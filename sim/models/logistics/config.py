@@ -9,6 +9,7 @@ model code.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -28,7 +29,7 @@ HourOfDay = Annotated[float, Field(ge=0.0, lt=24.0)]
 Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday
 
 
-def _sorted_unique(values, name: str) -> None:
+def _sorted_unique(values: Sequence[float], name: str) -> None:
     if list(values) != sorted(set(values)):
         raise ValueError(f"{name} must be strictly increasing without repeats (got {list(values)})")
 

@@ -11,6 +11,7 @@ are not part of the cost per parcel.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.models.logistics.config import CostParameters
 
@@ -20,7 +21,8 @@ COST_STAGES = ("merchant_handling", "first_mile", "origin_hub", "air_freight", "
                "customs_duties", "last_mile", "forward_stock")
 
 
-def parcel_costs(c: CostParameters, forward, weight_kg, lost, refused, attempts) -> np.ndarray:
+def parcel_costs(c: CostParameters, forward: ArrayLike, weight_kg: NDArray[np.float64], lost: ArrayLike,
+                 refused: ArrayLike, attempts: ArrayLike) -> NDArray[np.float64]:
     """(n, len(COST_STAGES)) EUR per parcel and stage."""
     forward = np.asarray(forward, dtype=bool)
     cross = ~forward
@@ -40,11 +42,13 @@ def parcel_costs(c: CostParameters, forward, weight_kg, lost, refused, attempts)
     return out
 
 
-def cost_per_parcel_eur(logistics_cost_eur, compensation_eur, finished_parcels) -> np.ndarray:
+def cost_per_parcel_eur(logistics_cost_eur: ArrayLike, compensation_eur: ArrayLike,
+                        finished_parcels: ArrayLike) -> NDArray[np.float64]:
     """EUR per finished parcel: (logistics cost of every stage + compensation paid) / finished parcels (a
     parcel is finished when delivered, lost or returned). NaN where no parcel finished. Works on one period
     or on arrays of periods."""
     total = np.asarray(logistics_cost_eur, dtype=np.float64) + np.asarray(compensation_eur, dtype=np.float64)
     finished = np.asarray(finished_parcels, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(finished > 0, total / finished, np.nan)
+        per_parcel: NDArray[np.float64] = np.where(finished > 0, total / finished, np.nan)
+        return per_parcel

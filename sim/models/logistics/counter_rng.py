@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 __all__ = ["counter_uniforms"]
 
 
 @njit(cache=True)
-def _splitmix64(x):
+def _splitmix64(x: np.uint64) -> np.uint64:
     x = (x + np.uint64(0x9E3779B97F4A7C15))
     z = x
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -23,7 +24,8 @@ def _splitmix64(x):
 
 
 @njit(cache=True)
-def counter_uniforms(key0, key1, members, counters):
+def counter_uniforms(key0: np.uint64, key1: np.uint64, members: NDArray[np.int64],
+                     counters: NDArray[np.uint64]) -> NDArray[np.float64]:
     """U(0,1) draw number `counters[i]` of member `members[i]`'s own counter-based stream (SplitMix64
     over the stream's seed words, the member and the counter)."""
     n = members.size

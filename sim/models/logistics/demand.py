@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from sim.core.rng import Streams
 from sim.kernels.delivery_response import DeliveryResponse
@@ -41,7 +42,7 @@ _V_HOUR, _V_WITHIN, _V_VALUE, _V_WEIGHT, _V_CHOICE, _V_FORWARD = range(6)
 
 
 @njit(cache=True)
-def visit_counters(visits, customers):
+def visit_counters(visits: NDArray[np.int64], customers: NDArray[np.int64]) -> NDArray[np.uint64]:
     """The per-customer draw counter of each visit (customer c's k-th visit ever uses draw k of c's own
     stream), incrementing `visits` in place, in visit order."""
     out = np.empty(customers.size, dtype=np.uint64)
@@ -53,7 +54,7 @@ def visit_counters(visits, customers):
 
 
 @njit(cache=True)
-def increment(counts, index):
+def increment(counts: NDArray[np.int32], index: NDArray[np.int64]) -> None:
     """counts[index[i]] += 1 for every i (np.add.at, without its overhead)."""
     for i in range(index.size):
         counts[index[i]] += 1
@@ -63,14 +64,14 @@ def increment(counts, index):
 class DayOrders:
     """One day's orders, sorted by time; `index` is the global parcel index (order of creation)."""
 
-    index: np.ndarray
-    time: np.ndarray
-    customer: np.ndarray
-    value_eur: np.ndarray
-    weight_kg: np.ndarray
-    choice: np.ndarray
-    forward: np.ndarray
-    promised: np.ndarray
+    index: NDArray[np.int64]
+    time: NDArray[np.float64]
+    customer: NDArray[np.int64]
+    value_eur: NDArray[np.float64]
+    weight_kg: NDArray[np.float64]
+    choice: NDArray[np.bool_]
+    forward: NDArray[np.bool_]
+    promised: NDArray[np.bool_]
 
     @property
     def size(self) -> int:
@@ -80,13 +81,14 @@ class DayOrders:
 class Customers:
     """Per-customer state: late and kept promised deliveries experienced, and orders in the window."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int) -> None:
         self.late = np.zeros(n, dtype=np.int32)
         self.kept = np.zeros(n, dtype=np.int32)
         self.orders_in_window = np.zeros(n, dtype=np.int32)
         self.visits = np.zeros(n, dtype=np.int64)
 
-    def record_deliveries(self, customer: np.ndarray, promised: np.ndarray, on_time: np.ndarray) -> None:
+    def record_deliveries(self, customer: NDArray[np.int64], promised: NDArray[np.bool_],
+                          on_time: NDArray[np.bool_]) -> None:
         promised = promised.astype(bool)
         increment(self.late, customer[promised & ~on_time])
         increment(self.kept, customer[promised & on_time])
@@ -99,7 +101,7 @@ class Customers:
 
 class Demand:
     def __init__(self, params: LogisticsParameters, streams: Streams, calendar: SpainCalendar,
-                 window: tuple[float, float]):
+                 window: tuple[float, float]) -> None:
         self.p = params
         self.d = params.demand
         self.streams = streams
@@ -129,7 +131,7 @@ class Demand:
                 m *= peak.multiplier
         return m
 
-    def purchase_probabilities(self, customers: np.ndarray) -> np.ndarray:
+    def purchase_probabilities(self, customers: NDArray[np.int64]) -> NDArray[np.float64]:
         if self.d.feedback:
             late = self.customers.late[customers].astype(np.float64)
             kept = self.customers.kept[customers].astype(np.float64)

@@ -17,7 +17,10 @@ every delivered parcel counts towards the on-time share against `kpi_days`, and 
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.config import GuaranteeParameters
@@ -33,7 +36,11 @@ def target_days(g: GuaranteeParameters) -> int:
     return g.promised_days if g.promised_days > 0 else g.kpi_days
 
 
-def is_on_time(elapsed_days, target: float):
+@overload
+def is_on_time(elapsed_days: float, target: float) -> bool: ...
+@overload
+def is_on_time(elapsed_days: NDArray[np.float64], target: float) -> NDArray[np.bool_]: ...
+def is_on_time(elapsed_days: float | NDArray[np.float64], target: float) -> bool | NDArray[np.bool_]:
     """E <= D (up to `ON_TIME_TOLERANCE_DAYS`); works on a float or an array."""
     return elapsed_days <= target + ON_TIME_TOLERANCE_DAYS
 
@@ -48,7 +55,7 @@ def describe(g: GuaranteeParameters) -> str:
 class GuaranteeRule:
     """The guarantee of one scenario on its calendar."""
 
-    def __init__(self, params: GuaranteeParameters, calendar: SpainCalendar):
+    def __init__(self, params: GuaranteeParameters, calendar: SpainCalendar) -> None:
         self.params = params
         self.calendar = calendar
         self.promises = params.promised_days > 0
@@ -58,12 +65,12 @@ class GuaranteeRule:
         self.promised_days = float(params.promised_days)
 
     # ---- who carries the promise -------------------------------------------------------------------
-    def is_promised(self, choice: np.ndarray) -> np.ndarray:
+    def is_promised(self, choice: ArrayLike) -> NDArray[np.bool_]:
         """Which items carry the promise: Choice items only, or all (`applies_to`); none without a promise."""
         choice = np.asarray(choice, dtype=bool)
         return np.full(choice.size, self.promises) & (choice if self.params.applies_to == "choice" else True)
 
-    def counts_for_on_time_share(self, promised: np.ndarray) -> np.ndarray:
+    def counts_for_on_time_share(self, promised: ArrayLike) -> NDArray[np.bool_]:
         """Delivered parcels that the on-time share is taken over: promised ones, or all without a promise."""
         promised = np.asarray(promised, dtype=bool)
         return promised if self.promises else np.ones(promised.size, dtype=bool)
@@ -76,7 +83,8 @@ class GuaranteeRule:
             return (hours(final_hours) - hours(order_hours)) / 24.0
         return (final_hours - order_hours) / 24.0
 
-    def delivery_days(self, order_hours, final_hours) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def delivery_days(self, order_hours: ArrayLike, final_hours: ArrayLike
+                      ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
         """(calendar days, business days, on time) for arrays of order and delivery times: what the ledger
         records of every delivery, each day count computed once."""
         order_hours, final_hours = np.asarray(order_hours), np.asarray(final_hours)
@@ -85,7 +93,7 @@ class GuaranteeRule:
         elapsed = business_days if self.business else calendar_days
         return calendar_days, business_days, is_on_time(elapsed, self.target_days)
 
-    def on_time(self, order_hours, final_hours) -> np.ndarray:
+    def on_time(self, order_hours: ArrayLike, final_hours: ArrayLike) -> NDArray[np.bool_]:
         """Delivered within the target, for arrays of order and delivery times."""
         return self.delivery_days(order_hours, final_hours)[2]
 
@@ -94,13 +102,14 @@ class GuaranteeRule:
         return bool(is_on_time(self.elapsed_days_scalar(order_hours, final_hours), self.target_days))
 
     # ---- compensation ------------------------------------------------------------------------------
-    def compensation_eur(self, late, value_eur) -> np.ndarray:
+    def compensation_eur(self, late: ArrayLike, value_eur: ArrayLike) -> NDArray[np.float64]:
         """EUR paid for each parcel: the coupon, or the refund share of its value, when `late` (a late
         promised parcel); 0 otherwise."""
         late = np.asarray(late, dtype=bool)
         if self.params.compensation == "coupon":
             return late * self.params.coupon_eur
-        return late * self.params.refund_share * np.asarray(value_eur)
+        refund: NDArray[np.float64] = late * self.params.refund_share * np.asarray(value_eur)
+        return refund
 
     def compensation_per_late_parcel_eur(self, item_value_eur: float) -> float:
         """What a shopper expects to receive for a late promised parcel of value `item_value_eur` (0 when

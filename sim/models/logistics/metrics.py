@@ -8,9 +8,12 @@ hundreds of millions of parcels).
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import numpy as np
 import polars as pl
 from numba import njit
+from numpy.typing import ArrayLike, NDArray
 
 from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
@@ -26,6 +29,10 @@ BIN_DAYS = 0.01
 MAX_DAYS = 100.0
 N_BINS = int(MAX_DAYS / BIN_DAYS)
 
+#: finished parcels: one equal-length array per field of `RECORD_FIELDS` (times float64, counts and codes
+#: int64, flags bool)
+ParcelRecords: TypeAlias = dict[str, NDArray[Any]]
+
 #: per-parcel fields (times in hours; NaN where a parcel never reached that point)
 RECORD_FIELDS = ("parcel", "customer", "order_time", "ready", "hub_arrival", "sorted", "flight_arrival",
                  "customs_arrival", "customs_done", "final_time", "outcome", "attempts", "choice", "forward",
@@ -37,7 +44,7 @@ PARCEL_TIME_COLUMNS = {name: f"{name.removesuffix('_time')}_hours" for name in
                         "customs_done", "final_time")}
 
 
-def stage_intervals(r: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def stage_intervals(r: ParcelRecords) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """Entry and exit time of every parcel in each stage (NaN where the parcel skipped the stage)."""
     forward = r["forward"].astype(bool)
     nan = np.full(forward.size, np.nan)
@@ -56,7 +63,7 @@ def stage_intervals(r: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
-def histogram_quantile(counts: np.ndarray, q: float) -> float:
+def histogram_quantile(counts: NDArray[np.integer[Any]], q: float) -> float:
     """The q-quantile of a 1/100-day histogram (bin midpoint); NaN when empty."""
     total = counts.sum()
     if total <= 0:
@@ -66,12 +73,12 @@ def histogram_quantile(counts: np.ndarray, q: float) -> float:
 
 
 @njit(cache=True)
-def _increment_2d(counts, rows, cols):
+def _increment_2d(counts: NDArray[np.int32], rows: NDArray[np.int64], cols: NDArray[np.int64]) -> None:
     for i in range(rows.size):
         counts[rows[i], cols[i]] += 1
 
 
-def _bins(days: np.ndarray) -> np.ndarray:
+def _bins(days: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.clip((days / BIN_DAYS).astype(np.int64), 0, N_BINS - 1)
 
 
@@ -79,7 +86,7 @@ class Ledger:
     """Accumulates one replication's accounts; `n_days` covers the horizon and the drain."""
 
     def __init__(self, params: LogisticsParameters, calendar: SpainCalendar, n_days: int,
-                 window: tuple[float, float]):
+                 window: tuple[float, float]) -> None:
         self.p = params
         self.calendar = calendar
         self.n_days = n_days
@@ -102,7 +109,7 @@ class Ledger:
         self.exits = np.zeros((nd + 1, ns))
         # by order day (cohorts): delivered, promised delivered, on time, sum of delivery days
         self.by_order_day = np.zeros((nd, 4))
-        self.held: np.ndarray | None = None  # (n_days, stages) set by a fidelity that snapshots its stages
+        self.held: NDArray[np.float64] | None = None  # (n_days, stages) set by a fidelity that snapshots its stages
         # cohort (orders placed in the window)
         self.cohort = dict(orders=0.0, gmv=0.0, finished=0.0, delivered=0.0, lost=0.0, returned=0.0,
                            promised=0.0, on_time=0.0, late=0.0, compensation=0.0, refunds=0.0, cost=0.0,
@@ -114,10 +121,10 @@ class Ledger:
         self.parcel_spool = TableSpool(prefix="sim-parcels-") if params.record_parcels else None
 
     # ---- inputs ------------------------------------------------------------------------------------
-    def _day(self, t) -> np.ndarray:
+    def _day(self, t: ArrayLike) -> NDArray[np.int64]:
         return np.clip(np.floor(np.asarray(t) / 24.0).astype(np.int64), 0, self.n_days)
 
-    def add_orders(self, order_time: np.ndarray, value_eur: np.ndarray) -> None:
+    def add_orders(self, order_time: NDArray[np.float64], value_eur: NDArray[np.float64]) -> None:
         day = self._day(order_time)
         self.orders += np.bincount(day, minlength=self.n_days + 1)[: self.n_days]
         self.gmv += np.bincount(day, weights=value_eur, minlength=self.n_days + 1)[: self.n_days]
@@ -125,7 +132,8 @@ class Ledger:
         self.cohort["orders"] += float(inside.sum())
         self.cohort["gmv"] += float(value_eur[inside].sum())
 
-    def count_stage(self, stage: int, entry=None, exit=None) -> None:
+    def count_stage(self, stage: int, entry: NDArray[np.float64] | None = None,
+                    exit: NDArray[np.float64] | None = None) -> None:
         """Parcels entering / leaving `stage` at these times (the batch fidelity's stage accounts)."""
         for times, table in ((entry, self.entries), (exit, self.exits)):
             if times is None or len(times) == 0:
@@ -134,7 +142,7 @@ class Ledger:
             times = times[np.isfinite(times)]
             table[:, stage] += np.bincount(self._day(times), minlength=self.n_days + 1)
 
-    def add_finished(self, r: dict) -> None:
+    def add_finished(self, r: ParcelRecords) -> None:
         """Parcels whose outcome is final (delivered, lost or returned)."""
         n = r["order_time"].size
         if n == 0:
@@ -155,7 +163,8 @@ class Ledger:
         day = self._day(r["final_time"])
         nd = self.n_days + 1
 
-        def add(target, mask=None, weights=None):
+        def add(target: NDArray[np.float64], mask: NDArray[np.bool_] | None = None,
+                weights: NDArray[np.float64] | None = None) -> None:
             w = weights if mask is None else (mask * (1.0 if weights is None else weights))
             target += np.bincount(day, weights=w, minlength=nd)[: self.n_days] if w is not None else \
                 np.bincount(day, minlength=nd)[: self.n_days]
@@ -199,7 +208,7 @@ class Ledger:
         self.cohort_business_hist += np.bincount(_bins(business[d_in]), minlength=N_BINS)
 
     # ---- outputs -----------------------------------------------------------------------------------
-    def held_at_end_of_day(self) -> np.ndarray:
+    def held_at_end_of_day(self) -> NDArray[np.float64]:
         if self.held is not None:
             return self.held
         return (np.cumsum(self.entries, axis=0) - np.cumsum(self.exits, axis=0))[: self.n_days]
@@ -269,7 +278,7 @@ class Ledger:
     def metrics(self, repeat_purchase_rate: float) -> dict[str, float]:
         c = self.cohort
 
-        def ratio(a, b):
+        def ratio(a: float, b: float) -> float:
             return a / b if b > 0 else float("nan")
 
         finished = c["finished"]

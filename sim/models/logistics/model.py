@@ -8,6 +8,7 @@ every parcel finishes. Metrics cover the cohort of orders placed in [warm-up, ho
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
@@ -16,10 +17,15 @@ from sim.models.logistics.demand import Demand
 from sim.models.logistics.metrics import Ledger
 from sim.models.logistics.network import Network
 
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sim.core.spool import TableSpool
+
 __all__ = ["simulate", "build"]
 
 
-def build(config: LogisticsScenario, streams: Streams):
+def build(config: LogisticsScenario, streams: Streams) -> tuple[Network, Ledger, Demand, int, int]:
     p = config.logistics
     horizon_days = int(math.ceil(config.run.horizon_days))
     n_days = horizon_days + p.drain_days
@@ -43,8 +49,9 @@ def simulate(config: LogisticsScenario, streams: Streams) -> ReplicationOutput:
 
         run_batch_fidelity(net, demand, ledger, streams["network.parcel"], horizon_days, end_hours)
     metrics = ledger.metrics(demand.customers.repeat_purchase_rate())
-    tables = {"daily": ledger.daily_table(), "daily_orders": ledger.order_day_table(horizon_days),
-              "delivery_histogram": ledger.delivery_histogram_table()}
+    tables: dict[str, pl.DataFrame | TableSpool] = {
+        "daily": ledger.daily_table(), "daily_orders": ledger.order_day_table(horizon_days),
+        "delivery_histogram": ledger.delivery_histogram_table()}
     parcels = ledger.parcel_table()
     if parcels is not None:
         tables["parcels"] = parcels

@@ -35,6 +35,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.counter_rng import counter_uniforms
@@ -58,7 +59,10 @@ SHIFT_EPS = 1e-9  # hours: a parcel finishing this close to the shift end still 
 
 
 @njit(cache=True)
-def sort_line_kernel(arrivals, free_at, shift_starts, shift_ends, service):
+def sort_line_kernel(
+    arrivals: NDArray[np.float64], free_at: float, shift_starts: NDArray[np.float64], shift_ends: NDArray[np.float64],
+    service: float,
+) -> tuple[NDArray[np.float64], float]:
     """FCFS single sortation line working only in shifts. `arrivals` non-decreasing; `free_at` the time the
     line finishes its previous parcel. A parcel starts at max(arrival, free_at), moved to the start of the
     first shift in which it can finish. Returns (finish times, new free_at)."""
@@ -80,7 +84,7 @@ def sort_line_kernel(arrivals, free_at, shift_starts, shift_ends, service):
 
 
 @njit(cache=True)
-def _sift_down(heap, i):
+def _sift_down(heap: NDArray[np.float64], i: int) -> None:
     n = heap.size
     x = heap[i]
     while True:
@@ -98,7 +102,8 @@ def _sift_down(heap, i):
 
 
 @njit(cache=True)
-def multi_server_fcfs_kernel(arrivals, services, free_times):
+def multi_server_fcfs_kernel(arrivals: NDArray[np.float64], services: NDArray[np.float64],
+                             free_times: NDArray[np.float64]) -> NDArray[np.float64]:
     """FCFS queue with c = free_times.size servers (the Kiefer-Wolfowitz 1955 workload recursion in its
     'earliest free server' form): parcel i starts at max(a_i, min_j free_j) on that server. `arrivals`
     non-decreasing; `free_times` (the servers' free times, any order) is updated in place and left as a
@@ -117,7 +122,8 @@ def multi_server_fcfs_kernel(arrivals, services, free_times):
     return waits
 
 
-def multi_server_fcfs_numpy(arrivals, services, servers: int) -> np.ndarray:
+def multi_server_fcfs_numpy(arrivals: NDArray[np.float64], services: NDArray[np.float64], servers: int
+                            ) -> NDArray[np.float64]:
     """NumPy/Python twin of `multi_server_fcfs_kernel` (for tests)."""
     free = np.zeros(servers)
     waits = np.empty(len(arrivals))
@@ -132,7 +138,8 @@ def multi_server_fcfs_numpy(arrivals, services, servers: int) -> np.ndarray:
 class Network:
     """Timetables and stage rules of one scenario over `n_days` of calendar (horizon plus drain)."""
 
-    def __init__(self, params: LogisticsParameters, n_days: int, flight_key: np.ndarray | None = None):
+    def __init__(self, params: LogisticsParameters, n_days: int,
+                 flight_key: NDArray[np.uint64] | None = None) -> None:
         self.params = params
         self.n_days = n_days
         cal = params.calendar
@@ -179,23 +186,27 @@ class Network:
         first_of_day = np.searchsorted(wave_day_of, wave_day_of, side="right")
         self.next_day_wave = first_of_day
         # plain lists for the parcel fidelity's scalar look-ups (bisect is far cheaper than NumPy on scalars)
-        self._wave_cutoffs = self.wave_cutoffs.tolist()
-        self._wave_starts = self.wave_starts.tolist()
-        self._next_day_wave = self.next_day_wave.tolist()
-        self._shift_starts = self.shift_starts.tolist()
-        self._shift_ends = self.shift_ends.tolist()
+        self._wave_cutoffs: list[float] = self.wave_cutoffs.tolist()
+        self._wave_starts: list[float] = self.wave_starts.tolist()
+        self._next_day_wave: list[int] = self.next_day_wave.tolist()
+        self._shift_starts: list[float] = self.shift_starts.tolist()
+        self._shift_ends: list[float] = self.shift_ends.tolist()
 
     # ---- pure stage rules -------------------------------------------------------------------------
-    def merchant_ready(self, order_time, u, choice):
+    def merchant_ready(self, order_time: NDArray[np.float64], u: NDArray[np.float64], choice: NDArray[np.bool_]
+                       ) -> NDArray[np.float64]:
         m = self.params.merchant
         lo = np.where(choice, m.choice_min_hours, m.direct_min_hours)
         extra = np.where(choice, m.choice_mean_hours - m.choice_min_hours, m.direct_mean_hours - m.direct_min_hours)
-        return order_time + lo - extra * np.log1p(-u)
+        ready: NDArray[np.float64] = order_time + lo - extra * np.log1p(-u)
+        return ready
 
-    def next_pickup(self, ready):
+    def next_pickup(self, ready: NDArray[np.float64]) -> NDArray[np.float64]:
         """Time of the first pick-up at or after `ready` (inf beyond the timetable)."""
         idx = np.searchsorted(self.pickups, ready, side="left")
-        return np.where(idx < self.pickups.size, self.pickups[np.minimum(idx, self.pickups.size - 1)], np.inf)
+        pickup: NDArray[np.float64] = np.where(idx < self.pickups.size,
+                                               self.pickups[np.minimum(idx, self.pickups.size - 1)], np.inf)
+        return pickup
 
     def sort_start(self, t: float) -> float:
         """Earliest start >= t at which one parcel can be sorted inside a shift (parcel fidelity)."""
@@ -208,10 +219,11 @@ class Network:
             return math.inf
         return max(t, starts[k])
 
-    def clearance_hours(self, u):
+    def clearance_hours(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         return -np.log1p(-u) / self.params.customs.clearance_rate_per_hour
 
-    def last_mile(self, station_arrival, u):
+    def last_mile(self, station_arrival: NDArray[np.float64], u: NDArray[np.float64]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]]:
         """Vectorised last mile. `u` is the parcel-uniform matrix rows. Returns (final time, attempts,
         delivered)."""
         lm = self.params.last_mile

@@ -10,15 +10,18 @@ from __future__ import annotations
 import gc
 import math
 from collections import deque
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import URGENT
+from numpy.typing import NDArray
+from simpy.events import URGENT
 
 from sim.core.monitor import LevelMonitor
 from sim.models.customs import CustomsOffice
 from sim.models.logistics.demand import Demand
-from sim.models.logistics.metrics import RECORD_FIELDS, Ledger
+from sim.models.logistics.metrics import RECORD_FIELDS, Ledger, ParcelRecords
 from sim.models.logistics.network import (
     CUSTOMS, DESTINATION_HUB, FIRST_MILE, FORWARD, LAST_MILE, LINE_HAUL, MERCHANT, ORIGIN_HUB,
     OUTCOME_DELIVERED, OUTCOME_IN_TRANSIT, OUTCOME_LOST, OUTCOME_RETURNED, STAGES, U_ATTEMPT, U_COLUMNS,
@@ -36,19 +39,19 @@ class ParcelStore:
     #: pure per-parcel results of the parcel's own draws, computed when the order is created
     PLAN = ("ready_plan", "hub_plan", "clearance_plan")
 
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
         self.a = {k: self._empty(k, capacity) for k in (*RECORD_FIELDS, *self.PLAN)}
         self.u = np.empty((capacity, U_COLUMNS))
 
-    def _empty(self, k, size):
+    def _empty(self, k: str, size: int) -> NDArray[Any]:
         if k in self._INT:
             return np.full(size, -1 if k == "outcome" else 0, dtype=np.int64)
         if k in self._BOOL:
             return np.zeros(size, dtype=bool)
         return np.full(size, np.nan)
 
-    def extend(self, m: int, uniforms: np.ndarray) -> None:
+    def extend(self, m: int, uniforms: NDArray[np.float64]) -> None:
         """Room for `m` more parcels (capacity doubles), with their rows of network uniforms."""
         need = self.n + m
         cap = self.a["order_time"].size
@@ -64,7 +67,7 @@ class ParcelStore:
         self.u[self.n:need] = uniforms
         self.n = need
 
-    def view(self) -> dict:
+    def view(self) -> ParcelRecords:
         return {k: v[: self.n] for k, v in self.a.items() if k in RECORD_FIELDS}
 
 
@@ -72,7 +75,7 @@ class _AtStartOfInstant(simpy.events.Event):
     """An event that fires at now + `delay` before every other event of that instant (URGENT priority,
     scheduled like SimPy's own `Timeout`): the end-of-day snapshot sees the state just before midnight."""
 
-    def __init__(self, env: simpy.Environment, delay: float):
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
         super().__init__(env)
         self._ok = True
         self._value = None
@@ -82,7 +85,7 @@ class _AtStartOfInstant(simpy.events.Event):
 class StageCounters:
     """How many parcels each stage holds now, with a time-integrated monitor per stage."""
 
-    def __init__(self, env: simpy.Environment):
+    def __init__(self, env: simpy.Environment) -> None:
         self.env = env
         self.count = [0] * len(STAGES)
         self.monitors = [LevelMonitor(env.now) for _ in STAGES]
@@ -105,7 +108,7 @@ class StageCounters:
 
 
 def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng: np.random.Generator,
-                        horizon_days: int, end_hours: float):
+                        horizon_days: int, end_hours: float) -> tuple[ParcelStore, StageCounters, list[dict[str, int]]]:
     """Simulate to `end_hours` and fill `ledger`. Returns the per-parcel store, the stage counters (with
     their monitors) and the end-of-day snapshots of the running totals."""
     p = net.params
@@ -115,7 +118,7 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
     a = store.a
     line = {"free_at": 0.0}
     office = CustomsOffice(env, p.customs.officers)
-    flight_queue: deque = deque()
+    flight_queue: deque[simpy.Event] = deque()
     totals = {"created": 0, "delivered": 0, "lost": 0, "returned": 0}
     held = np.zeros((ledger.n_days, len(STAGES)))
     customers = demand.customers
@@ -138,7 +141,7 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
             else:
                 customers.late[customer] += 1
 
-    def last_mile(i: int, u: np.ndarray, entered_from: int):
+    def last_mile(i: int, u: list[float], entered_from: int) -> Generator[simpy.Event, Any, None]:
         stages.move(entered_from, LAST_MILE)
         yield env.timeout(lm.transfer_hours)
         w = net.next_wave(env.now)
@@ -156,10 +159,10 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
         stages.leave(LAST_MILE)
         finish(i, OUTCOME_RETURNED)
 
-    def parcel(i: int):
+    def parcel(i: int) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(a["order_time"][i] - env.now)
         totals["created"] += 1
-        u = store.u[i].tolist()
+        u: list[float] = store.u[i].tolist()
         if a["forward"][i]:
             stages.enter(FORWARD)
             yield env.timeout(p.forward_stock.handling_hours)
@@ -212,7 +215,7 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
             return
         yield from last_mile(i, u, CUSTOMS)
 
-    def flights():
+    def flights() -> Generator[simpy.Event, Any, None]:
         for k in range(net.departures.size):
             if net.cutoffs[k] > end_hours:
                 return
@@ -224,12 +227,12 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
             if aboard:
                 env.process(land(aboard, net.departures[k] + lh.flight_hours))
 
-    def land(aboard, landing: float):
+    def land(aboard: list[simpy.Event], landing: float) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(landing - env.now)
         for boarded in aboard:
             boarded.succeed()
 
-    def demand_source():
+    def demand_source() -> Generator[simpy.Event, Any, None]:
         for day in range(horizon_days):
             yield env.timeout(24.0 * day - env.now)
             orders = demand.generate_day(day)
@@ -255,13 +258,13 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
             for i in range(first, first + m):
                 env.process(parcel(i))
 
-    def snapshot(day: int):
-        def record(_event):
+    def snapshot(day: int) -> None:
+        def record(_event: simpy.Event) -> None:
             held[day] = np.asarray(stages.count)
             snapshots.append(dict(totals))
         _AtStartOfInstant(env, 24.0 * (day + 1)).callbacks.append(record)
 
-    snapshots: list[dict] = []
+    snapshots: list[dict[str, int]] = []
     for day in range(ledger.n_days):
         if 24.0 * (day + 1) <= end_hours:
             snapshot(day)
