@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -81,7 +82,7 @@ def statistics_table(result: RunResult, title: str | None = None) -> Table:
     return table
 
 
-def _clipped_to_metric_ranges(frame: pl.DataFrame, metrics) -> pl.DataFrame:
+def _clipped_to_metric_ranges(frame: pl.DataFrame, metrics: Iterable[Metric]) -> pl.DataFrame:
     """`frame`'s ci_low and ci_high as shown: each row clipped to the range of its metric (`Metric.clip`:
     shares to [0, 1], counts to >= 0); rows of metrics not in `metrics` unchanged."""
     names = frame.get_column("metric").to_numpy()

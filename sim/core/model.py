@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from sim.core.config import ScenarioConfig
@@ -57,12 +58,19 @@ class Metric:
         """(lower, upper) for this metric's kind; an unknown kind is unbounded."""
         return self.KIND_BOUNDS.get(self.kind, (-np.inf, np.inf))
 
-    def clip(self, low, high):
+    @overload
+    def clip(self, low: float, high: float) -> tuple[float, float]: ...
+    @overload
+    def clip(self, low: npt.NDArray[np.float64], high: npt.NDArray[np.float64]
+             ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def clip(self, low: Any, high: Any) -> tuple[Any, Any]:
         """An interval's bounds as displayed: `low` and `high` (floats or arrays) clipped to `bounds`, NaN
         kept (an undefined interval stays undefined). For display only; stored tables keep the raw bounds."""
         lower, upper = self.bounds
-        clipped = (np.clip(low, lower, upper), np.clip(high, lower, upper))
-        return tuple(float(bound) if np.ndim(bound) == 0 else bound for bound in clipped)
+        shown_low, shown_high = np.clip(low, lower, upper), np.clip(high, lower, upper)
+        if np.ndim(shown_low) == 0 and np.ndim(shown_high) == 0:
+            return float(shown_low), float(shown_high)
+        return shown_low, shown_high
 
 
 @dataclass(frozen=True)

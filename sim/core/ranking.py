@@ -26,6 +26,8 @@ the sd of D_ij, n replications, k scenarios, alpha = 1 - level.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 from sim.core.stats import bonferroni_level, t_critical
@@ -81,7 +83,7 @@ def rank_scenarios(per_replication_values: dict[str, np.ndarray], larger_is_bett
 
     order = np.argsort(-mean, kind="stable")
 
-    def best_row_null(column: np.ndarray) -> list:
+    def best_row_null(column: np.ndarray) -> list[Any]:
         return [None if i == best else column[i].item() for i in order]
 
     return pl.DataFrame({

@@ -30,11 +30,12 @@ importing `scipy.stats` costs about 0.3 s more than `scipy.special`, in every pr
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from scipy import special  # the distribution functions alone: scipy.stats takes ~0.3 s more to import
 
@@ -86,21 +87,28 @@ def _check_level(level: float, name: str = "level") -> None:
 
 # --- critical values -------------------------------------------------------------------------------------
 
-def _quantile_probability(level, sides: int) -> np.ndarray:
+FloatArray = npt.NDArray[np.float64]
+
+
+def _quantile_probability(level: npt.ArrayLike, sides: int) -> FloatArray:
     """The lower-tail probability of the critical value: (1 + level) / 2 two-sided, level one-sided."""
     if sides not in (1, 2):
         raise ValueError(f"sides must be 1 (one-sided) or 2 (two-sided) (got {sides!r})")
     levels = np.asarray(level, dtype=np.float64)
     if not np.all((levels > 0.0) & (levels < 1.0)):
-        raise ValueError(f"level must lie strictly between 0 and 1 (got {level})")
+        raise ValueError(f"level must lie strictly between 0 and 1 (got {level!r})")
     return 0.5 + levels / 2.0 if sides == 2 else levels
 
 
-def _scalar_or_array(values: np.ndarray):
+def _scalar_or_array(values: FloatArray) -> float | FloatArray:
     return float(values) if np.ndim(values) == 0 else values
 
 
-def t_critical(level, df, sides: int = 2):
+@overload
+def t_critical(level: float, df: float, sides: int = 2) -> float: ...
+@overload
+def t_critical(level: npt.ArrayLike, df: npt.ArrayLike, sides: int = 2) -> float | FloatArray: ...
+def t_critical(level: npt.ArrayLike, df: npt.ArrayLike, sides: int = 2) -> float | FloatArray:
     """Student-t critical value with `df` degrees of freedom at confidence `level`: the c with
     P(-c <= T <= c) = level for `sides=2` (the quantile t_{df, (1 + level)/2}), or P(T <= c) = level for
     `sides=1` (t_{df, level}, a one-sided bound). `level` and `df` broadcast as NumPy arrays (a float back for
@@ -110,13 +118,21 @@ def t_critical(level, df, sides: int = 2):
     return _scalar_or_array(special.stdtrit(np.asarray(df, dtype=np.float64), p))
 
 
-def z_critical(level, sides: int = 2):
+@overload
+def z_critical(level: float, sides: int = 2) -> float: ...
+@overload
+def z_critical(level: npt.ArrayLike, sides: int = 2) -> float | FloatArray: ...
+def z_critical(level: npt.ArrayLike, sides: int = 2) -> float | FloatArray:
     """Standard normal critical value at confidence `level`: z_{(1 + level)/2} for `sides=2`, z_{level} for
     `sides=1`. `level` may be an array."""
     return _scalar_or_array(special.ndtri(_quantile_probability(level, sides)))
 
 
-def t_half_width(n, sd, level: float = 0.95):
+@overload
+def t_half_width(n: float, sd: float, level: float = 0.95) -> float: ...
+@overload
+def t_half_width(n: npt.ArrayLike, sd: npt.ArrayLike, level: float = 0.95) -> float | FloatArray: ...
+def t_half_width(n: npt.ArrayLike, sd: npt.ArrayLike, level: float = 0.95) -> float | FloatArray:
     """Half-width of the Student-t interval for a mean from n values with sample sd `sd`:
     t_{n-1, (1+level)/2} sd / sqrt(n) (Law 2015, ch. 9). `n` and `sd` broadcast as arrays; NaN where n < 2."""
     _check_level(level)
@@ -128,7 +144,7 @@ def t_half_width(n, sd, level: float = 0.95):
 
 # --- across replications ---------------------------------------------------------------------------------
 
-def t_interval(values, level: float = 0.95) -> Interval:
+def t_interval(values: npt.ArrayLike, level: float = 0.95) -> Interval:
     """Student-t interval for the mean of independent, identically distributed values (e.g. one value per
     replication): mean +- t_{n-1, (1+level)/2} s / sqrt(n) (Law 2015, ch. 9). Assumes the mean is close to
     normal, which holds for replication averages of long enough runs. With n < 2 the interval is undefined
@@ -143,7 +159,7 @@ def t_interval(values, level: float = 0.95) -> Interval:
     return Interval(mean, mean - half, mean + half, level, n, "student_t")
 
 
-def _group_moments(counts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _group_moments(counts: npt.NDArray[np.int64], values: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Mean and sd (ddof=1; NaN below two values) of consecutive groups of `values` with sizes `counts`, bit
     for bit what `x.mean()` and `x.std(ddof=1)` give one group at a time: the groups of one size are stacked
     as the rows of a C-contiguous array and reduced along them (NumPy's same pairwise summation per row), one
@@ -243,7 +259,7 @@ def clopper_pearson_interval(successes: int, n: int, level: float = 0.95) -> Int
 
 # --- quantiles -------------------------------------------------------------------------------------------
 
-def quantile_interval(sample, q: float, level: float = 0.95) -> Interval:
+def quantile_interval(sample: npt.ArrayLike, q: float, level: float = 0.95) -> Interval:
     """Distribution-free interval [X_(l), X_(u)] for the q-quantile xi_q of a continuous distribution, from
     order statistics of an i.i.d. sample (Conover 1999, Practical Nonparametric Statistics, sec. 3.2).
 
@@ -294,7 +310,7 @@ class BatchMeans:
         return float(centred[:-1] @ centred[1:]) / denominator if denominator > 0.0 else float("nan")
 
 
-def batch_means(series, n_batches: int = 20) -> BatchMeans:
+def batch_means(series: npt.ArrayLike, n_batches: int = 20) -> BatchMeans:
     """Split a steady-state series into `n_batches` equal, non-overlapping batches and average each. The
     n mod n_batches leading observations are dropped (the oldest, nearest any residual warm-up)."""
     x = np.asarray(series, dtype=np.float64)
@@ -308,7 +324,7 @@ def batch_means(series, n_batches: int = 20) -> BatchMeans:
     return BatchMeans(means, batch_size, discarded)
 
 
-def batch_means_interval(series, n_batches: int = 20, level: float = 0.95) -> Interval:
+def batch_means_interval(series: npt.ArrayLike, n_batches: int = 20, level: float = 0.95) -> Interval:
     """Interval for the steady-state mean from one long run after warm-up: the Student-t interval over
     `n_batches` non-overlapping batch means with n_batches - 1 degrees of freedom (Law 2015, ch. 9;
     Schmeiser 1982 on using 10 to 30 batches). Assumes the batches are long enough that their means are
@@ -354,7 +370,8 @@ class PrecisionCheck(NamedTuple):
     binding_metric: str
 
 
-def precision_reached(summary_df: pl.DataFrame, metrics, target_relative_half_width: float) -> PrecisionCheck:
+def precision_reached(summary_df: pl.DataFrame, metrics: Iterable[str],
+                      target_relative_half_width: float) -> PrecisionCheck:
     """Stopping test for sequential replication (Law 2015, ch. 9, relative-precision procedure): True when
     half_width / |mean| < target for every metric in `metrics`, read from a `summarise_metrics` table.
     A metric with an undefined interval (n < 2) or a zero mean with positive half-width counts as not reached.
@@ -404,7 +421,7 @@ class PairedComparison:
         return self.difference.half_width
 
 
-def paired_comparison(a, b, level: float = 0.95) -> PairedComparison:
+def paired_comparison(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> PairedComparison:
     """Compare per-replication values `a` and `b` of one metric from two scenarios run with the same
     replication seeds (common random numbers): the paired-t interval on b_j - a_j (Law 2015, ch. 10), which
     stays valid under any correlation between a_j and b_j. Assumes pairs are i.i.d. across replications.
@@ -454,7 +471,7 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {list(per_replication_by_scenario)}")
     base = per_replication_by_scenario[baseline]
     metrics = base.get_column("metric").unique(maintain_order=True).to_list()
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for scenario, table in per_replication_by_scenario.items():
         if scenario == baseline:
             continue
