@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
 from sim.core.stats import bonferroni_level, t_critical
 
 __all__ = ["rank_scenarios"]

@@ -1,8 +1,10 @@
 """Confidence intervals and output analysis for simulation results: the one statistics layer.
 
-Every critical value in the package comes from `t_critical` or `z_critical` here, and every table of
-Student-t intervals across replications from `interval_table` (behind `summarise_metrics`, the sweep summary,
-the charts and the paper's figures); `tests/test_statistics_home.py` fails on a quantile call anywhere else.
+Every critical value in the package comes from `t_critical` or `z_critical` here; every Student-t half-width
+from `t_half_width`, and every table of t intervals across replications from `interval_table` (behind
+`summarise_metrics` and so `statistics.parquet` and the charts that read it, the sweep summary and the paper's
+figures; the logistics daily chart calls `t_half_width` on its own aggregation). `tests/test_statistics_home.py`
+fails on a t or normal quantile call anywhere else.
 
 Which interval, where:
 
