@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.core.model import Metric
 from sim.core.results import RunExistsError, RunResult, load_run
 from sim.scenario import MODEL_REGISTRY, ScenarioError, dump_config, get_model, list_scenarios, load_scenario
 
@@ -62,7 +64,8 @@ def _format_number(value: float) -> str:
 
 
 def statistics_table(result: RunResult, title: str | None = None) -> Table:
-    """The readable summary: metric, unit, mean, 95% CI, n."""
+    """The readable summary: metric, unit, mean, 95% CI, n. The CI shown is clipped to the range of the
+    metric's kind (shares to [0, 1], counts to >= 0: `Metric.clip`); `statistics.parquet` keeps it raw."""
     level = result.statistics.get_column("level")[0] if result.statistics.height else 0.95
     table = Table(title=title or f"{result.scenario_name}: {result.model_name} model", title_justify="left")
     table.add_column("metric")
@@ -71,10 +74,23 @@ def statistics_table(result: RunResult, title: str | None = None) -> Table:
     table.add_column(f"{level:.0%} CI", justify="right")
     table.add_column("n", justify="right")
     for row in result.statistics.iter_rows(named=True):
-        interval = f"[{_format_number(row['ci_low'])}, {_format_number(row['ci_high'])}]"
+        low, high = Metric(row["metric"], "", "", kind=row.get("kind") or "mean").clip(row["ci_low"], row["ci_high"])
+        interval = f"[{_format_number(low)}, {_format_number(high)}]"
         table.add_row(row["metric"], row.get("unit") or "", _format_number(row["mean"]), interval, str(row["n"]))
-    table.caption = "CIs are Student t across independent replications: simulation noise, not parameter uncertainty."
+    table.caption = ("CIs are Student t across independent replications: simulation noise, not parameter uncertainty "
+                     "(shown clipped to each metric's range).")
     return table
+
+
+def _clipped_to_metric_ranges(frame: pl.DataFrame, metrics: Iterable[Metric]) -> pl.DataFrame:
+    """`frame`'s ci_low and ci_high as shown: each row clipped to the range of its metric (`Metric.clip`:
+    shares to [0, 1], counts to >= 0); rows of metrics not in `metrics` unchanged."""
+    names = frame.get_column("metric").to_numpy()
+    low, high = frame.get_column("ci_low").to_numpy().copy(), frame.get_column("ci_high").to_numpy().copy()
+    for metric in metrics:
+        rows = names == metric.name
+        low[rows], high[rows] = metric.clip(low[rows], high[rows])
+    return frame.with_columns(pl.Series("ci_low", low, dtype=pl.Float64), pl.Series("ci_high", high, dtype=pl.Float64))
 
 
 def dataframe_table(frame: pl.DataFrame, title: str = "") -> Table:
@@ -316,6 +332,7 @@ def sweep(
     model = get_model(result.model_name)
     key = list(model.key_metrics) or list(result.metrics)
     summary = result.summary().filter(pl.col("metric").is_in(key)).drop("level", "sd", "half_width", strict=False)
+    summary = _clipped_to_metric_ranges(summary, model.metrics)
     console.print(dataframe_table(summary, f"sweep {result.name}: key metrics by design point (mean, 95% CI)"))
     if result.failures.height:
         errors.print(f"[bold red]{result.failures.height} runs failed[/]; see {result.path}/failures")

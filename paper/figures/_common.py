@@ -18,9 +18,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
-from scipy import stats  # noqa: E402
+
+from sim.core.stats import interval_table  # noqa: E402
 
 __all__ = ["REPO", "SCENARIOS", "DEFAULT_OUT", "LEVEL", "mean_ci", "save_figure", "write_numbers", "cli"]
 
@@ -33,16 +33,9 @@ LEVEL = 0.95
 
 def mean_ci(frame: pl.DataFrame, by: Sequence[str], value: str, level: float = LEVEL) -> pl.DataFrame:
     """One row per group of `by`: n, mean, sd and the Student-t interval of the mean of `value` across the
-    rows of the group (one row per replication). With n < 2 the bounds are NaN."""
-    grouped = (frame.group_by(list(by), maintain_order=True)
-               .agg(pl.col(value).count().alias("n"), pl.col(value).mean().alias("mean"),
-                    pl.col(value).std(ddof=1).alias("sd")))
-    n = grouped.get_column("n").to_numpy().astype(float)
-    quantile = np.where(n >= 2, stats.t.ppf(0.5 + level / 2.0, np.maximum(n - 1.0, 1.0)), np.nan)
-    half = quantile * grouped.get_column("sd").fill_null(float("nan")).to_numpy() / np.sqrt(np.maximum(n, 1.0))
-    return grouped.with_columns(pl.Series("half_width", half), pl.lit(level).alias("level")).with_columns(
-        (pl.col("mean") - pl.col("half_width")).alias("ci_low"),
-        (pl.col("mean") + pl.col("half_width")).alias("ci_high"))
+    rows of the group (one row per replication): `sim.core.stats.interval_table`, so the paper's intervals
+    are the package's. Null and NaN values are left out of n; with n < 2 the bounds are NaN."""
+    return interval_table(frame, by, value, level)
 
 
 def save_figure(figure, out_dir: Path, name: str) -> Path:

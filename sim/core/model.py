@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from sim.core.config import ScenarioConfig
@@ -30,15 +33,44 @@ MetricKind = Literal["mean", "proportion", "quantile", "count"]
 @dataclass(frozen=True)
 class Metric:
     """A scalar a replication reports. `kind` says what the per-replication value is (a mean, a proportion,
-    a quantile, a count), which the output analysis uses to label it; across replications every metric
-    gets a Student-t interval, valid because replications are independent. `key` metrics bound precision
-    stopping and head the CLI summary."""
+    a quantile, a count): it labels the metric and sets the range its values can take (`bounds`). Across
+    replications every metric gets a Student-t interval whatever its kind, valid because replications are
+    independent. `key` metrics bound precision stopping and head the CLI summary.
+
+    Where the range applies: a t interval can leave it (a share of 0.999 with a wide interval reaches past 1,
+    a count near 0 dips below it). `statistics.parquet` and `summarise_metrics` keep the raw interval
+    (ci_low, ci_high = mean -+ half_width, as computed); only what is shown to a reader is clipped, with
+    `clip` (the CLI's `sim run` and `sim sweep` tables)."""
+
+    #: the values a metric of each kind can take: shares lie in [0, 1], counts are >= 0, means and
+    #: quantiles are unbounded (a profit or a difference may be negative)
+    KIND_BOUNDS: ClassVar[Mapping[str, tuple[float, float]]] = MappingProxyType({
+        "mean": (-np.inf, np.inf), "proportion": (0.0, 1.0), "quantile": (-np.inf, np.inf), "count": (0.0, np.inf)})
 
     name: str
     unit: str
     description: str
     kind: MetricKind = "mean"
     key: bool = False
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """(lower, upper) for this metric's kind; an unknown kind is unbounded."""
+        return self.KIND_BOUNDS.get(self.kind, (-np.inf, np.inf))
+
+    @overload
+    def clip(self, low: float, high: float) -> tuple[float, float]: ...
+    @overload
+    def clip(self, low: npt.NDArray[np.float64], high: npt.NDArray[np.float64]
+             ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def clip(self, low: Any, high: Any) -> tuple[Any, Any]:
+        """An interval's bounds as displayed: `low` and `high` (floats or arrays) clipped to `bounds`, NaN
+        kept (an undefined interval stays undefined). For display only; stored tables keep the raw bounds."""
+        lower, upper = self.bounds
+        shown_low, shown_high = np.clip(low, lower, upper), np.clip(high, lower, upper)
+        if np.ndim(shown_low) == 0 and np.ndim(shown_high) == 0:
+            return float(shown_low), float(shown_high)
+        return shown_low, shown_high
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,12 @@ the sd of D_ij, n replications, k scenarios, alpha = 1 - level.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
-from scipy import stats as scipy_stats
 
-from sim.core.stats import bonferroni_level
+from sim.core.stats import bonferroni_level, t_critical
 
 __all__ = ["rank_scenarios"]
 
@@ -51,7 +52,7 @@ def rank_scenarios(per_replication_values: dict[str, np.ndarray], larger_is_bett
     if k < 2:
         raise ValueError(f"ranking needs at least two scenarios (got {names})")
     pairwise_level = bonferroni_level(level, k * (k - 1) // 2)
-    mcb_level = 1.0 - (1.0 - level) / (k - 1)  # one-sided, per comparison
+    mcb_level = bonferroni_level(level, k - 1)  # per comparison, used one-sided
     values = [np.asarray(per_replication_values[name], dtype=np.float64) for name in names]
     n = values[0].size
     if any(v.ndim != 1 or v.size != n for v in values) or n < 2:
@@ -69,10 +70,10 @@ def rank_scenarios(per_replication_values: dict[str, np.ndarray], larger_is_bett
     standard_error = differences.std(axis=2, ddof=1) / np.sqrt(n)
 
     best = int(np.argmax(mean))
-    pairwise_half = float(scipy_stats.t.ppf(0.5 + pairwise_level / 2.0, n - 1)) * standard_error[best]
+    pairwise_half = t_critical(pairwise_level, n - 1) * standard_error[best]
     advantage = mean_difference[best]
 
-    w = float(scipy_stats.t.ppf(mcb_level, n - 1)) * standard_error
+    w = t_critical(mcb_level, n - 1, sides=1) * standard_error
     off_diagonal = ~np.eye(k, dtype=bool)
     mcb_low = np.minimum(0.0, np.where(off_diagonal, mean_difference - w, np.inf).min(axis=1))
     mcb_high = np.maximum(0.0, np.where(off_diagonal, mean_difference + w, np.inf).min(axis=1))
@@ -83,7 +84,7 @@ def rank_scenarios(per_replication_values: dict[str, np.ndarray], larger_is_bett
 
     order = np.argsort(-mean, kind="stable")
 
-    def best_row_null(column: np.ndarray) -> list:
+    def best_row_null(column: np.ndarray) -> list[Any]:
         return [None if i == best else column[i].item() for i in order]
 
     return pl.DataFrame({

@@ -1,26 +1,54 @@
-"""Confidence intervals and output analysis for simulation results.
+"""Confidence intervals and output analysis for simulation results: the one statistics layer.
+
+Every critical value in the package comes from `t_critical` or `z_critical` here; every Student-t half-width
+from `t_half_width`, and every table of t intervals across replications from `interval_table` (behind
+`summarise_metrics` and so `statistics.parquet` and the charts that read it, the sweep summary and the paper's
+figures; the logistics daily chart calls `t_half_width` on its own aggregation). `tests/test_statistics_home.py`
+fails on a t or normal quantile call anywhere else.
+
+Which interval, where:
+
+* Across replications, every metric of every kind (mean, proportion, quantile, count) gets the Student-t
+  interval (`t_interval`, `interval_table`): replications are independent, per-parcel values within one run
+  are not. `statistics.parquet` stores the raw interval; a display clips it to the metric's range
+  (`sim.core.model.Metric.clip`).
+* Wilson and Clopper-Pearson intervals are for a proportion of independent trials, and order-statistic
+  intervals for a quantile of independent values: tables whose rows are independent, such as one row per
+  replication (the share of replications meeting a target, the median across replications). Nothing in the
+  runner writes them; they are tools for such tables, never for records pooled from one run.
+* Batch means: one long steady-state run. Bonferroni levels, paired comparisons and precision stopping: many
+  intervals, two scenarios, sequential replication. Multiple comparisons with the best: `sim.core.ranking`.
 
 Every interval here measures simulation noise (how far a finite number of replications may sit from the
 model's true expectation), not uncertainty in the scenario's parameters. Chapter references are to Law (2015),
 Simulation Modeling and Analysis, 5th ed.: ch. 9 (output analysis of one system), ch. 10 (comparing systems),
 ch. 11 (common random numbers).
+
+The quantiles are scipy's: `scipy.special.stdtrit` and `ndtri` are the functions `scipy.stats.t.ppf` and
+`scipy.stats.norm.ppf` evaluate (the same bits, checked in `tests/core/test_stats.py`), called directly because
+importing `scipy.stats` costs about 0.3 s more than `scipy.special`, in every process that runs a model.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
-from scipy import special  # the distribution functions alone: scipy.stats takes ~0.5 s to import
+from scipy import special  # the distribution functions alone: scipy.stats takes ~0.3 s more to import
 
 __all__ = [
     "Interval",
+    "t_critical",
+    "z_critical",
+    "t_half_width",
     "t_interval",
+    "interval_table",
     "summarise_metrics",
-    "wald_interval",
     "wilson_interval",
     "clopper_pearson_interval",
     "quantile_interval",
@@ -59,11 +87,66 @@ def _check_level(level: float, name: str = "level") -> None:
         raise ValueError(f"{name} must lie strictly between 0 and 1 (got {level})")
 
 
-def _t_quantile(p: float, df: float) -> float:
-    return float(special.stdtrit(df, p))
+# --- critical values -------------------------------------------------------------------------------------
+
+FloatArray = npt.NDArray[np.float64]
 
 
-def t_interval(values, level: float = 0.95) -> Interval:
+def _quantile_probability(level: npt.ArrayLike, sides: int) -> FloatArray:
+    """The lower-tail probability of the critical value: (1 + level) / 2 two-sided, level one-sided."""
+    if sides not in (1, 2):
+        raise ValueError(f"sides must be 1 (one-sided) or 2 (two-sided) (got {sides!r})")
+    levels = np.asarray(level, dtype=np.float64)
+    if not np.all((levels > 0.0) & (levels < 1.0)):
+        raise ValueError(f"level must lie strictly between 0 and 1 (got {level!r})")
+    return 0.5 + levels / 2.0 if sides == 2 else levels
+
+
+def _scalar_or_array(values: FloatArray) -> float | FloatArray:
+    return float(values) if np.ndim(values) == 0 else values
+
+
+@overload
+def t_critical(level: float, df: float, sides: int = 2) -> float: ...
+@overload
+def t_critical(level: npt.ArrayLike, df: npt.ArrayLike, sides: int = 2) -> float | FloatArray: ...
+def t_critical(level: npt.ArrayLike, df: npt.ArrayLike, sides: int = 2) -> float | FloatArray:
+    """Student-t critical value with `df` degrees of freedom at confidence `level`: the c with
+    P(-c <= T <= c) = level for `sides=2` (the quantile t_{df, (1 + level)/2}), or P(T <= c) = level for
+    `sides=1` (t_{df, level}, a one-sided bound). `level` and `df` broadcast as NumPy arrays (a float back for
+    scalars); df may be fractional (Welch), and df <= 0 or NaN gives NaN (an interval from fewer than two
+    values is undefined)."""
+    p = _quantile_probability(level, sides)
+    return _scalar_or_array(special.stdtrit(np.asarray(df, dtype=np.float64), p))
+
+
+@overload
+def z_critical(level: float, sides: int = 2) -> float: ...
+@overload
+def z_critical(level: npt.ArrayLike, sides: int = 2) -> float | FloatArray: ...
+def z_critical(level: npt.ArrayLike, sides: int = 2) -> float | FloatArray:
+    """Standard normal critical value at confidence `level`: z_{(1 + level)/2} for `sides=2`, z_{level} for
+    `sides=1`. `level` may be an array."""
+    return _scalar_or_array(special.ndtri(_quantile_probability(level, sides)))
+
+
+@overload
+def t_half_width(n: float, sd: float, level: float = 0.95) -> float: ...
+@overload
+def t_half_width(n: npt.ArrayLike, sd: npt.ArrayLike, level: float = 0.95) -> float | FloatArray: ...
+def t_half_width(n: npt.ArrayLike, sd: npt.ArrayLike, level: float = 0.95) -> float | FloatArray:
+    """Half-width of the Student-t interval for a mean from n values with sample sd `sd`:
+    t_{n-1, (1+level)/2} sd / sqrt(n) (Law 2015, ch. 9). `n` and `sd` broadcast as arrays; NaN where n < 2."""
+    _check_level(level)
+    counts = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = t_critical(level, counts - 1.0) * np.asarray(sd, dtype=np.float64) / np.sqrt(counts)
+    return _scalar_or_array(np.where(counts >= 2.0, half, np.nan))
+
+
+# --- across replications ---------------------------------------------------------------------------------
+
+def t_interval(values: npt.ArrayLike, level: float = 0.95) -> Interval:
     """Student-t interval for the mean of independent, identically distributed values (e.g. one value per
     replication): mean +- t_{n-1, (1+level)/2} s / sqrt(n) (Law 2015, ch. 9). Assumes the mean is close to
     normal, which holds for replication averages of long enough runs. With n < 2 the interval is undefined
@@ -74,37 +157,68 @@ def t_interval(values, level: float = 0.95) -> Interval:
     mean = float(x.mean()) if n else float("nan")
     if n < 2:
         return Interval(mean, float("nan"), float("nan"), level, n, "student_t")
-    half = _t_quantile(0.5 + level / 2.0, n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
+    half = t_half_width(n, float(x.std(ddof=1)), level)
     return Interval(mean, mean - half, mean + half, level, n, "student_t")
 
 
-def summarise_metrics(per_replication: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
-    """From a long table (replication, metric, value) to one row per metric: n, mean, sd, and the Student-t
-    confidence interval across replications (ci_low, ci_high, half_width). Missing and NaN values are left
-    out (n counts the rest). Metric order is kept."""
-    rows = []
-    metric_order = per_replication.get_column("metric").unique(maintain_order=True).to_list()
-    for metric in metric_order:
-        values = per_replication.filter(pl.col("metric") == metric).sort("replication").get_column("value")
-        finite = values.drop_nulls().drop_nans().to_numpy()
-        interval = t_interval(finite, level)
-        rows.append(
-            {
-                "metric": metric,
-                "n": interval.n,
-                "mean": interval.estimate,
-                "sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
-                "ci_low": interval.low,
-                "ci_high": interval.high,
-                "half_width": interval.half_width,
-                "level": level,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={"metric": pl.String, "n": pl.Int64, "mean": pl.Float64, "sd": pl.Float64, "ci_low": pl.Float64,
-                "ci_high": pl.Float64, "half_width": pl.Float64, "level": pl.Float64},
+def _group_moments(counts: npt.NDArray[np.int64], values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and sd (ddof=1; NaN below two values) of consecutive groups of `values` with sizes `counts`, bit
+    for bit what `x.mean()` and `x.std(ddof=1)` give one group at a time: the groups of one size are stacked
+    as the rows of a C-contiguous array and reduced along them (NumPy's same pairwise summation per row), one
+    call per distinct size."""
+    starts = np.cumsum(counts) - counts
+    mean, sd = np.full(counts.size, np.nan), np.full(counts.size, np.nan)
+    for size in np.unique(counts[counts > 0]):
+        groups = np.flatnonzero(counts == size)
+        rows = values[starts[groups, None] + np.arange(size)]
+        mean[groups] = rows.mean(axis=1)
+        if size >= 2:
+            sd[groups] = rows.std(axis=1, ddof=1)
+    return mean, sd
+
+
+def interval_table(frame: pl.DataFrame, by: str | Sequence[str], value: str, level: float = 0.95) -> pl.DataFrame:
+    """One row per group of `by` (in order of first appearance), each group's rows taken as independent
+    replications (in row order): the group keys, then n (values neither null nor NaN; the rest are left out),
+    mean, sd, the Student-t interval of the mean (ci_low, ci_high = mean -+ t_{n-1, (1+level)/2} sd / sqrt(n),
+    half_width = (ci_high - ci_low) / 2 as in `Interval`; NaN when n < 2) and level. Each row equals
+    `t_interval` of the group's values, bit for bit. Vectorised: one Polars aggregation, one NumPy reduction
+    per distinct group size, one array of critical values. Bounds are raw (a proportion's may leave [0, 1]);
+    clip them where they are shown (`sim.core.model.Metric.clip`)."""
+    _check_level(level)
+    keys = [by] if isinstance(by, str) else list(by)
+    x = pl.col(value).cast(pl.Float64)
+    groups = frame.group_by(keys, maintain_order=True).agg(x.filter(x.is_not_nan()).alias("_values"))
+    n = groups.get_column("_values").list.len().cast(pl.Int64).to_numpy()
+    values = groups.get_column("_values").explode().drop_nulls().to_numpy()  # an empty group explodes to null
+    mean, sd = _group_moments(n, values)
+    half = np.asarray(t_half_width(n, sd, level), dtype=np.float64)
+    low, high = mean - half, mean + half
+    return groups.drop("_values").with_columns(
+        pl.Series("n", n, dtype=pl.Int64),
+        pl.Series("mean", mean, dtype=pl.Float64),
+        pl.Series("sd", sd, dtype=pl.Float64),
+        pl.Series("ci_low", low, dtype=pl.Float64),
+        pl.Series("ci_high", high, dtype=pl.Float64),
+        pl.Series("half_width", (high - low) / 2.0, dtype=pl.Float64),
+        pl.lit(level, dtype=pl.Float64).alias("level"),
     )
+
+
+def summarise_metrics(per_replication: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
+    """From a long table (replication, metric, value) to one row per metric (`interval_table` by metric):
+    n, mean, sd, and the Student-t confidence interval across replications (ci_low, ci_high, half_width).
+    Missing and NaN values are left out (n counts the rest). Metric order is kept; values enter in
+    replication order.
+
+    The interval is the raw t interval whatever the metric's kind: a proportion's bounds may fall outside
+    [0, 1] and a count's below 0 when replications are few or the mean sits near an edge. This table (and
+    `statistics.parquet`) keeps them raw, so ci_low and ci_high stay mean -+ half_width; displays clip them to
+    the kind's range (`sim.core.model.Metric.clip`, used by the CLI's tables)."""
+    metric_order = per_replication.select(pl.col("metric").unique(maintain_order=True))
+    table = interval_table(per_replication.sort("replication", maintain_order=True), "metric", "value", level)
+    return metric_order.join(table, on="metric", how="left", maintain_order="left").select(
+        pl.col("metric").cast(pl.String), "n", "mean", "sd", "ci_low", "ci_high", "half_width", "level")
 
 
 # --- proportions -----------------------------------------------------------------------------------------
@@ -114,24 +228,17 @@ def _check_counts(successes: int, n: int) -> None:
         raise ValueError(f"need n >= 1 trials and successes in 0..n (got successes={successes}, n={n})")
 
 
-def wald_interval(successes: int, n: int, level: float = 0.95) -> Interval:
-    """The textbook p_hat +- z sqrt(p_hat (1 - p_hat) / n). Kept only to show why it is not used: its
-    coverage collapses near 0 and 1, exactly where service levels live (Brown, Cai & DasGupta 2001)."""
-    _check_level(level)
-    _check_counts(successes, n)
-    p_hat = successes / n
-    half = float(special.ndtri(0.5 + level / 2.0)) * math.sqrt(p_hat * (1.0 - p_hat) / n)
-    return Interval(p_hat, p_hat - half, p_hat + half, level, n, "wald")
-
-
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> Interval:
     """Wilson (1927) score interval for a binomial proportion: the p whose score test at `level` does not
     reject, (p_hat + z^2/2n +- z sqrt(p_hat (1 - p_hat)/n + z^2/4n^2)) / (1 + z^2/n). Assumes independent
-    trials with a common p (e.g. one indicator per parcel from independent replications). Coverage stays
-    near nominal even for p near 0 or 1 (Brown, Cai & DasGupta 2001). The estimate reported is p_hat."""
+    trials with a common p (e.g. one indicator per replication: did it keep 95% of its promises?), not
+    indicators pooled from one run, which are correlated. Coverage stays near nominal even for p near 0 or 1
+    (Brown, Cai & DasGupta 2001). The estimate reported is p_hat. The textbook Wald interval
+    p_hat +- z sqrt(p_hat (1 - p_hat) / n) is deliberately not offered: its coverage collapses near 0 and 1,
+    where service levels live (`tests/core/test_stats.py` shows it against Wilson)."""
     _check_level(level)
     _check_counts(successes, n)
-    z = float(special.ndtri(0.5 + level / 2.0))
+    z = z_critical(level)
     p_hat = successes / n
     denominator = 1.0 + z * z / n
     centre = (p_hat + z * z / (2.0 * n)) / denominator
@@ -154,7 +261,7 @@ def clopper_pearson_interval(successes: int, n: int, level: float = 0.95) -> Int
 
 # --- quantiles -------------------------------------------------------------------------------------------
 
-def quantile_interval(sample, q: float, level: float = 0.95) -> Interval:
+def quantile_interval(sample: npt.ArrayLike, q: float, level: float = 0.95) -> Interval:
     """Distribution-free interval [X_(l), X_(u)] for the q-quantile xi_q of a continuous distribution, from
     order statistics of an i.i.d. sample (Conover 1999, Practical Nonparametric Statistics, sec. 3.2).
 
@@ -205,7 +312,7 @@ class BatchMeans:
         return float(centred[:-1] @ centred[1:]) / denominator if denominator > 0.0 else float("nan")
 
 
-def batch_means(series, n_batches: int = 20) -> BatchMeans:
+def batch_means(series: npt.ArrayLike, n_batches: int = 20) -> BatchMeans:
     """Split a steady-state series into `n_batches` equal, non-overlapping batches and average each. The
     n mod n_batches leading observations are dropped (the oldest, nearest any residual warm-up)."""
     x = np.asarray(series, dtype=np.float64)
@@ -219,7 +326,7 @@ def batch_means(series, n_batches: int = 20) -> BatchMeans:
     return BatchMeans(means, batch_size, discarded)
 
 
-def batch_means_interval(series, n_batches: int = 20, level: float = 0.95) -> Interval:
+def batch_means_interval(series: npt.ArrayLike, n_batches: int = 20, level: float = 0.95) -> Interval:
     """Interval for the steady-state mean from one long run after warm-up: the Student-t interval over
     `n_batches` non-overlapping batch means with n_batches - 1 degrees of freedom (Law 2015, ch. 9;
     Schmeiser 1982 on using 10 to 30 batches). Assumes the batches are long enough that their means are
@@ -234,7 +341,12 @@ def batch_means_interval(series, n_batches: int = 20, level: float = 0.95) -> In
 
 def bonferroni_level(family_level: float, m: int) -> float:
     """Per-interval level 1 - (1 - family_level) / m, so that m intervals hold jointly with probability at
-    least `family_level` whatever their dependence (Bonferroni inequality; Law 2015, ch. 9)."""
+    least `family_level` whatever their dependence (Bonferroni inequality; Law 2015, ch. 9).
+
+    The same level serves two-sided intervals and one-sided bounds (each of the m statements may fail with
+    probability (1 - family_level) / m); the sides enter only through the critical value:
+    `t_critical(bonferroni_level(family_level, m), df, sides=1)` is the one-sided Bonferroni t of Hsu's
+    MCB (`sim.core.ranking`), `sides=2` (the default) the two-sided one of `compare_tables` and validation."""
     _check_level(family_level, "family_level")
     if m < 1:
         raise ValueError(f"m (the number of intervals) must be a positive integer (got {m})")
@@ -260,7 +372,8 @@ class PrecisionCheck(NamedTuple):
     binding_metric: str
 
 
-def precision_reached(summary_df: pl.DataFrame, metrics, target_relative_half_width: float) -> PrecisionCheck:
+def precision_reached(summary_df: pl.DataFrame, metrics: Iterable[str],
+                      target_relative_half_width: float) -> PrecisionCheck:
     """Stopping test for sequential replication (Law 2015, ch. 9, relative-precision procedure): True when
     half_width / |mean| < target for every metric in `metrics`, read from a `summarise_metrics` table.
     A metric with an undefined interval (n < 2) or a zero mean with positive half-width counts as not reached.
@@ -310,7 +423,7 @@ class PairedComparison:
         return self.difference.half_width
 
 
-def paired_comparison(a, b, level: float = 0.95) -> PairedComparison:
+def paired_comparison(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> PairedComparison:
     """Compare per-replication values `a` and `b` of one metric from two scenarios run with the same
     replication seeds (common random numbers): the paired-t interval on b_j - a_j (Law 2015, ch. 10), which
     stays valid under any correlation between a_j and b_j. Assumes pairs are i.i.d. across replications.
@@ -329,7 +442,7 @@ def paired_comparison(a, b, level: float = 0.95) -> PairedComparison:
     se_squared = (var_a + var_b) / n
     if se_squared > 0.0:
         welch_df = se_squared**2 / ((var_a / n) ** 2 / (n - 1) + (var_b / n) ** 2 / (n - 1))
-        independent_half = _t_quantile(0.5 + level / 2.0, welch_df) * math.sqrt(se_squared)
+        independent_half = t_critical(level, welch_df) * math.sqrt(se_squared)
         ratio = float((x_b - x_a).var(ddof=1)) / (var_a + var_b)
     else:
         independent_half, ratio = 0.0, float("nan")
@@ -360,7 +473,7 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {list(per_replication_by_scenario)}")
     base = per_replication_by_scenario[baseline]
     metrics = base.get_column("metric").unique(maintain_order=True).to_list()
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for scenario, table in per_replication_by_scenario.items():
         if scenario == baseline:
             continue

@@ -17,7 +17,7 @@ import polars as pl
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model
 from sim.core.runner import run_model
-from sim.core.stats import t_interval
+from sim.core.stats import bonferroni_level, t_interval
 
 __all__ = ["Expectation", "ValidationCase", "run_validation"]
 
@@ -54,7 +54,7 @@ def run_validation(
     `family_size` is the number of intervals read together (default: the checks in `cases`); the
     per-interval level is 1 - (1 - family_level) / family_size (Bonferroni)."""
     m = family_size or sum(len(case.expectations) for case in cases)
-    level = 1.0 - (1.0 - family_level) / m
+    level = bonferroni_level(family_level, m)
     rows = []
     for case in cases:
         if on_case is not None:

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 from rich.progress import TextColumn
-from scipy import special
 
 from sim.core.model import Model
 from sim.core.progress import progress_bar
 from sim.core.results import environment_record
+from sim.core.stats import interval_table
 from sim.scenario import (MODEL_REGISTRY, Scenario, ScenarioError, load_scenario, scenario_from_document,
                           set_key_path)
 from sim.sweeps.designs import Design, Parameter, make_design, parameters_from_vary
@@ -74,8 +74,9 @@ class SweepResult:
 
     def summary(self, level: float = 0.95) -> pl.DataFrame:
         """One row per design point and metric: the parameter values, n (finite values), mean, sd, the
-        Student-t interval across replications (ci_low, ci_high, half_width; NaN when n < 2) and `failed`,
-        the number of failed replications of the point (Law 2015, ch. 9)."""
+        Student-t interval across replications (ci_low, ci_high, half_width; NaN when n < 2; from
+        `sim.core.stats.interval_table`) and `failed`, the number of failed replications of the point
+        (Law 2015, ch. 9). Bounds are raw, as in a run's statistics table."""
         if not 0.0 < level < 1.0:
             raise ValueError(f"level must lie strictly between 0 and 1 (got {level})")
         metric_order = pl.DataFrame({"metric": list(self.metrics),
@@ -83,31 +84,15 @@ class SweepResult:
                                     schema={"metric": pl.String, "_order": pl.Int64})
         grid = self.design.join(metric_order, how="cross")
         finite = self.runs.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
-        stats = finite.group_by("point", "metric").agg(
-            pl.len().cast(pl.Int64).alias("n"),
-            pl.col("value").mean().alias("mean"),
-            pl.col("value").std(ddof=1).alias("sd"),
-        )
+        intervals = interval_table(finite, ["point", "metric"], "value", level)
         failed = self.failures.group_by("point").agg(pl.len().cast(pl.Int64).alias("failed"))
         table = (
-            grid.join(stats, on=["point", "metric"], how="left")
+            grid.join(intervals.drop("level"), on=["point", "metric"], how="left")
             .join(failed, on="point", how="left")
-            .with_columns(pl.col("n").fill_null(0), pl.col("failed").fill_null(0))
+            .with_columns(pl.col("n").fill_null(0), pl.col("failed").fill_null(0),
+                          pl.col("mean", "sd", "ci_low", "ci_high", "half_width").fill_null(np.nan),
+                          pl.lit(level, dtype=pl.Float64).alias("level"))
             .sort("point", "_order")
-        )
-        n = table.get_column("n").to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(n >= 2, special.stdtrit(np.maximum(n - 1, 1), 0.5 + level / 2.0), np.nan)
-            sd = table.get_column("sd").fill_null(np.nan).to_numpy()
-            half = t * sd / np.sqrt(np.maximum(n, 1))
-        mean = table.get_column("mean").fill_null(np.nan).to_numpy()
-        table = table.with_columns(
-            pl.Series("mean", mean, dtype=pl.Float64),
-            pl.Series("sd", sd, dtype=pl.Float64),
-            pl.Series("ci_low", mean - half, dtype=pl.Float64),
-            pl.Series("ci_high", mean + half, dtype=pl.Float64),
-            pl.Series("half_width", half, dtype=pl.Float64),
-            pl.lit(level).alias("level"),
         )
         return table.select("point", *self.parameters, "metric", "n", "mean", "sd", "ci_low", "ci_high",
                             "half_width", "level", "failed")

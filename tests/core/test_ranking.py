@@ -100,3 +100,20 @@ def test_rank_scenarios_rejects_unpaired_input():
         rank_scenarios({"a": np.ones(10), "b": np.ones(9)}, True)
     with pytest.raises(ValueError, match="at least two scenarios"):
         rank_scenarios({"a": np.ones(10)}, True)
+
+
+def test_mcb_uses_the_one_sided_bonferroni_t_of_a_textbook_table():
+    """k = 3, n = 10, 95%: each of the k - 1 = 2 one-sided comparisons is at 97.5%, so w_ij uses the
+    one-sided t_{9, 0.975} = 2.262157, and the pairwise intervals (m = 3, two-sided 98.33%) are wider."""
+    values = normal_scenarios([0.0, 0.5, 0.6], 10, np.random.default_rng(37), common_sd=1.0)
+    table = rank_scenarios(values, larger_is_better=True, n_bootstrap=10)
+    x = np.vstack([values[name] for name in ("s0", "s1", "s2")])
+    for row in table.iter_rows(named=True):
+        i = int(row["scenario"][1])
+        others = [j for j in range(3) if j != i]
+        d = [x[i] - x[j] for j in others]
+        w = [2.262157 * np.std(dij, ddof=1) / math.sqrt(10) for dij in d]
+        low = min(0.0, min(dij.mean() - wij for dij, wij in zip(d, w)))
+        high = max(0.0, min(dij.mean() + wij for dij, wij in zip(d, w)))
+        assert (row["mcb_low"], row["mcb_high"]) == pytest.approx((low, high), abs=1e-6)
+        assert row["mcb_level"] == pytest.approx(0.975)

@@ -1,5 +1,5 @@
-"""Output-analysis intervals checked against theory: known means, exact binomial coverage, scipy's
-independent implementations. Monte Carlo tolerances are stated next to each assertion."""
+"""Output-analysis intervals checked against theory: textbook critical values, known means, exact binomial
+coverage, scipy's independent implementations. Monte Carlo tolerances are stated next to each assertion."""
 
 from __future__ import annotations
 
@@ -21,14 +21,17 @@ from sim.core.stats import (
     bonferroni_level,
     clopper_pearson_interval,
     compare_tables,
+    interval_table,
     paired_comparison,
     precision_reached,
     quantile_interval,
     relative_half_width,
     summarise_metrics,
+    t_critical,
+    t_half_width,
     t_interval,
-    wald_interval,
     wilson_interval,
+    z_critical,
 )
 
 
@@ -38,6 +41,59 @@ def mm1_replication_means(queue: MM1, customers: int, replications: int, rng: np
     service = rng.exponential(1.0 / queue.service_rate, size=(replications, customers))
     interarrival = rng.exponential(1.0 / queue.arrival_rate, size=(replications, customers))
     return np.array([lindley_waits(w0[r], service[r], interarrival[r]).mean() for r in range(replications)])
+
+
+# --- critical values ---------------------------------------------------------------------------------------
+
+# Student-t and normal quantiles as printed in textbook tables (to 6 decimals)
+TEXTBOOK_T = [  # (lower-tail probability, df, quantile)
+    (0.975, 1, 12.706205), (0.975, 9, 2.262157), (0.975, 29, 2.045230), (0.975, 30, 2.042272),
+    (0.95, 9, 1.833113), (0.95, 19, 1.729133), (0.995, 9, 3.249836), (0.995, 29, 2.756386), (0.9, 4, 1.533206),
+]
+
+
+@pytest.mark.parametrize("p, df, quantile", TEXTBOOK_T)
+def test_t_critical_matches_textbook_tables(p, df, quantile):
+    assert t_critical(2.0 * p - 1.0, df) == pytest.approx(quantile, abs=5e-7)  # two-sided at level 2p - 1
+    assert t_critical(p, df, sides=1) == pytest.approx(quantile, abs=5e-7)  # one-sided at level p
+
+
+def test_z_critical_matches_textbook_values():
+    assert z_critical(0.95) == pytest.approx(1.959964, abs=5e-7)
+    assert z_critical(0.99) == pytest.approx(2.575829, abs=5e-7)
+    assert z_critical(0.95, sides=1) == pytest.approx(1.644854, abs=5e-7)
+    assert z_critical(0.9, sides=1) == pytest.approx(1.281552, abs=5e-7)
+
+
+def test_critical_values_are_scipy_stats_quantiles_to_the_bit():
+    """The statistics layer calls scipy.special directly (scipy.stats is slow to import); it must give exactly
+    what scipy.stats.t.ppf and norm.ppf give."""
+    levels = np.array([0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.995, 1.0 - 0.05 / 45, 0.9999])
+    df = np.array([1.0, 2.0, 3.5, 9.0, 19.0, 29.0, 99.0, 1e4])
+    for sides, p in ((2, 0.5 + levels / 2.0), (1, levels)):
+        expected = scipy_stats.t.ppf(p[:, None], df[None, :])
+        assert np.array_equal(t_critical(levels[:, None], df[None, :], sides=sides), expected)
+        assert np.array_equal(z_critical(levels, sides=sides), scipy_stats.norm.ppf(p))
+
+
+def test_t_critical_broadcasts_and_is_nan_without_degrees_of_freedom():
+    values = t_critical(0.95, np.array([-1, 0, 9, np.nan]))
+    assert np.isnan(values[[0, 1, 3]]).all() and values[2] == pytest.approx(2.262157, abs=5e-7)
+    assert isinstance(t_critical(0.95, 9), float)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        t_critical(1.0, 9)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        t_critical(np.array([0.9, np.nan]), 9)
+    with pytest.raises(ValueError, match="sides must be 1"):
+        t_critical(0.95, 9, sides=3)
+
+
+def test_t_half_width_from_counts_and_sds():
+    # n = 10, sd = 2: 2.262157 * 2 / sqrt(10) = 1.430714; n = 1 and n = 0 are undefined
+    half = t_half_width(np.array([10, 1, 0]), np.array([2.0, 2.0, np.nan]), 0.95)
+    assert half[0] == pytest.approx(2.262157 * 2.0 / math.sqrt(10.0), rel=1e-6)
+    assert np.isnan(half[1:]).all()
+    assert t_half_width(30, 1.0, 0.99) == pytest.approx(2.756386 / math.sqrt(30.0), rel=1e-6)
 
 
 # --- the reference queue -----------------------------------------------------------------------------------
@@ -84,6 +140,14 @@ def exact_coverage(interval_of, n: int, p_grid: np.ndarray) -> np.ndarray:
 
 
 P_GRID = np.round(np.arange(0.85, 0.99 + 1e-9, 0.001), 3)
+
+
+def wald_interval(successes: int, n: int, level: float = 0.95) -> Interval:
+    """The textbook p_hat +- z sqrt(p_hat (1 - p_hat) / n), here only to show why the package leaves it out:
+    its coverage collapses near 0 and 1, exactly where service levels live (Brown, Cai & DasGupta 2001)."""
+    p_hat = successes / n
+    half = z_critical(level) * math.sqrt(p_hat * (1.0 - p_hat) / n)
+    return Interval(p_hat, p_hat - half, p_hat + half, level, n, "wald")
 
 
 def test_wilson_coverage_is_closer_to_nominal_than_wald_near_one():
@@ -200,6 +264,13 @@ def test_bonferroni_level_arithmetic():
         bonferroni_level(0.95, 0)
 
 
+def test_bonferroni_critical_values_one_and_two_sided():
+    # two one-sided bounds at a 95% family level: each at 97.5%, t_{0.975, 9} = 2.262157 (as two-sided 95%)
+    assert t_critical(bonferroni_level(0.95, 2), 9, sides=1) == pytest.approx(2.262157, abs=5e-7)
+    # ten two-sided intervals at a 90% family level: each at 99%, t_{0.995, 29} = 2.756386
+    assert t_critical(bonferroni_level(0.90, 10), 29) == pytest.approx(2.756386, abs=5e-7)
+
+
 def test_relative_half_width_and_precision_stopping():
     assert relative_half_width(Interval(-4.0, -5.0, -3.0, 0.95, 10, "student_t")) == pytest.approx(0.25)
     assert relative_half_width(Interval(0.0, -1.0, 1.0, 0.95, 10, "student_t")) == math.inf
@@ -226,6 +297,52 @@ def test_summarise_metrics_matches_t_interval():
     reference = scipy_stats.ttest_1samp(values, 0.0).confidence_interval(0.9)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((reference.low, reference.high), rel=1e-12)
     assert row["n"] == 30 and row["level"] == 0.9
+
+
+def test_summarise_metrics_keeps_the_raw_interval_of_a_share_near_one():
+    """Bounds are stored raw whatever the metric's kind (displays clip them): mean 0.999, sd 0.0014 over
+    3 replications gives ci_high = 0.999 + 4.302653 * 0.0014 / sqrt(3) > 1."""
+    table = pl.DataFrame({"replication": [0, 1, 2], "metric": ["on_time_share"] * 3, "value": [1.0, 0.9995, 0.9975]})
+    row = summarise_metrics(table).row(0, named=True)
+    assert row["ci_high"] > 1.0
+    assert row["ci_high"] - row["mean"] == pytest.approx(row["half_width"], rel=1e-12)
+
+
+def test_interval_table_gives_each_group_its_t_interval_to_the_bit():
+    """Groups of different sizes (including 0 and 1 after NaN and null are left out), keys of two columns,
+    rows in arbitrary order: each row must be exactly `t_interval` of its group's values in row order."""
+    rng = np.random.default_rng(4)
+    parts = []
+    for point in range(6):
+        for metric in ("wait", "share", "empty"):
+            n = int(rng.integers(1, 40))
+            values = rng.lognormal(0.0, 2.0, n) * 10.0 ** int(rng.integers(-3, 4))
+            values[rng.random(n) < 0.2] = np.nan
+            if metric == "empty":
+                values[:] = np.nan
+            parts.append(pl.DataFrame({"point": point, "metric": metric, "value": values}))
+    frame = pl.concat(parts).sample(fraction=1.0, shuffle=True, seed=2)
+    frame = pl.concat([frame, pl.DataFrame({"point": [0], "metric": ["wait"], "value": [None]},
+                                           schema=frame.schema)])
+    table = interval_table(frame, ["point", "metric"], "value", 0.9)
+    assert table.columns == ["point", "metric", "n", "mean", "sd", "ci_low", "ci_high", "half_width", "level"]
+    assert table.select("point", "metric").rows() == frame.select("point", "metric").unique(maintain_order=True).rows()
+    for row in table.iter_rows(named=True):
+        values = frame.filter((pl.col("point") == row["point"]) & (pl.col("metric") == row["metric"]))
+        values = values.get_column("value").drop_nulls().drop_nans().to_numpy()
+        expected = t_interval(values, 0.9)
+        sd = float(values.std(ddof=1)) if values.size > 1 else math.nan
+        got = (row["n"], row["mean"], row["sd"], row["ci_low"], row["ci_high"], row["half_width"])
+        wanted = (expected.n, expected.estimate, sd, expected.low, expected.high, expected.half_width)
+        assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(got, wanted)), (row, wanted)
+    assert table.filter(pl.col("metric") == "empty").get_column("n").to_list() == [0] * 6
+
+
+def test_interval_table_matches_a_textbook_interval():
+    # 1..10: mean 5.5, sd 3.027650, half-width 2.262157 * 3.027650 / sqrt(10) = 2.165852
+    row = interval_table(pl.DataFrame({"g": ["a"] * 10, "v": np.arange(1.0, 11.0)}), "g", "v").row(0, named=True)
+    assert (row["mean"], row["sd"]) == pytest.approx((5.5, 3.027650), rel=1e-6)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((5.5 - 2.165852, 5.5 + 2.165852), abs=2e-6)
 
 
 # --- comparing two scenarios -------------------------------------------------------------------------------

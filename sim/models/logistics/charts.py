@@ -12,9 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
-from scipy import stats as scipy_stats  # type: ignore[import-untyped]  # noqa: E402  # scipy-stubs not installed
 
 from sim.core.charts import save_figure  # noqa: E402
+from sim.core.stats import t_half_width  # noqa: E402
 from sim.models.logistics import guarantee as guarantee_rule  # noqa: E402
 from sim.models.logistics.config import GuaranteeParameters  # noqa: E402
 from sim.models.logistics.costs import COST_STAGES  # noqa: E402
@@ -39,9 +39,7 @@ def _on_time_chart(result: RunResult, directory: Path) -> Path:
     # days with only a few stragglers (the start, weekends' edges, the drain) would swing between 0 and 1:
     # show the days carrying at least a tenth of a typical day's deliveries
     by_day = by_day.filter(pl.col("delivered") >= MIN_SHARE_OF_TYPICAL_DAY * pl.col("delivered").median())
-    n = by_day["n"].to_numpy()
-    t = np.where(n > 1, scipy_stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
-    half = t * by_day["sd"].fill_null(np.nan).to_numpy() / np.sqrt(n)
+    half = t_half_width(by_day["n"].to_numpy(), by_day["sd"].fill_null(np.nan).to_numpy(), 0.95)
     mean = by_day["mean"].to_numpy()
     day = by_day["day"].to_numpy()
     figure, axes = plt.subplots(figsize=(9, 4))
