@@ -43,8 +43,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq, minimize_scalar, root
 
 from sim.kernels.mixed_logit import mixed_logit_price_derivatives, mixed_logit_shares
@@ -53,8 +55,10 @@ __all__ = [
     "NO_OUTSIDE_SHIFT", "kernel_inputs", "static_shares", "static_price_derivatives", "best_response_multiplier",
     "Equilibrium", "ownership_matrix", "foc_residual", "bertrand_equilibrium",
     "VerticalChain", "double_marginalisation_linear", "double_marginalisation_logit",
-    "critical_fractile", "newsvendor_quantity",
+    "critical_fractile", "newsvendor_quantity", "QuantileFunction",
 ]
+
+FloatArray = NDArray[np.float64]
 
 
 # --- logit demand -------------------------------------------------------------------------------------------
@@ -68,30 +72,31 @@ __all__ = [
 NO_OUTSIDE_SHIFT = 200.0
 
 
-def kernel_inputs(delta, price, alpha, outside_option: bool = False):
+def kernel_inputs(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike, outside_option: bool = False
+                  ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Arguments for the `sim.kernels.mixed_logit` functions: (delta [+ C], price, zero delivery days,
     alpha, zero gamma)."""
     shift = 0.0 if outside_option else NO_OUTSIDE_SHIFT
-    delta = np.ascontiguousarray(np.asarray(delta, dtype=np.float64) + shift)
-    price = np.ascontiguousarray(price, dtype=np.float64)
-    alpha = np.ascontiguousarray(alpha, dtype=np.float64)
-    return delta, price, np.zeros_like(price), alpha, np.zeros_like(alpha)
+    utility = np.ascontiguousarray(np.asarray(delta, dtype=np.float64) + shift)
+    prices = np.ascontiguousarray(price, dtype=np.float64)
+    tastes = np.ascontiguousarray(alpha, dtype=np.float64)
+    return utility, prices, np.zeros_like(prices), tastes, np.zeros_like(tastes)
 
 
-def static_shares(delta: np.ndarray, price: np.ndarray, alpha: np.ndarray, outside_option: bool = False
-                  ) -> np.ndarray:
+def static_shares(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike, outside_option: bool = False
+                  ) -> FloatArray:
     """(J,) mixed-logit shares of a choosing consumer at prices `price` (no delivery attribute): the mean
     over the simulated consumers alpha_i of the logit probabilities of delta_j - alpha_i p_j."""
     return np.asarray(mixed_logit_shares(*kernel_inputs(delta, price, alpha, outside_option)))
 
 
-def static_price_derivatives(delta: np.ndarray, price: np.ndarray, alpha: np.ndarray,
-                             outside_option: bool = False) -> np.ndarray:
+def static_price_derivatives(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike,
+                             outside_option: bool = False) -> FloatArray:
     """(J, J) D_jk = d s_j / d p_k from the kernel."""
     return np.asarray(mixed_logit_price_derivatives(*kernel_inputs(delta, price, alpha, outside_option)))
 
 
-def best_response_multiplier(j: int, delta: np.ndarray, price: np.ndarray, cost: np.ndarray, alpha: np.ndarray,
+def best_response_multiplier(j: int, delta: FloatArray, price: FloatArray, cost: FloatArray, alpha: FloatArray,
                              elasticity: float, floor_factor: float, ceiling: float) -> float:
     """The multiplier m on firm j's price that maximises its profit per chooser given rivals' prices,
 
@@ -108,7 +113,7 @@ def best_response_multiplier(j: int, delta: np.ndarray, price: np.ndarray, cost:
         trial = price.copy()
         trial[j] = p_j * np.exp(log_m)
         share = static_shares(delta, trial, alpha)[j]
-        return -(trial[j] - c_j) * share * trial[j] ** elasticity
+        return float(-(trial[j] - c_j) * share * trial[j] ** elasticity)
 
     result = minimize_scalar(negative_profit, bounds=(low, high), method="bounded", options={"xatol": 1e-6})
     return float(np.exp(result.x))
@@ -118,16 +123,16 @@ def best_response_multiplier(j: int, delta: np.ndarray, price: np.ndarray, cost:
 
 @dataclass(frozen=True)
 class Equilibrium:
-    prices: np.ndarray
-    shares: np.ndarray
-    markups: np.ndarray
-    derivatives: np.ndarray  # D_jk = d s_j / d p_k at the equilibrium
+    prices: FloatArray
+    shares: FloatArray
+    markups: FloatArray
+    derivatives: FloatArray  # D_jk = d s_j / d p_k at the equilibrium
     max_foc_residual: float
     converged: bool
     message: str
 
 
-def ownership_matrix(ownership, J: int) -> np.ndarray:
+def ownership_matrix(ownership: ArrayLike | None, J: int) -> FloatArray:
     """The (J, J) ownership matrix Omega: `ownership` checked for shape, or the identity (single-product
     firms) when it is None."""
     if ownership is None:
@@ -138,42 +143,46 @@ def ownership_matrix(ownership, J: int) -> np.ndarray:
     return omega
 
 
-def foc_residual(prices, delta, cost, alpha, ownership=None, outside_option: bool = False) -> np.ndarray:
+def foc_residual(prices: ArrayLike, delta: ArrayLike, cost: ArrayLike, alpha: ArrayLike,
+                 ownership: ArrayLike | None = None, outside_option: bool = False) -> FloatArray:
     """s(p) + Delta(p) (p - c): zero at a Bertrand-Nash equilibrium."""
     p = np.asarray(prices, dtype=np.float64)
     omega = ownership_matrix(ownership, p.size)
     shares = static_shares(delta, p, alpha, outside_option)
     derivatives = static_price_derivatives(delta, p, alpha, outside_option)
-    return shares + (omega * derivatives.T) @ (p - np.asarray(cost, dtype=np.float64))
+    residual: FloatArray = shares + (omega * derivatives.T) @ (p - np.asarray(cost, dtype=np.float64))
+    return residual
 
 
-def bertrand_equilibrium(delta, cost, alpha, ownership=None, outside_option: bool = False,
-                         initial_prices=None, tol: float = 1e-13) -> Equilibrium:
+def bertrand_equilibrium(delta: ArrayLike, cost: ArrayLike, alpha: ArrayLike, ownership: ArrayLike | None = None,
+                         outside_option: bool = False, initial_prices: ArrayLike | None = None,
+                         tol: float = 1e-13) -> Equilibrium:
     """Solve the first-order conditions for the equilibrium prices (see the module doc).
 
     `delta` (J,) mean utilities, `cost` (J,) marginal costs, `alpha` (N,) price sensitivities of the
     simulated consumers (one value: plain logit), `ownership` (J, J) 0/1 (default: single-product firms),
     `outside_option`: whether consumers may buy nothing (the cloud market has none)."""
-    delta = np.asarray(delta, dtype=np.float64)
-    cost = np.asarray(cost, dtype=np.float64)
-    alpha = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
-    omega = ownership_matrix(ownership, delta.size)
+    utility = np.asarray(delta, dtype=np.float64)
+    costs = np.asarray(cost, dtype=np.float64)
+    tastes = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
+    omega = ownership_matrix(ownership, utility.size)
 
-    def markup(p):
-        shares = static_shares(delta, p, alpha, outside_option)
-        derivatives = static_price_derivatives(delta, p, alpha, outside_option)
-        return -np.linalg.solve(omega * derivatives.T, shares)
+    def markup(p: FloatArray) -> FloatArray:
+        shares = static_shares(utility, p, tastes, outside_option)
+        derivatives = static_price_derivatives(utility, p, tastes, outside_option)
+        return -np.asarray(np.linalg.solve(omega * derivatives.T, shares), dtype=np.float64)
 
-    def equations(p):
-        return p - cost - markup(p)
+    def equations(p: FloatArray) -> FloatArray:
+        return p - costs - markup(p)
 
-    start = cost + 1.0 / alpha.mean() if initial_prices is None else np.asarray(initial_prices, dtype=np.float64)
+    start = (costs + 1.0 / tastes.mean() if initial_prices is None
+             else np.asarray(initial_prices, dtype=np.float64))
     solution = root(equations, start, method="hybr", options={"xtol": tol})
-    p = solution.x
-    shares = static_shares(delta, p, alpha, outside_option)
-    derivatives = static_price_derivatives(delta, p, alpha, outside_option)
-    residual = shares + (omega * derivatives.T) @ (p - cost)
-    return Equilibrium(p, shares, p - cost, derivatives, float(np.max(np.abs(residual))),
+    p = np.asarray(solution.x, dtype=np.float64)
+    shares = static_shares(utility, p, tastes, outside_option)
+    derivatives = static_price_derivatives(utility, p, tastes, outside_option)
+    residual = shares + (omega * derivatives.T) @ (p - costs)
+    return Equilibrium(p, shares, p - costs, derivatives, float(np.max(np.abs(residual))),
                        bool(solution.success), str(solution.message))
 
 
@@ -269,13 +278,13 @@ def double_marginalisation_logit(delta: float, alpha: float, upstream_cost: floa
 
     # supplier_foc(c_u) < 0, and at c_u + 1/(alpha (1 - s(p(c_u)))^2) it is >= 0 (the right side falls in w)
     high = upstream_cost + 1.0 / (alpha * (1.0 - _logit_share(delta, alpha, retail(upstream_cost))) ** 2)
-    wholesale = brentq(supplier_foc, upstream_cost, high, xtol=1e-14, rtol=1e-15)
+    wholesale = float(brentq(supplier_foc, upstream_cost, high, xtol=1e-14, rtol=1e-15))
     price = retail(wholesale)
     quantity = market_size * _logit_share(delta, alpha, price)
     integrated = _logit_monopoly_price(delta, alpha, upstream_cost + downstream_cost)
     integrated_quantity = market_size * _logit_share(delta, alpha, integrated)
     return VerticalChain(
-        wholesale_price=float(wholesale),
+        wholesale_price=wholesale,
         retail_price=price,
         quantity=quantity,
         upstream_profit=(wholesale - upstream_cost) * quantity,
@@ -295,7 +304,14 @@ def critical_fractile(price: float, cost: float, salvage: float = 0.0) -> float:
     return (price - cost) / (price - salvage)
 
 
-def newsvendor_quantity(price: float, cost: float, salvage: float, demand) -> float:
+@runtime_checkable
+class QuantileFunction(Protocol):
+    """A distribution with an inverse CDF, such as a frozen `scipy.stats` distribution."""
+
+    def ppf(self, q: float) -> Any: ...
+
+
+def newsvendor_quantity(price: float, cost: float, salvage: float, demand: QuantileFunction | ArrayLike) -> float:
     """The order quantity q* = F^{-1}((p - c) / (p - s)) maximising expected profit (see the module doc).
 
     `demand` is a frozen `scipy.stats` distribution (anything with `ppf`: for a discrete one the smallest
@@ -304,7 +320,7 @@ def newsvendor_quantity(price: float, cost: float, salvage: float, demand) -> fl
     "inverted_cdf"), the sample-average-approximation optimum (when F_n equals the fractile exactly on an
     interval every order quantity in it is optimal, and this is its left end)."""
     fractile = critical_fractile(price, cost, salvage)
-    if hasattr(demand, "ppf"):
+    if isinstance(demand, QuantileFunction):
         return float(demand.ppf(fractile))
     sample = np.asarray(demand, dtype=np.float64)
     if sample.ndim != 1 or sample.size == 0:

@@ -18,6 +18,13 @@ model's `ProviderBook`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.models.cloud.config import WORKLOAD_TYPES, CloudScenario
 from sim.theory.io import (
     NO_OUTSIDE_SHIFT,
     best_response_multiplier,
@@ -26,17 +33,21 @@ from sim.theory.io import (
     static_shares,
 )
 
+if TYPE_CHECKING:
+    from sim.models.cloud.providers import ProviderBook
+
 __all__ = ["NO_OUTSIDE_SHIFT", "kernel_inputs", "static_shares", "static_price_derivatives",
            "best_response_multiplier", "apply_best_responses"]
 
 
-def apply_best_responses(book, quarter: int, config, alpha_by_type) -> None:
+def apply_best_responses(book: ProviderBook, quarter: int, config: CloudScenario,
+                         alpha_by_type: Sequence[NDArray[np.float64]]) -> None:
     """Re-price every `best_response` rival of `book` (a `ProviderBook`) for each workload type, one rival
     after another (each sees the prices already set this quarter), against consumers `alpha_by_type[w]`."""
     if not book.best_responders:
         return
     delta = book.delta(quarter)
-    for w, kind in enumerate(("traditional", "genai")):
+    for w, kind in enumerate(WORKLOAD_TYPES):
         elasticity = config.workloads[kind].price_elasticity
         for j in book.best_responders:
             if quarter < book.best_response_from[j]:
