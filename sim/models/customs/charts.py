@@ -13,7 +13,7 @@ import polars as pl  # noqa: E402
 
 from sim.core.charts import save_figure  # noqa: E402
 
-from sim.models.customs import theory  # noqa: E402
+from sim.theory import queueing as theory  # noqa: E402
 
 __all__ = ["customs_charts"]
 

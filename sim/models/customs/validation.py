@@ -1,10 +1,11 @@
-"""Parameter sets where Erlang C and Little's law give the customs queue's answers exactly."""
+"""Parameter sets where Erlang C and Little's law give the customs queue's answers exactly (the closed forms
+are `sim.theory.queueing`)."""
 
 from __future__ import annotations
 
 from sim.core.validation import Expectation, ValidationCase
-from sim.models.customs import theory
 from sim.models.customs.config import CustomsScenario
+from sim.theory import queueing
 
 __all__ = ["validation_cases"]
 
@@ -34,12 +35,14 @@ def validation_cases(scale: float = 1.0) -> list[ValidationCase]:
             }
         )
         expectations = (
-            Expectation("mean_wait_hours", theory.mean_wait_in_queue(arrivals, service_rate, officers),
+            Expectation("mean_wait_hours", queueing.mean_wait_in_queue(arrivals, service_rate, officers),
                         "Erlang C: Wq = C(c,a)/(c mu - lambda)"),
-            Expectation("probability_of_waiting", theory.erlang_c(arrivals, service_rate, officers),
+            Expectation("probability_of_waiting", queueing.erlang_c(arrivals, service_rate, officers),
                         "Erlang C: P(wait) = C(c,a)"),
-            Expectation("mean_queue_length", theory.mean_queue_length(arrivals, service_rate, officers),
+            Expectation("mean_queue_length", queueing.mean_queue_length(arrivals, service_rate, officers),
                         "Lq = lambda Wq (time-integrated queue vs theory)"),
+            Expectation("mean_time_in_system_hours", queueing.mean_time_in_system(arrivals, service_rate, officers),
+                        "W = Wq + 1/mu"),
             Expectation("littles_law_gap", 0.0, "Little's law: Lq - lambda_obs Wq_obs = 0"),
         )
         cases.append(ValidationCase(f"customs M/M/{officers} rho={rho:.2f}", config, expectations))
