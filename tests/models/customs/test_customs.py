@@ -21,12 +21,12 @@ def test_erlang_c_closed_forms():
 
 @pytest.mark.slow
 def test_simulated_queue_matches_erlang_c_and_littles_law():
-    """Three parameter sets up to utilisation 0.9, Bonferroni over all 12 checks (family level 95%)."""
+    """Three parameter sets up to utilisation 0.9, Bonferroni over all 15 checks (family level 95%)."""
     report = run_validation(MODEL, MODEL.validation_checks())
-    assert report.height == 12
+    assert report.height == 15
     failures = report.filter(~report["passed"])
     assert failures.height == 0, failures
     waits = report.filter(report["metric"] == "mean_wait_hours")
     half_widths = (waits["ci_high"] - waits["ci_low"]) / 2 / waits["analytic"]
     assert (half_widths < 0.05).all(), half_widths
-    assert report["level_per_check"][0] == pytest.approx(1 - 0.05 / 12)
+    assert report["level_per_check"][0] == pytest.approx(1 - 0.05 / 15)
