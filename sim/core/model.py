@@ -23,7 +23,7 @@ from sim.core.spool import TableSpool
 
 if TYPE_CHECKING:
     from sim.core.results import RunResult
-    from sim.core.validation import ValidationCheck
+    from sim.core.validation import ValidationCase
 
 __all__ = ["Metric", "ReplicationOutput", "WarmupSeries", "Model"]
 
@@ -103,7 +103,7 @@ class Model:
     config_type: type[ScenarioConfig]
     simulate: Callable[[ScenarioConfig, Streams], ReplicationOutput]
     metrics: tuple[Metric, ...]
-    validation_checks: Callable[[], Sequence["ValidationCheck"]] | None = None
+    validation_checks: Callable[[], Sequence["ValidationCase"]] | None = None
     charts: Callable[["RunResult", Path], list[Path]] | None = None
     warmup_series: WarmupSeries | None = None
     #: fit the model to published data: (scenario path, output scenario path or None) -> a report with a
