@@ -38,7 +38,7 @@ def run_scenario(
     if precision is not None and reps is None:
         reps = MIN_REPLICATIONS_FOR_PRECISION
     provenance = {
-        "scenario_file": str(scenario.path),
+        "scenario_file": str(scenario.path) if scenario.path is not None else None,
         "source_files": [str(path) for path in scenario.source_files],
         "source_hash": scenario.source_hash,
         "overrides": list(scenario.overrides),

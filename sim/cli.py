@@ -20,7 +20,7 @@ from rich.table import Table
 
 from sim.core.model import Metric
 from sim.core.results import RunExistsError, RunResult, load_run
-from sim.scenario import MODEL_REGISTRY, ScenarioError, dump_config, get_model, list_scenarios, load_scenario
+from sim.scenario import ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
 
 app = typer.Typer(
     name="sim",
@@ -169,7 +169,7 @@ def validate(
     """Run every model's closed-form validation checks; exit 1 if any fails."""
     from sim.core.validation import run_validation
 
-    names = model or sorted(MODEL_REGISTRY)
+    names = model or model_names()
     suites = []
     with user_errors():
         for name in names:

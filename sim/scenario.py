@@ -5,7 +5,7 @@ model's parameter tables. `extends = "other.toml"` (relative to the file) starts
 tables merge key by key, arrays and scalars are replaced whole. `--set a.b=VALUE` parses VALUE as a TOML
 literal. Every problem becomes one `ScenarioError` naming the file, the key path and the value.
 
-This module alone knows the model registry.
+This module alone knows the model registry: `model_names()` lists it and `get_model(name)` loads a model.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from sim.core.model import Model
 __all__ = [
     "ScenarioError",
     "Scenario",
-    "MODEL_REGISTRY",
+    "model_names",
     "get_model",
+    "model_module",
     "load_scenario",
     "scenario_from_document",
     "parse_override",
@@ -40,8 +41,9 @@ __all__ = [
     "NO_VALUE",
 ]
 
-#: model name -> module that defines `MODEL`. A new model is a new folder and one line here.
-MODEL_REGISTRY: dict[str, str] = {
+#: model name -> module that defines `MODEL`. A new model is a new folder and one line here. Read only
+#: through `model_names`, `get_model` and `model_module`; sweep workers are handed the module path.
+_MODELS: dict[str, str] = {
     "customs": "sim.models.customs",
     "ishigami": "sim.models.ishigami",
     "logistics": "sim.models.logistics",
@@ -83,15 +85,19 @@ def _show(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A loaded scenario: the resolved document, its typed config, its model and its provenance."""
+    """A loaded scenario: the resolved document, its typed config, its model and its provenance.
 
-    path: Path
+    `path` is the scenario file (None for a document built in memory); `label` is how messages name the
+    scenario: the path, followed by " with --set ..." when overrides were applied."""
+
+    path: Path | None
     name: str
     model: Model
     config: ScenarioConfig
     document: Mapping[str, Any]
     source_files: tuple[Path, ...]
     overrides: tuple[str, ...] = ()
+    label: str = "<scenario>"
 
     @property
     def source_hash(self) -> str:
@@ -104,12 +110,21 @@ class Scenario:
         return digest.hexdigest()
 
 
+def model_names() -> list[str]:
+    """The registered models' names, sorted."""
+    return sorted(_MODELS)
+
+
+def model_module(name: Any, source: str | Path = "<scenario>") -> str:
+    """The module that defines the registered model `name` as `MODEL` (what a sweep worker imports)."""
+    if not isinstance(name, str) or name not in _MODELS:
+        raise ScenarioError(source, "model", name, f"unknown model; known models: {', '.join(model_names())}")
+    return _MODELS[name]
+
+
 def get_model(name: Any, source: str | Path = "<scenario>") -> Model:
     """The registered model called `name`."""
-    if not isinstance(name, str) or name not in MODEL_REGISTRY:
-        known = ", ".join(sorted(MODEL_REGISTRY))
-        raise ScenarioError(source, "model", name, f"unknown model; known models: {known}")
-    return importlib.import_module(MODEL_REGISTRY[name]).MODEL
+    return importlib.import_module(model_module(name, source)).MODEL
 
 
 def _read_toml(path: Path, referenced_from: tuple[Path, str] | None) -> dict[str, Any]:
@@ -251,14 +266,17 @@ def scenario_from_document(
     name: str = "scenario",
     source_files: Iterable[Path] = (),
     overrides: Sequence[str] = (),
+    path: str | Path | None = None,
 ) -> Scenario:
-    """Validate a resolved document (after `extends` and overrides) into a `Scenario`."""
+    """Validate a resolved document (after `extends` and overrides) into a `Scenario`. `source` names it in
+    error messages and becomes its `label`; `path` is the scenario file it came from, if any."""
     model = get_model(document.get("model"), source)
     try:
         config = model.config_type.model_validate(document)
     except pydantic.ValidationError as error:
         raise _validation_error(source, document, error) from None
-    return Scenario(Path(source), name, model, config, document, tuple(source_files), tuple(overrides))
+    return Scenario(Path(path) if path is not None else None, name, model, config, document,
+                    tuple(source_files), tuple(overrides), str(source))
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -267,9 +285,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     document, files = resolve_extends(path)
     for text in overrides:
         document = apply_override(document, text)
-    source = path if not overrides else f"{path} with --set {' '.join(overrides)}"
-    return scenario_from_document(document, source=source, name=path.stem, source_files=files,
-                                  overrides=overrides)
+    label = str(path) if not overrides else f"{path} with --set {' '.join(overrides)}"
+    return scenario_from_document(document, source=label, name=path.stem, source_files=files,
+                                  overrides=overrides, path=path)
 
 
 def dump_config(config: ScenarioConfig) -> str:

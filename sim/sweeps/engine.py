@@ -27,7 +27,7 @@ from sim.core.model import Model
 from sim.core.progress import progress_bar
 from sim.core.results import environment_record
 from sim.core.stats import interval_table
-from sim.scenario import (MODEL_REGISTRY, Scenario, ScenarioError, load_scenario, scenario_from_document,
+from sim.scenario import (Scenario, ScenarioError, load_scenario, model_module, scenario_from_document,
                           set_key_path)
 from sim.sweeps.designs import Design, Parameter, make_design, parameters_from_vary
 from sim.sweeps.executors import Backend, Chunk, RunOutcome, chunk_size_for, make_chunks, resolve_backend
@@ -197,7 +197,7 @@ def prepare_sweep(
     """Resolve the base scenario and validate every design point before anything runs. Any problem is one
     `ScenarioError` naming `source` (the sweep file), the parameter path and the value."""
     base = _load_base(scenario, overrides)
-    source = str(source) if source is not None else f"sweep over {base.path}"
+    source = str(source) if source is not None else f"sweep over {base.label}"
     name = name or base.name
     replications = base.config.run.replications if replications is None else replications
     seed = base.config.run.seed if seed is None else seed
@@ -226,20 +226,19 @@ def prepare_sweep(
         documents.append(document)
 
     model_name = base.model.name
-    model_module = MODEL_REGISTRY[model_name]
     fingerprint_document = copy.deepcopy(base_document)
     fingerprint_document["run"].pop("replications", None)
     fingerprint = hashlib.sha256(json.dumps(
         {"model": model_name, "base": fingerprint_document, "design": design.describe(), "seed": seed},
         sort_keys=True, default=str).encode("utf-8")).hexdigest()
     record = {
-        "base_scenario": str(base.path),
+        "base_scenario": str(base.path) if base.path is not None else None,
         "source_files": [str(p) for p in base.source_files],
         "base_source_hash": base.source_hash if base.source_files else None,
         "overrides": list(base.overrides),
         **(provenance or {}),
     }
-    return PreparedSweep(name, source, base, base.model, model_module, design, tuple(documents), replications,
+    return PreparedSweep(name, source, base, base.model, model_module(model_name), design, tuple(documents), replications,
                          seed, fingerprint, record)
 
 

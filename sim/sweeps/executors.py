@@ -1,11 +1,12 @@
 """Where the runs of a sweep execute: in this process, in a local process pool, or on a Dask cluster.
 
-The unit of work is a `Chunk`: the model's registry name and module, the resolved scenario document of
-each design point it touches, and a list of (point, replication) runs. `run_chunk` is a top-level,
-importable function, so it pickles by name: a worker (a fresh `spawn`ed process, or a Dask worker on
-another machine) receives only plain data, rebuilds each config through `sim.scenario.scenario_from_document`
-and calls `sim.core.runner.simulate_replication`. Replication k of every design point runs with
-`Streams(seed, k)` (common random numbers), whichever worker runs it.
+The unit of work is a `Chunk`: the model's name and the module that defines it, the resolved scenario
+document of each design point it touches, and a list of (point, replication) runs. `run_chunk` is a
+top-level, importable function, so it pickles by name: a worker (a fresh `spawn`ed process, or a Dask worker
+on another machine) receives only plain data, imports the model's module (never the scenario loader or the
+model registry), validates each point's config with the model's config class and calls the runner's
+`simulate_replication`. Replication k of every design point runs with `Streams(seed, k)` (common random
+numbers), whichever worker runs it.
 
 Why `spawn` for the process pool: Polars (and other libraries with thread pools) can deadlock in a
 `fork`ed child, so the pool is created with a `spawn` context of its own; the global start method is
@@ -15,6 +16,7 @@ keep its top-level code under `if __name__ == "__main__":` (notebooks and the CL
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import time
@@ -24,7 +26,10 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.core.model import Model
 
 __all__ = [
     "Chunk",
@@ -39,7 +44,6 @@ __all__ = [
     "default_workers",
     "process_pool",
     "chunk_size_for",
-    "model_module_of",
 ]
 
 
@@ -65,41 +69,34 @@ class Chunk:
     """Several runs sent to a worker at once (plain, picklable data)."""
 
     model_name: str
-    model_module: str
+    model_module: str  # defines MODEL, e.g. "sim.models.customs"
     documents: Mapping[int, Mapping[str, Any]]
     runs: tuple[tuple[int, int], ...]
 
 
-def _register(model_name: str, model_module: str) -> None:
-    """Make the registry entry the parent resolved known in this process (a spawned worker imports the
-    registry fresh, without entries a notebook or test added at run time)."""
-    from sim.scenario import MODEL_REGISTRY
-
-    if MODEL_REGISTRY.get(model_name) != model_module:
-        MODEL_REGISTRY.setdefault(model_name, model_module)
-    if MODEL_REGISTRY[model_name] != model_module:
-        raise RuntimeError(f"model {model_name!r} is registered as {MODEL_REGISTRY[model_name]!r} in this worker "
-                           f"but as {model_module!r} in the sweep")
+def _import_model(model_name: str, model_module: str) -> "Model":
+    """The `MODEL` of the module the sweep names (imported here, so a worker needs no registry)."""
+    model = importlib.import_module(model_module).MODEL
+    if model.name != model_name:
+        raise RuntimeError(f"module {model_module!r} defines model {model.name!r}, but the sweep runs {model_name!r}")
+    return model
 
 
 def run_chunk(chunk: Chunk) -> list[RunOutcome]:
     """Run every (point, replication) of `chunk` in order; an exception in a run is recorded, not raised."""
     from sim.core.runner import resolve_auto_warmup, simulate_replication
-    from sim.scenario import scenario_from_document
 
-    _register(chunk.model_name, chunk.model_module)
     outcomes: list[RunOutcome] = []
     configs: dict[int, Any] = {}
     model = None
     for point, replication in chunk.runs:
         started = time.perf_counter()
         try:
+            if model is None:
+                model = _import_model(chunk.model_name, chunk.model_module)
             if point not in configs:
-                scenario = scenario_from_document(chunk.documents[point], source=f"design point {point}")
-                config = scenario.config
-                model = scenario.model
-                config = resolve_auto_warmup(model, config)
-                configs[point] = config
+                config = model.config_type.model_validate(chunk.documents[point])
+                configs[point] = resolve_auto_warmup(model, config)
             output = simulate_replication(model, configs[point], replication)
             metrics = {metric.name: float(output.metrics[metric.name]) for metric in model.metrics}
             outcomes.append(RunOutcome(point, replication, metrics, seconds=time.perf_counter() - started))
@@ -107,12 +104,6 @@ def run_chunk(chunk: Chunk) -> list[RunOutcome]:
             outcomes.append(RunOutcome(point, replication, None, type(error).__name__, str(error),
                                        traceback_module.format_exc(), time.perf_counter() - started))
     return outcomes
-
-
-def model_module_of(model_name: str) -> str:
-    from sim.scenario import MODEL_REGISTRY
-
-    return MODEL_REGISTRY[model_name]
 
 
 def default_workers() -> int:

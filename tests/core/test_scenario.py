@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import ScenarioError, apply_override, dump_config, load_scenario, merge_documents
+import sim
+from sim.scenario import (ScenarioError, apply_override, dump_config, get_model, load_scenario, merge_documents,
+                          model_names)
 
 from tests.conftest import SCENARIOS
 
@@ -71,6 +73,28 @@ def test_unknown_model(scenario_dir):
     with pytest.raises(ScenarioError, match="unknown model") as caught:
         load_scenario(path)
     assert caught.value.key == "model" and caught.value.value == "teleport"
+    assert "known models: cloud, customs, ishigami, logistics" in str(caught.value)
+
+
+def test_the_registry_lists_and_loads_every_model():
+    assert model_names() == ["cloud", "customs", "ishigami", "logistics"]
+    assert [get_model(name).name for name in model_names()] == model_names()
+
+
+def test_overrides_keep_the_path_a_path_and_name_them_in_the_label(scenario_dir, tmp_path):
+    path = scenario_dir / "customs_clearance.toml"
+    plain = load_scenario(path)
+    assert plain.path == path and plain.label == str(path)
+    loaded = load_scenario(path, ["run.horizon_days=2.0", "customs.officers=6"])
+    assert loaded.path == path and loaded.path.is_file()
+    assert loaded.label == f"{path} with --set run.horizon_days=2.0 customs.officers=6"
+    assert loaded.overrides == ("run.horizon_days=2.0", "customs.officers=6")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["customs.officers=2"])
+    assert caught.value.source == f"{path} with --set customs.officers=2"  # messages name the overrides
+    result = sim.run(path, reps=1, overrides=["run.horizon_days=0.5", "run.warmup_days=0.0"], out=tmp_path / "run")
+    assert result.manifest["scenario_file"] == str(path)  # the file itself; the overrides are recorded apart
+    assert result.manifest["overrides"] == ["run.horizon_days=0.5", "run.warmup_days=0.0"]
 
 
 def test_overrides_parse_toml_literals(scenario_dir):

@@ -30,10 +30,10 @@ noise_sd = 0.25
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The model registry with the tests' failing model added (workers receive the module path with each
-    task, so they find it too)."""
-    monkeypatch.setitem(scenario_module.MODEL_REGISTRY, "ishigami_failing", "tests.sweeps.failing_model")
-    return scenario_module.MODEL_REGISTRY
+    """The model registry of this process with the tests' failing model added. Workers never read the
+    registry: each task carries the module path, so spawned and Dask workers find the model too."""
+    monkeypatch.setitem(scenario_module._MODELS, "ishigami_failing", "tests.sweeps.failing_model")
+    return scenario_module._MODELS
 
 
 @pytest.fixture

@@ -81,6 +81,19 @@ def test_a_failing_point_is_recorded_and_the_others_complete(ishigami_file, tmp_
     assert reloaded.failures.height == 2 and reloaded.runs.equals(result.runs)
 
 
+def test_a_spawned_worker_finds_a_model_registered_only_in_the_parent(ishigami_file):
+    """Workers never read the registry: a test model added to the parent's registry runs (and fails where
+    it should) in a spawned process pool, which imports the module path each task carries."""
+    failing = ishigami_file.with_name("failing.toml")
+    failing.write_text(ishigami_file.read_text().replace('model = "ishigami"', 'model = "ishigami_failing"'))
+    vary = {"ishigami.x1": [0.0, 3.0]}
+    pool = sweep(failing, vary=vary, replications=2, executor="process", workers=1)
+    serial = sweep(failing, vary=vary, replications=2, executor="serial")
+    assert pool.runs.equals(serial.runs) and pool.runs.height > 0
+    assert pool.failures.select("point", "replication").rows() == [(1, 0), (1, 1)]
+    assert pool.manifest["model_module"] == "tests.sweeps.failing_model"
+
+
 def _write_sweep_file(folder: Path, body: str) -> Path:
     path = folder / "sweeps" / "bad.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -219,8 +232,6 @@ def test_serial_process_pool_and_dask_give_identical_results(ishigami_file):
 
 RESUME_SCRIPT = """\
 import sys
-from sim.scenario import MODEL_REGISTRY
-MODEL_REGISTRY["ishigami"] = "sim.models.ishigami"
 from sim.sweeps import sweep
 if __name__ == "__main__":
     sweep(sys.argv[1], vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, executor="serial",
