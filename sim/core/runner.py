@@ -1,6 +1,11 @@
 """Run one scenario: independent replications with named streams, warm-up deletion, progress, and the
 tidy tables and statistics of a `RunResult`.
 
+This module owns the replication: `resolve_warmup` settles a `warmup_days = "auto"` once (one pilot
+replication), and `simulate_replication` runs replication k. `run_model` loops over them for one scenario;
+a sweep resolves the warm-up once per design point in the parent and its workers call
+`simulate_replication` for each (point, replication).
+
 The runner is handed a `Model` and its validated config; it knows nothing of scenario files.
 Replication k always uses `Streams(seed, k)`, so replication k's numbers do not depend on how many
 replications run, and two scenarios run with the same seed share their random numbers (common random
@@ -28,7 +33,7 @@ from sim.core.stats import precision_reached, summarise_metrics
 from sim.core.warmup import MserResult, mser5
 
 __all__ = ["with_run_settings", "simulate_replication", "run_model", "assemble_result", "choose_warmup", "WarmupChoice",
-           "resolve_auto_warmup"]
+           "resolve_warmup", "PILOT_REPLICATION"]
 
 ReplicationCallback = Callable[[int, ReplicationOutput], None]
 
@@ -44,7 +49,10 @@ def with_run_settings(config: ScenarioConfig, **settings: Any) -> ScenarioConfig
 
 
 def simulate_replication(model: Model, config: ScenarioConfig, replication: int) -> ReplicationOutput:
-    """One replication with its own streams; checks that the model reported exactly its declared metrics."""
+    """One replication with its own streams; checks that the model reported exactly its declared metrics.
+    The warm-up must be resolved (`resolve_warmup`): the replication never runs a pilot of its own."""
+    if config.run.warmup_days == "auto":
+        raise ValueError('warmup_days = "auto" must be resolved before replications run (resolve_warmup)')
     output = model.simulate(config, Streams(config.run.seed, replication))
     declared = {metric.name for metric in model.metrics}
     reported = set(output.metrics)
@@ -147,11 +155,17 @@ def choose_warmup(model: Model, config: ScenarioConfig) -> WarmupChoice:
     return WarmupChoice(warmup_days, result.truncation_index, series, result)
 
 
-def resolve_auto_warmup(model: Model, config: ScenarioConfig) -> ScenarioConfig:
-    """`config` with a `warmup_days = "auto"` replaced by the MSER-5 choice (unchanged otherwise)."""
+def resolve_warmup(model: Model, config: ScenarioConfig) -> tuple[ScenarioConfig, dict[str, Any]]:
+    """`config` with a `warmup_days = "auto"` replaced by the MSER-5 choice on one pilot replication, and
+    the manifest's record of that choice; a given warm-up is kept, with an empty record."""
     if config.run.warmup_days != "auto":
-        return config
-    return with_run_settings(config, warmup_days=choose_warmup(model, config).warmup_days)
+        return config, {}
+    choice = choose_warmup(model, config)
+    record = {"warmup": {"method": "MSER-5 on a pilot replication", "warmup_days": choice.warmup_days,
+                         "series": f"{model.warmup_series.table}.{model.warmup_series.value_column}",
+                         "truncation_index": choice.truncation_index,
+                         "at_search_limit": choice.mser.at_search_limit}}
+    return with_run_settings(config, warmup_days=choice.warmup_days), record
 
 
 def _replication_plan(config: ScenarioConfig, replications: int | Iterable[int] | None) -> list[int]:
@@ -192,14 +206,7 @@ def run_model(
     if not replication_ids:
         raise ValueError("at least one replication is needed")
     config = with_run_settings(config, seed=seed)
-    warmup_record: dict[str, Any] = {}
-    if config.run.warmup_days == "auto":
-        choice = choose_warmup(model, config)
-        config = with_run_settings(config, warmup_days=choice.warmup_days)
-        warmup_record = {"warmup": {"method": "MSER-5 on a pilot replication", "warmup_days": choice.warmup_days,
-                                    "series": f"{model.warmup_series.table}.{model.warmup_series.value_column}",
-                                    "truncation_index": choice.truncation_index,
-                                    "at_search_limit": choice.mser.at_search_limit}}
+    config, warmup_record = resolve_warmup(model, config)
     metrics_for_precision = list(precision_metrics or model.key_metrics) if precision else []
     if precision and not metrics_for_precision:
         raise ValueError(f"model {model.name!r} has no key metrics; name the metrics for precision stopping")

@@ -4,15 +4,18 @@ finished run at once, and collect the results in a fixed order.
 Common random numbers: every design point runs with the same `[run].seed`, and replication k of every point
 uses `Streams(seed, k)`, so two points differ only by their parameters wherever the model asks for the same
 stream names. Results are reduced by design point, then replication, never in completion order, so the same
-sweep gives identical tables on every executor.
+sweep gives identical tables on every executor. A `warmup_days = "auto"` is resolved here, once per design
+point (one pilot replication), before any run is sent; workers only run replications.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import time
+import traceback as traceback_module
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +29,7 @@ from rich.progress import TextColumn
 from sim.core.model import Model
 from sim.core.progress import progress_bar
 from sim.core.results import environment_record
+from sim.core.runner import resolve_warmup
 from sim.core.stats import interval_table
 from sim.scenario import (Scenario, ScenarioError, load_scenario, model_module, scenario_from_document,
                           set_key_path)
@@ -265,6 +269,27 @@ def _failure_rows(outcomes: Sequence[RunOutcome], seed: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=FAILURE_SCHEMA) if rows else pl.DataFrame(schema=FAILURE_SCHEMA)
 
 
+def _resolve_warmups(prepared: PreparedSweep, points: Sequence[int]) \
+        -> tuple[dict[int, dict[str, Any]], dict[int, tuple[str, str, str]]]:
+    """Each point's document with a `warmup_days = "auto"` replaced by the MSER-5 choice on one pilot
+    replication, run here once per design point (not once per chunk in the workers). A point whose pilot
+    fails is returned apart with its error, so its runs are recorded as failed and the sweep goes on."""
+    documents: dict[int, dict[str, Any]] = {}
+    errors: dict[int, tuple[str, str, str]] = {}
+    for point in points:
+        document = prepared.documents[point]
+        if (document.get("run") or {}).get("warmup_days") != "auto":
+            documents[point] = document
+            continue
+        try:
+            config, _ = resolve_warmup(prepared.model, prepared.model.config_type.model_validate(document))
+        except Exception as error:  # noqa: BLE001 - recorded as the failure of each of the point's runs
+            errors[point] = (type(error).__name__, str(error), traceback_module.format_exc())
+            continue
+        documents[point] = {**document, "run": {**document["run"], "warmup_days": config.run.warmup_days}}
+    return documents, errors
+
+
 def execute_sweep(
     prepared: PreparedSweep,
     *,
@@ -313,18 +338,20 @@ def execute_sweep(
     backend: Backend | None = None
     try:
         if todo:
+            documents, warmup_errors = _resolve_warmups(prepared, sorted({p for p, _ in todo}))
+            pilot_failed = [RunOutcome(p, k, None, *warmup_errors[p]) for p, k in todo if p in warmup_errors]
             backend = resolve_backend(executor, workers)
             size = chunk_size_for(backend, len(todo), chunk_size)
             chunks = [
-                Chunk(prepared.model.name, prepared.model_module,
-                      {p: prepared.documents[p] for p in sorted({p for p, _ in runs})}, runs)
-                for runs in make_chunks(todo, size)
+                Chunk(prepared.model.name, prepared.model_module, {p: documents[p] for p in sorted({p for p, _ in runs})},
+                      runs)
+                for runs in make_chunks([key for key in todo if key[0] not in warmup_errors], size)
             ]
             manifest.update(executor=backend.name, workers=backend.workers, chunk_size=size)
             n_failed = len(failed_before) if not retry_failed else 0
             with progress_bar("runs", TextColumn("[red]{task.fields[failed]} failed"), enabled=progress) as bar:
                 task = bar.add_task(prepared.name, total=len(all_runs), completed=len(done), failed=n_failed)
-                for outcomes in backend.run(chunks):
+                for outcomes in itertools.chain([pilot_failed] if pilot_failed else [], backend.run(chunks)):
                     for outcome in outcomes:
                         key = (outcome.point, outcome.replication)
                         if outcome.ok:

@@ -83,8 +83,9 @@ def _import_model(model_name: str, model_module: str) -> "Model":
 
 
 def run_chunk(chunk: Chunk) -> list[RunOutcome]:
-    """Run every (point, replication) of `chunk` in order; an exception in a run is recorded, not raised."""
-    from sim.core.runner import resolve_auto_warmup, simulate_replication
+    """Run every (point, replication) of `chunk` in order; an exception in a run is recorded, not raised.
+    The parent resolved each point's warm-up (`warmup_days = "auto"`) before sending the chunk."""
+    from sim.core.runner import simulate_replication
 
     outcomes: list[RunOutcome] = []
     configs: dict[int, Any] = {}
@@ -95,8 +96,7 @@ def run_chunk(chunk: Chunk) -> list[RunOutcome]:
             if model is None:
                 model = _import_model(chunk.model_name, chunk.model_module)
             if point not in configs:
-                config = model.config_type.model_validate(chunk.documents[point])
-                configs[point] = resolve_auto_warmup(model, config)
+                configs[point] = model.config_type.model_validate(chunk.documents[point])
             output = simulate_replication(model, configs[point], replication)
             metrics = {metric.name: float(output.metrics[metric.name]) for metric in model.metrics}
             outcomes.append(RunOutcome(point, replication, metrics, seconds=time.perf_counter() - started))
