@@ -351,7 +351,7 @@ def calibrate(
         loaded = load_scenario(scenario)
         if loaded.model.calibrate is None:
             raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
-    report = loaded.model.calibrate(scenario, out)
+    report = loaded.model.calibrate(loaded, out)
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
     console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))

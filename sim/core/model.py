@@ -22,6 +22,7 @@ from sim.core.rng import Streams
 from sim.core.spool import TableSpool
 
 if TYPE_CHECKING:
+    from sim.core.calibration import CalibrationReport, ScenarioSource
     from sim.core.results import RunResult
     from sim.core.validation import ValidationCase
 
@@ -106,9 +107,9 @@ class Model:
     validation_checks: Callable[[], Sequence["ValidationCase"]] | None = None
     charts: Callable[["RunResult", Path], list[Path]] | None = None
     warmup_series: WarmupSeries | None = None
-    #: fit the model to published data: (scenario path, output scenario path or None) -> a report with a
-    #: Polars `table` (published vs simulated) and a `summary()` table; used by `sim calibrate`
-    calibrate: Callable[[Path, Path | None], Any] | None = None
+    #: fit the model to published data: (the loaded scenario, the calibrated scenario to write or None for
+    #: the model's default) -> a `CalibrationReport` (sim.core.calibration); used by `sim calibrate`
+    calibrate: Callable[["ScenarioSource", Path | None], "CalibrationReport"] | None = None
     #: the model's own reading of a paired comparison (baseline run, scenario run) -> a one-row table,
     #: e.g. the cloud model's payback quarter; shown by `sim compare`
     paired_report: Callable[["RunResult", "RunResult"], pl.DataFrame] | None = None

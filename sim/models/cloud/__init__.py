@@ -25,10 +25,10 @@ def _validation_cases():
     return validation_cases()
 
 
-def _calibrate(scenario_path, out_path):
+def _calibrate(scenario, out_path):
     from sim.models.cloud.calibration import calibrate
 
-    return calibrate(scenario_path, out_path)
+    return calibrate(scenario, out_path)
 
 
 def _paired_report(baseline, scenario):

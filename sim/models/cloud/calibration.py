@@ -51,9 +51,9 @@ import numpy as np
 import polars as pl
 from scipy.optimize import least_squares
 
+from sim.core.calibration import ScenarioSource
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, quarter_index
 from sim.models.cloud.expected import expected_market
-from sim.scenario import load_scenario
 
 __all__ = ["PUBLISHED", "FREE_PARAMETERS", "FIXED_PARAMETERS", "FitReport", "apply_parameters",
            "fit", "calibrate", "holdout_quarters", "standard_errors"]
@@ -448,13 +448,14 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
     out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def calibrate(scenario_path: str | Path, out_path: str | Path | None = None, taste_seed: int = 7) -> FitReport:
-    """Fit the scenario's free parameters to the published series and write a scenario that extends it
-    with the fitted values and the fixed priors (default: `<scenario>_calibrated.toml` beside it) unless a
-    free parameter ends on a bound (then nothing is written and `scenario_path` is None). Returns the fit
-    report, whose `table` has quarter, series, provider, sample, published, simulated and error."""
-    scenario_path = Path(scenario_path)
-    scenario = load_scenario(scenario_path)
+def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, taste_seed: int = 7) -> FitReport:
+    """Fit the loaded scenario's free parameters to the published series and write a scenario that extends
+    its file with the fitted values and the fixed priors (default: `<scenario>_calibrated.toml` beside it)
+    unless a free parameter ends on a bound (then nothing is written and `scenario_path` is None). Returns
+    the fit report, whose `table` has quarter, series, provider, sample, published, simulated and error."""
+    if scenario.path is None:
+        raise ValueError("calibrate needs a scenario read from a file: the calibrated scenario extends it")
+    scenario_path = Path(scenario.path)
     report = fit(scenario.config, taste_seed=taste_seed)
     out = Path(out_path) if out_path is not None else scenario_path.with_name(f"{scenario_path.stem}_calibrated.toml")
     if report.at_bound:  # no scenario from a fit on a bound; the tables still show why

@@ -269,7 +269,7 @@ def test_calibrate_writes_a_scenario_that_extends_the_base(tmp_path):
     """The real-data fit: no free parameter on a bound, so `calibrate` writes a scenario with the fitted
     values and the fixed priors, which loads and equals the shipped scenarios/cloud_calibrated.toml."""
     out = tmp_path / "cloud_calibrated.toml"
-    report = calibrate(SCENARIOS / "cloud_price_cut_2024.toml", out)
+    report = calibrate(load_scenario(SCENARIOS / "cloud_price_cut_2024.toml"), out)
     assert report.at_bound == [], report.parameter_table()
     assert report.scenario_path == out
     assert set(report.parameters) == set(FREE_PARAMETERS)
