@@ -3,6 +3,10 @@
     >>> import sim
     >>> result = sim.run("scenarios/customs_clearance.toml", reps=5, seed=7)   # doctest: +SKIP
     >>> result.statistics                                                      # doctest: +SKIP
+
+How the replications proceed (confidence level, precision stopping, progress bar) is one `RunOptions`:
+
+    >>> sim.run("scenarios/customs_clearance.toml", options=RunOptions(precision=0.02))   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.core.options import RunOptions
 from sim.core.results import RunResult, load_run, new_run_directory, write_run
 from sim.core.runner import run_model
 from sim.scenario import Scenario, load_scenario
 
-__all__ = ["run", "run_scenario", "load"]
+__all__ = ["run", "run_scenario", "load", "RunOptions"]
 
 #: replications run before the sequential precision rule is first checked (t with 4 degrees of freedom)
 MIN_REPLICATIONS_FOR_PRECISION = 5
@@ -25,17 +30,16 @@ def run_scenario(
     *,
     reps: int | None = None,
     seed: int | None = None,
+    options: RunOptions | None = None,
     out: str | Path | None = None,
     results_root: str | Path | None = None,
     force: bool = False,
-    progress: bool = False,
-    precision: float | None = None,
-    max_replications: int = 1000,
 ) -> RunResult:
-    """Run a loaded scenario (with `precision`, until every key metric's 95% CI half-width is within that
-    fraction of its mean); write it to `out` (a run directory) or under `results_root/<scenario>/`
-    when either is given."""
-    if precision is not None and reps is None:
+    """Run a loaded scenario (with `options.precision`, until every key metric's CI half-width is within
+    that fraction of its mean); write it to `out` (a run directory) or under `results_root/<scenario>/`
+    when either is given (`force` replaces an existing `out`)."""
+    options = options or RunOptions()
+    if options.precision is not None and reps is None:
         reps = MIN_REPLICATIONS_FOR_PRECISION
     provenance = {
         "scenario_file": str(scenario.path) if scenario.path is not None else None,
@@ -44,8 +48,7 @@ def run_scenario(
         "overrides": list(scenario.overrides),
     }
     result = run_model(scenario.model, scenario.config, scenario_name=scenario.name, replications=reps,
-                       seed=seed, progress=progress, provenance=provenance, precision=precision,
-                       max_replications=max_replications)
+                       seed=seed, options=options, provenance=provenance)
     if out is not None or results_root is not None:
         directory = Path(out) if out is not None else new_run_directory(results_root, scenario.name,
                                                                          result.manifest["seed"])
@@ -60,18 +63,16 @@ def run(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     out: str | Path | None = None,
-    results_root: str | Path | None = None,
     force: bool = False,
-    progress: bool = False,
-    precision: float | None = None,
-    max_replications: int = 1000,
+    options: RunOptions | None = None,
 ) -> RunResult:
     """Load, validate and run the scenario file at `path`; returns the results as Polars tables
-    (`result.statistics`, `result.summary`, `result.tables[...]`). Nothing is written unless `out` or
-    `results_root` is given."""
+    (`result.statistics`, `result.summary`, `result.tables[...]`). `reps` and `seed` replace the file's
+    `[run]` values, `overrides` are `--set` overrides; nothing is written unless `out` is given (`force`
+    replaces an existing run there). `options` (a `RunOptions`) sets the confidence level, precision
+    stopping and the progress bar."""
     scenario = load_scenario(path, overrides)
-    return run_scenario(scenario, reps=reps, seed=seed, out=out, results_root=results_root, force=force,
-                        progress=progress, precision=precision, max_replications=max_replications)
+    return run_scenario(scenario, reps=reps, seed=seed, options=options, out=out, force=force)
 
 
 def load(directory: str | Path) -> RunResult:

@@ -19,8 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.core.model import Metric
+from sim.core.options import RunOptions
 from sim.core.results import RunExistsError, RunResult, load_run
-from sim.scenario import ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
+from sim.scenario import NO_VALUE, ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
 
 app = typer.Typer(
     name="sim",
@@ -48,6 +49,14 @@ def user_errors():
     except (RunExistsError, FileNotFoundError, FileExistsError) as error:
         errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def run_options(**settings) -> RunOptions:
+    """The command's `RunOptions`; a value it rejects is bad input (exit 2), not a traceback."""
+    try:
+        return RunOptions(**settings)
+    except ValueError as error:
+        raise ScenarioError("command line", None, NO_VALUE, str(error)) from None
 
 
 def _format_number(value: float) -> str:
@@ -125,8 +134,9 @@ def run(
         loaded = load_scenario(scenario, set_ or ())
         if out is not None and out.exists() and not force:
             raise RunExistsError(f"{out} already exists (use --force to replace it)")
-        result = run_scenario(loaded, reps=reps, seed=seed, out=out, results_root=None if out else results,
-                              force=force, progress=progress, precision=precision, max_replications=max_reps)
+        options = run_options(progress=progress, precision=precision, max_replications=max_reps)
+        result = run_scenario(loaded, reps=reps, seed=seed, options=options, out=out,
+                              results_root=None if out else results, force=force)
     console.print(statistics_table(result))
     if "precision" in result.manifest:
         record = result.manifest["precision"]
@@ -242,7 +252,7 @@ def compare(
 
     with user_errors():
         comparison = run_comparison(scenarios, reps=reps, seed=seed, overrides=set_ or (), metrics=metric,
-                                    progress=progress)
+                                    options=run_options(progress=progress))
     table = comparison.differences
     shown = table.select(
         "scenario", "metric", "mean_baseline", "mean_scenario", "difference", "ci_low", "ci_high",

@@ -20,6 +20,7 @@ import polars as pl  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim.api import run_scenario  # noqa: E402
+from sim.core.options import RunOptions  # noqa: E402
 from sim.core.ranking import rank_scenarios  # noqa: E402
 from sim.core.results import RunResult  # noqa: E402
 from sim.core.stats import compare_tables  # noqa: E402
@@ -60,13 +61,16 @@ def compare(
     seed: int | None = None,
     overrides: Sequence[str] = (),
     metrics: Sequence[str] | None = None,
-    level: float = 0.95,
     family_wise: bool = True,
-    progress: bool = False,
+    options: RunOptions | None = None,
 ) -> Comparison:
     """Run every scenario with the same seed and replications and compare each with the first on
     `metrics` (default: all). All scenarios must use the same model; the Bonferroni family is every
-    (scenario, metric) interval reported."""
+    (scenario, metric) interval reported, at `options.level` (also the level of each run's statistics).
+    Precision stopping does not apply: the pairs need the same replications in every scenario."""
+    options = options or RunOptions()
+    if options.precision is not None:
+        raise ValueError("compare runs the same replications in every scenario; precision stopping does not apply")
     if len(paths) < 2:
         raise ScenarioError("sim compare", None, list(map(str, paths)), "needs at least two scenario files")
     scenarios = [load_scenario(path, overrides) for path in paths]
@@ -83,10 +87,10 @@ def compare(
         raise ScenarioError("--metric", "metric", unknown, f"not metrics of the {base.model.name} model: {known}")
     reps = reps or base.config.run.replications
     seed = base.config.run.seed if seed is None else seed
-    results = {s.name: run_scenario(s, reps=reps, seed=seed, progress=progress) for s in scenarios}
+    results = {s.name: run_scenario(s, reps=reps, seed=seed, options=options) for s in scenarios}
     chosen = pl.col("metric").is_in(list(metrics or known))
     differences = compare_tables({name: r.summary.filter(chosen) for name, r in results.items()},
-                                 baseline=base.name, level=level, family_wise=family_wise)
+                                 baseline=base.name, level=options.level, family_wise=family_wise)
     return Comparison(base.name, results, differences)
 
 

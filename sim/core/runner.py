@@ -25,6 +25,7 @@ import polars as pl
 
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model, ReplicationOutput
+from sim.core.options import RunOptions
 from sim.core.progress import progress_bar
 from sim.core.results import RunResult, environment_record
 from sim.core.rng import Streams
@@ -183,31 +184,30 @@ def run_model(
     scenario_name: str,
     replications: int | Iterable[int] | None = None,
     seed: int | None = None,
-    level: float = 0.95,
-    progress: bool = False,
+    options: RunOptions | None = None,
     provenance: dict[str, Any] | None = None,
     on_replication: ReplicationCallback | None = None,
-    precision: float | None = None,
-    precision_metrics: Iterable[str] | None = None,
-    max_replications: int = 1000,
 ) -> RunResult:
     """Run `model` under `config` for the given replications (a count means 0..n-1) and collect the result.
 
     `seed` and the replication count override the scenario's `[run]` table; the result's resolved scenario
     records the values used, so it reruns exactly. A `warmup_days = "auto"` is replaced by the MSER-5
-    choice on a pilot replication.
+    choice on a pilot replication. `options` sets the confidence level, precision stopping and progress.
 
-    With `precision` (a relative half-width such as 0.02), replications continue one at a time after the
-    planned ones until every metric in `precision_metrics` (default: the model's key metrics) has a 95%
-    CI half-width below `precision` x |mean|, or `max_replications` is reached; the manifest says which
-    metric bound the run (Law 2015, sequential procedure; coverage is only asymptotically nominal).
+    With `options.precision` (a relative half-width such as 0.02), replications continue one at a time
+    after the planned ones until every metric in `options.precision_metrics` (default: the model's key
+    metrics) has a CI half-width below `precision` x |mean|, or `options.max_replications` is reached; the
+    manifest says which metric bound the run (Law 2015, sequential procedure; coverage is only
+    asymptotically nominal).
     """
+    options = options or RunOptions()
+    level, precision, max_replications = options.level, options.precision, options.max_replications
     replication_ids = _replication_plan(config, replications)
     if not replication_ids:
         raise ValueError("at least one replication is needed")
     config = with_run_settings(config, seed=seed)
     config, warmup_record = resolve_warmup(model, config)
-    metrics_for_precision = list(precision_metrics or model.key_metrics) if precision else []
+    metrics_for_precision = list(options.precision_metrics or model.key_metrics) if precision else []
     if precision and not metrics_for_precision:
         raise ValueError(f"model {model.name!r} has no key metrics; name the metrics for precision stopping")
 
@@ -216,7 +216,7 @@ def run_model(
     outputs: dict[int, ReplicationOutput] = {}
     precision_record: dict[str, Any] = {}
     total = max_replications if precision else len(replication_ids)
-    with progress_bar("replications", enabled=progress) as bar:
+    with progress_bar("replications", enabled=options.progress) as bar:
         task = bar.add_task(scenario_name, total=total)
         queue = list(replication_ids)
         while queue:

@@ -1,10 +1,11 @@
 """Parameter sweeps: designs over scenario parameters, run on a process pool or Dask, stored run by run
 so a sweep resumes where it stopped, with Sobol' sensitivity indices on top.
 
-    from sim.sweeps import sweep
+    from sim.sweeps import SweepOptions, sweep
     result = sweep("scenarios/customs_clearance.toml",
                    vary={"customs.officers": [4, 5, 6], "customs.arrivals_per_hour": [24.0, 32.0]},
-                   replications=20, executor="process", out="results/sweeps/officers")
+                   replications=20, out="results/sweeps/officers",
+                   options=SweepOptions(executor="process", workers=2))
     result.summary()      # one row per design point and metric: mean and 95% CI
 
 Sweep files (`scenarios/sweeps/*.toml`) run with `run_sweep_file` (the CLI's `sim sweep`).
@@ -19,7 +20,7 @@ _HOME = {
     "make_design": "designs", "sobol_design": "designs",
     "SweepResult": "engine", "execute_sweep": "engine", "load_sweep": "engine", "prepare_sweep": "engine",
     "sweep": "engine",
-    "default_workers": "executors", "process_pool": "executors",
+    "SweepOptions": "executors", "default_workers": "executors", "process_pool": "executors",
     "saltelli_design": "sensitivity", "sobol_analysis": "sensitivity", "sobol_indices": "sensitivity",
     "prepare_sweep_file": "spec", "read_sweep_file": "spec", "run_sweep_file": "spec",
     "SweepMismatchError": "store",
@@ -34,6 +35,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "sweep",
+    "SweepOptions",
     "run_sweep_file",
     "prepare_sweep_file",
     "read_sweep_file",

@@ -34,7 +34,8 @@ from sim.core.stats import interval_table
 from sim.scenario import (Scenario, ScenarioError, load_scenario, model_module, scenario_from_document,
                           set_key_path)
 from sim.sweeps.designs import Design, Parameter, make_design, parameters_from_vary
-from sim.sweeps.executors import Backend, Chunk, RunOutcome, chunk_size_for, make_chunks, resolve_backend
+from sim.sweeps.executors import (Backend, Chunk, RunOutcome, SweepOptions, chunk_size_for, make_chunks,
+                                  resolve_backend)
 from sim.sweeps.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepStore
 
 __all__ = ["SweepResult", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep"]
@@ -293,14 +294,12 @@ def _resolve_warmups(prepared: PreparedSweep, points: Sequence[int]) \
 def execute_sweep(
     prepared: PreparedSweep,
     *,
-    executor: Any = "process",
-    workers: int | None = None,
     out: str | Path | None = None,
-    chunk_size: int | None = None,
-    progress: bool = False,
-    retry_failed: bool = True,
+    options: SweepOptions | None = None,
 ) -> SweepResult:
-    """Run every design point x replication not already stored in `out` and return all results."""
+    """Run every design point x replication not already stored in `out` and return all results; `options`
+    says where and how the runs execute."""
+    options = options or SweepOptions()
     design, metrics = prepared.design, tuple(m.name for m in prepared.model.metrics)
     all_runs = [(p, k) for p in range(len(design)) for k in range(prepared.replications)]
     wanted = set(all_runs)
@@ -330,6 +329,7 @@ def execute_sweep(
         store.open({**manifest, "status": "running"}, design.table())
         done = store.done() & wanted
         failed_before = (store.failed() & wanted) - done
+    retry_failed = options.retry_failed
     todo = [key for key in all_runs if key not in done and (retry_failed or key not in failed_before)]
     clock = time.perf_counter()
     values: dict[tuple[int, int], dict[str, float]] = {}
@@ -340,8 +340,8 @@ def execute_sweep(
         if todo:
             documents, warmup_errors = _resolve_warmups(prepared, sorted({p for p, _ in todo}))
             pilot_failed = [RunOutcome(p, k, None, *warmup_errors[p]) for p, k in todo if p in warmup_errors]
-            backend = resolve_backend(executor, workers)
-            size = chunk_size_for(backend, len(todo), chunk_size)
+            backend = resolve_backend(options.executor, options.workers)
+            size = chunk_size_for(backend, len(todo), options.chunk_size)
             chunks = [
                 Chunk(prepared.model.name, prepared.model_module, {p: documents[p] for p in sorted({p for p, _ in runs})},
                       runs)
@@ -349,7 +349,8 @@ def execute_sweep(
             ]
             manifest.update(executor=backend.name, workers=backend.workers, chunk_size=size)
             n_failed = len(failed_before) if not retry_failed else 0
-            with progress_bar("runs", TextColumn("[red]{task.fields[failed]} failed"), enabled=progress) as bar:
+            with progress_bar("runs", TextColumn("[red]{task.fields[failed]} failed"),
+                              enabled=options.progress) as bar:
                 task = bar.add_task(prepared.name, total=len(all_runs), completed=len(done), failed=n_failed)
                 for outcomes in itertools.chain([pilot_failed] if pilot_failed else [], backend.run(chunks)):
                     for outcome in outcomes:
@@ -406,25 +407,22 @@ def sweep(
     replications: int | None = None,
     seed: int | None = None,
     overrides: Sequence[str] = (),
-    executor: Any = "process",
-    workers: int | None = None,
     out: str | Path | None = None,
-    chunk_size: int | None = None,
-    progress: bool = False,
-    retry_failed: bool = True,
     name: str | None = None,
+    options: SweepOptions | None = None,
 ) -> SweepResult:
     """Run a scenario over a design of parameter values, every point with the same seed (common random
     numbers), and return the results.
 
     `vary` maps dotted scenario paths to levels (`range(7, 22, 2)`, `[4, 6, 8]`) or `Parameter`s (bounds,
     integer, categorical); `design` is "grid", "lhs" or "sobol" (`points` samples, seeded by `design_seed`)
-    or a ready `Design`. `replications` and `seed` default to the scenario's `[run]` table. `executor` is
-    "process" (a local pool, `workers` = cores by default), "serial", "dask" (a LocalCluster started here),
-    a scheduler address "tcp://host:8786", a `dask.distributed.Client` or a `concurrent.futures.Executor`.
-    With `out`, each finished run is written at once to that directory and a rerun resumes: done runs are
-    skipped, failed ones retried (unless `retry_failed=False`). Every design point is validated before
-    anything runs.
+    or a ready `Design`. `replications` and `seed` default to the scenario's `[run]` table. `options` (a
+    `SweepOptions`) says where the runs execute: `executor` "process" (a local pool, `workers` = cores by
+    default; the default), "serial", "dask" (a LocalCluster started here), a scheduler address
+    "tcp://host:8786", a `dask.distributed.Client` or a `concurrent.futures.Executor`; and the chunk size,
+    retries and progress bar. With `out`, each finished run is written at once to that directory and a
+    rerun resumes: done runs are skipped, failed ones retried (unless `retry_failed=False`). Every design
+    point is validated before anything runs.
     """
     if isinstance(design, Design):
         if vary is not None:
@@ -435,8 +433,7 @@ def sweep(
             raise ValueError("vary is needed: {path: levels or Parameter}")
         built = make_design(design, parameters_from_vary(vary), points=points, seed=design_seed)
     prepared = prepare_sweep(scenario, built, replications=replications, seed=seed, overrides=overrides, name=name)
-    return execute_sweep(prepared, executor=executor, workers=workers, out=out, chunk_size=chunk_size,
-                         progress=progress, retry_failed=retry_failed)
+    return execute_sweep(prepared, out=out, options=options)
 
 
 def load_sweep(directory: str | Path) -> SweepResult:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sim.core.model import Model
 
 __all__ = [
+    "SweepOptions",
     "Chunk",
     "RunOutcome",
     "run_chunk",
@@ -45,6 +46,32 @@ __all__ = [
     "process_pool",
     "chunk_size_for",
 ]
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """How a sweep's runs execute, in one typed object; none of it changes a run's numbers.
+
+    `executor`: "process" (a local `spawn` pool; the default), "serial", "dask" (a LocalCluster started
+    here), a scheduler address "tcp://host:8786", a `dask.distributed.Client` or a
+    `concurrent.futures.Executor` (kept open, e.g. `process_pool()` reused across sweeps).
+    `workers`: pool or cluster size (default: the cores this process may use).
+    `chunk_size`: runs sent per task (default: a few tasks per worker).
+    `retry_failed`: on resume, rerun the runs that failed last time.
+    `progress`: show a progress bar.
+    """
+
+    executor: Any = "process"
+    workers: int | None = None
+    chunk_size: int | None = None
+    retry_failed: bool = True
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("workers", "chunk_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive integer (got {value!r})")
 
 
 @dataclass(frozen=True)
@@ -170,12 +197,12 @@ def _check_not_bootstrapping() -> None:
 
 
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """A local `spawn` process pool to pass as `executor=` to several sweeps in a row, so the workers
+    """A local `spawn` process pool to pass as the executor of several sweeps in a row, so the workers
     start (and import the package) once:
 
         with process_pool(2) as pool:
-            a = sweep(..., executor=pool)
-            b = sweep(..., executor=pool)
+            a = sweep(..., options=SweepOptions(executor=pool))
+            b = sweep(..., options=SweepOptions(executor=pool))
 
     Workers keep the model code they imported: start a new pool after editing a model."""
     _check_not_bootstrapping()

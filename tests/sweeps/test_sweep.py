@@ -19,13 +19,14 @@ import pytest
 from sim.core.stats import t_interval
 from sim.models.ishigami import ishigami
 from sim.scenario import ScenarioError
-from sim.sweeps import Parameter, SweepMismatchError, load_sweep, run_sweep_file, sweep
+from sim.sweeps import Parameter, SweepMismatchError, SweepOptions, load_sweep, run_sweep_file, sweep
 
 REPO = Path(__file__).resolve().parents[2]
+SERIAL = SweepOptions(executor="serial")
 
 
 def test_summary_gives_each_point_the_t_interval_of_its_replications(ishigami_file):
-    result = sweep(ishigami_file, vary={"ishigami.x1": [0.0, 1.0], "ishigami.x2": [0.5, 1.5]}, executor="serial")
+    result = sweep(ishigami_file, vary={"ishigami.x1": [0.0, 1.0], "ishigami.x2": [0.5, 1.5]}, options=SERIAL)
     assert result.design.height == 4 and result.replications == 4
     summary = result.summary()
     assert summary.columns[:4] == ["point", "ishigami.x1", "ishigami.x2", "metric"]
@@ -45,14 +46,14 @@ def test_summary_gives_each_point_the_t_interval_of_its_replications(ishigami_fi
 def test_every_design_point_uses_the_same_noise_per_replication(ishigami_file):
     """Common random numbers: replication k draws the same noise at every point, so y - y_exact is the
     same column of numbers at every design point, and differs between replications."""
-    result = sweep(ishigami_file, vary={"ishigami.x3": [-1.0, 0.0, 2.0]}, executor="serial")
+    result = sweep(ishigami_file, vary={"ishigami.x3": [-1.0, 0.0, 2.0]}, options=SERIAL)
     noise = result.metric_values("y") - result.metric_values("y_exact")
     assert np.allclose(noise, noise[0]) and np.ptp(noise[0]) > 0.05
 
 
 def test_customs_points_differing_in_officers_share_their_arrival_streams(customs_file):
     result = sweep(customs_file, vary={"customs.officers": [4, 6]}, replications=3, seed=5,
-                   overrides=["run.horizon_days=2.0", "run.warmup_days=0.0"], executor="serial")
+                   overrides=["run.horizon_days=2.0", "run.warmup_days=0.0"], options=SERIAL)
     arrivals = result.metric_values("arrival_rate_per_hour")
     waits = result.metric_values("mean_wait_hours")
     assert np.array_equal(arrivals[0], arrivals[1])  # same parcels arrive, replication by replication
@@ -65,7 +66,7 @@ def test_a_failing_point_is_recorded_and_the_others_complete(ishigami_file, tmp_
     failing = ishigami_file.with_name("failing.toml")
     failing.write_text(ishigami_file.read_text().replace('model = "ishigami"', 'model = "ishigami_failing"'))
     out = tmp_path / "out"
-    result = sweep(failing, vary={"ishigami.x1": [0.0, 3.0, 1.0]}, replications=2, executor="serial", out=out)
+    result = sweep(failing, vary={"ishigami.x1": [0.0, 3.0, 1.0]}, replications=2, options=SERIAL, out=out)
     assert result.failures.select("point", "replication").rows() == [(1, 0), (1, 1)]
     assert set(result.failures.get_column("error")) == {"FloatingPointError"}
     assert "diverged at x1=3.0" in result.failures.get_column("message")[0]
@@ -87,8 +88,8 @@ def test_a_spawned_worker_finds_a_model_registered_only_in_the_parent(ishigami_f
     failing = ishigami_file.with_name("failing.toml")
     failing.write_text(ishigami_file.read_text().replace('model = "ishigami"', 'model = "ishigami_failing"'))
     vary = {"ishigami.x1": [0.0, 3.0]}
-    pool = sweep(failing, vary=vary, replications=2, executor="process", workers=1)
-    serial = sweep(failing, vary=vary, replications=2, executor="serial")
+    pool = sweep(failing, vary=vary, replications=2, options=SweepOptions(executor="process", workers=1))
+    serial = sweep(failing, vary=vary, replications=2, options=SERIAL)
     assert pool.runs.equals(serial.runs) and pool.runs.height > 0
     assert pool.failures.select("point", "replication").rows() == [(1, 0), (1, 1)]
     assert pool.manifest["model_module"] == "tests.sweeps.failing_model"
@@ -159,7 +160,7 @@ def test_bad_sweep_files_fail_before_anything_runs(customs_file, tmp_path, param
 @pytest.mark.parametrize("path", ["run.seed", "run.replications"])
 def test_the_seed_and_replications_are_not_design_parameters(ishigami_file, path):
     with pytest.raises(ScenarioError, match="is set by the sweep itself"):
-        sweep(ishigami_file, vary={path: [1, 2]}, executor="serial")
+        sweep(ishigami_file, vary={path: [1, 2]}, options=SERIAL)
 
 
 def test_a_missing_base_scenario_names_the_sweep_file(customs_file):
@@ -202,11 +203,11 @@ def test_sweep_file_runs_and_resumes_into_its_output_directory(customs_file, tmp
 
 def test_resuming_into_a_directory_of_another_sweep_is_refused(ishigami_file, tmp_path):
     out = tmp_path / "out"
-    sweep(ishigami_file, vary={"ishigami.x1": [0.0]}, replications=1, executor="serial", out=out)
+    sweep(ishigami_file, vary={"ishigami.x1": [0.0]}, replications=1, options=SERIAL, out=out)
     with pytest.raises(SweepMismatchError, match="holds a different sweep"):
-        sweep(ishigami_file, vary={"ishigami.x1": [1.0]}, replications=1, executor="serial", out=out)
+        sweep(ishigami_file, vary={"ishigami.x1": [1.0]}, replications=1, options=SERIAL, out=out)
     # more replications of the same sweep is the same sweep: it extends
-    more = sweep(ishigami_file, vary={"ishigami.x1": [0.0]}, replications=3, executor="serial", out=out)
+    more = sweep(ishigami_file, vary={"ishigami.x1": [0.0]}, replications=3, options=SERIAL, out=out)
     assert more.runs.get_column("replication").unique().sort().to_list() == [0, 1, 2]
 
 
@@ -216,12 +217,12 @@ def test_serial_process_pool_and_dask_give_identical_results(ishigami_file):
 
     vary = {"ishigami.x1": Parameter.continuous("ishigami.x1", -3.0, 3.0), "ishigami.x3": [0.0, 1.0, 2.0]}
     common = dict(vary=vary, design="lhs", points=6, design_seed=2, replications=5)
-    serial = sweep(ishigami_file, executor="serial", **common)
-    pool = sweep(ishigami_file, executor="process", workers=2, chunk_size=3, **common)
+    serial = sweep(ishigami_file, options=SERIAL, **common)
+    pool = sweep(ishigami_file, options=SweepOptions(executor="process", workers=2, chunk_size=3), **common)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        dask = sweep(ishigami_file, executor=cluster.scheduler_address, chunk_size=4, **common)
+        dask = sweep(ishigami_file, options=SweepOptions(executor=cluster.scheduler_address, chunk_size=4), **common)
         with Client(cluster) as client:
-            dask_client = sweep(ishigami_file, executor=client, **common)
+            dask_client = sweep(ishigami_file, options=SweepOptions(executor=client), **common)
             assert client.status == "running"  # a client the caller passed in stays open
     assert serial.runs.height == 6 * 5 * 2
     assert pool.runs.equals(serial.runs)
@@ -232,10 +233,10 @@ def test_serial_process_pool_and_dask_give_identical_results(ishigami_file):
 
 RESUME_SCRIPT = """\
 import sys
-from sim.sweeps import sweep
+from sim.sweeps import SweepOptions, sweep
 if __name__ == "__main__":
-    sweep(sys.argv[1], vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, executor="serial",
-          out=sys.argv[2])
+    sweep(sys.argv[1], vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5,
+          options=SweepOptions(executor="serial"), out=sys.argv[2])
 """
 
 
@@ -261,14 +262,14 @@ def test_a_killed_sweep_completes_on_rerun_without_duplicates_or_gaps(ishigami_f
     assert 4 <= len(survivors) < 20
     (out / "runs" / "point=0000" / ".rep=0009.parquet.stale.tmp").write_bytes(b"half a file")
 
-    resumed = sweep(slow, vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, executor="serial", out=out)
+    resumed = sweep(slow, vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, options=SERIAL, out=out)
     assert {p: p.stat().st_mtime_ns for p in survivors} == survivors  # finished runs were not re-run
     files = sorted(p.relative_to(out / "runs").as_posix() for p in out.glob("runs/*/*.parquet"))
     assert files == [f"point={p:04d}/rep={k:04d}.parquet" for p in range(4) for k in range(5)]
     assert not list(out.rglob("*.tmp"))
     keys = resumed.runs.filter(pl.col("metric") == "y").select("point", "replication")
     assert keys.height == 20 and keys.unique().height == 20
-    uninterrupted = sweep(slow, vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, executor="serial")
+    uninterrupted = sweep(slow, vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, options=SERIAL)
     assert resumed.runs.equals(uninterrupted.runs)
     assert load_sweep(out).runs.equals(uninterrupted.runs)
 
