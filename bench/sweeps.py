@@ -7,7 +7,7 @@ and so isolates what the executors themselves cost. 200 runs (40 design points x
 through
 
   bare       a plain loop over `simulate_replication` (no sweep machinery): the floor
-  serial     `sweep(..., executor="serial", out=...)`: validation, per-run Parquet files, manifest
+  serial     `sweep(..., out=..., options=SweepOptions(executor="serial"))`: validation, per-run Parquet files, manifest
   process    a local spawn process pool started by the sweep (cold) / passed in already warm
   dask       a LocalCluster started by the sweep (cold) / a Client on a cluster already running (warm)
 
@@ -35,11 +35,9 @@ from rich.table import Table
 
 from sim.core.results import environment_record
 from sim.core.runner import simulate_replication
-from sim.scenario import MODEL_REGISTRY, load_scenario, scenario_from_document
-from sim.sweeps import default_workers, process_pool, sweep
+from sim.scenario import load_scenario, scenario_from_document
+from sim.sweeps import SweepOptions, default_workers, process_pool, sweep
 from sim.sweeps.designs import grid_design, parameters_from_vary
-
-MODEL_REGISTRY.setdefault("ishigami", "sim.models.ishigami")  # until the registry line lands
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sweeps.json"
 BUSY_MS = 50.0
@@ -79,9 +77,11 @@ def bare_loop(path: Path) -> float:
     return time.perf_counter() - clock
 
 
-def timed_sweep(path: Path, out: Path | None, executor, **options) -> tuple[float, object]:
+def timed_sweep(path: Path, out: Path | None, executor, workers: int | None = None,
+                replications: int | None = None) -> tuple[float, object]:
     clock = time.perf_counter()
-    result = sweep(path, vary=VARY, executor=executor, out=out, **options)
+    result = sweep(path, vary=VARY, replications=replications, out=out,
+                   options=SweepOptions(executor=executor, workers=workers))
     return time.perf_counter() - clock, result
 
 

@@ -16,6 +16,7 @@ import polars as pl
 
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model
+from sim.core.options import RunOptions
 from sim.core.runner import run_model
 from sim.core.stats import bonferroni_level, t_interval
 
@@ -59,7 +60,7 @@ def run_validation(
     for case in cases:
         if on_case is not None:
             on_case(case.name)
-        result = run_model(model, case.config, scenario_name=case.name, progress=progress)
+        result = run_model(model, case.config, scenario_name=case.name, options=RunOptions(progress=progress))
         for expectation in case.expectations:
             values = result.metric_values(expectation.metric).to_numpy()
             interval = t_interval(values, level)

@@ -24,6 +24,7 @@ import polars as pl
 from sim.scenario import Scenario
 from sim.sweeps.designs import Design, Parameter, design_from_unit, parameters_from_vary
 from sim.sweeps.engine import SweepResult, execute_sweep, prepare_sweep
+from sim.sweeps.executors import SweepOptions
 
 __all__ = ["saltelli_design", "sobol_analysis", "sobol_indices"]
 
@@ -111,6 +112,6 @@ def sobol_indices(
     if output not in {m.name for m in prepared.model.metrics}:
         known = ", ".join(m.name for m in prepared.model.metrics)
         raise ValueError(f"model {prepared.model.name!r} has no metric {output!r}; metrics: {known}")
-    result = execute_sweep(prepared, executor=executor, workers=workers, out=out, chunk_size=chunk_size,
-                           progress=progress)
+    result = execute_sweep(prepared, out=out, options=SweepOptions(executor=executor, workers=workers,
+                                                                   chunk_size=chunk_size, progress=progress))
     return sobol_analysis(result, output, num_resamples=num_resamples, conf_level=conf_level, seed=sample_seed)

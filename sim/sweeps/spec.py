@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sim.scenario import NO_VALUE, ScenarioError  # the spine's "no value to show" marker
 from sim.sweeps.designs import Design, Parameter, make_design
 from sim.sweeps.engine import PreparedSweep, SweepResult, execute_sweep, prepare_sweep
+from sim.sweeps.executors import SweepOptions
 
 __all__ = ["ParameterSpec", "DesignSpec", "SweepSpec", "read_sweep_file", "prepare_sweep_file", "run_sweep_file"]
 
@@ -192,5 +193,6 @@ def run_sweep_file(
         directory = Path(out)
     else:
         directory = Path(spec.out) if spec.out else Path("results/sweeps") / Path(path).stem
-    return execute_sweep(prepared, executor=chosen, workers=workers or spec.workers, out=directory,
-                         chunk_size=chunk_size, progress=progress, retry_failed=retry_failed)
+    options = SweepOptions(executor=chosen, workers=workers or spec.workers, chunk_size=chunk_size,
+                           retry_failed=retry_failed, progress=progress)
+    return execute_sweep(prepared, out=directory, options=options)

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 import sim
+from sim.core.options import RunOptions
 from sim.core.stats import t_interval
 from sim.scenario import ScenarioError
 
@@ -50,7 +51,7 @@ def test_compare_rejects_unknown_metric_before_running():
 
 
 def test_precision_stopping_reaches_its_target_and_names_the_binding_metric():
-    result = sim.run(BASE, overrides=SHORT, precision=0.05, max_replications=200)
+    result = sim.run(BASE, overrides=SHORT, options=RunOptions(precision=0.05, max_replications=200))
     record = result.manifest["precision"]
     assert record["reached"] and record["replications"] >= 5
     for metric in record["metrics"]:
