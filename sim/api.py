@@ -49,10 +49,10 @@ def run_scenario(
     }
     result = run_model(scenario.model, scenario.config, scenario_name=scenario.name, replications=reps,
                        seed=seed, options=options, provenance=provenance)
-    if out is not None or results_root is not None:
-        directory = Path(out) if out is not None else new_run_directory(results_root, scenario.name,
-                                                                         result.manifest["seed"])
-        write_run(result, directory, force=force)
+    if out is not None:
+        write_run(result, Path(out), force=force)
+    elif results_root is not None:
+        write_run(result, new_run_directory(results_root, scenario.name, result.manifest["seed"]), force=force)
     return result
 
 

@@ -162,8 +162,10 @@ def resolve_warmup(model: Model, config: ScenarioConfig) -> tuple[ScenarioConfig
     if config.run.warmup_days != "auto":
         return config, {}
     choice = choose_warmup(model, config)
+    spec = model.warmup_series
+    assert spec is not None  # choose_warmup refuses a model without one
     record = {"warmup": {"method": "MSER-5 on a pilot replication", "warmup_days": choice.warmup_days,
-                         "series": f"{model.warmup_series.table}.{model.warmup_series.value_column}",
+                         "series": f"{spec.table}.{spec.value_column}",
                          "truncation_index": choice.truncation_index,
                          "at_search_limit": choice.mser.at_search_limit}}
     return with_run_settings(config, warmup_days=choice.warmup_days), record

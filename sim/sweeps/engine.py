@@ -355,7 +355,7 @@ def execute_sweep(
                 for outcomes in itertools.chain([pilot_failed] if pilot_failed else [], backend.run(chunks)):
                     for outcome in outcomes:
                         key = (outcome.point, outcome.replication)
-                        if outcome.ok:
+                        if outcome.metrics is not None:  # outcome.ok
                             values[key] = outcome.metrics
                             failures.pop(key, None)
                             if store is not None:

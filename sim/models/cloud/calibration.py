@@ -455,11 +455,14 @@ def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, tast
     the fit report, whose `table` has quarter, series, provider, sample, published, simulated and error."""
     if scenario.path is None:
         raise ValueError("calibrate needs a scenario read from a file: the calibrated scenario extends it")
+    config = scenario.config
+    if not isinstance(config, CloudScenario):
+        raise TypeError(f"calibrate fits a cloud scenario (got a {type(config).__name__})")
     scenario_path = Path(scenario.path)
-    report = fit(scenario.config, taste_seed=taste_seed)
+    report = fit(config, taste_seed=taste_seed)
     out = Path(out_path) if out_path is not None else scenario_path.with_name(f"{scenario_path.stem}_calibrated.toml")
     if report.at_bound:  # no scenario from a fit on a bound; the tables still show why
         return FitReport(**{**report.__dict__, "scenario_path": None,
                             "message": f"{report.message}; no scenario written: {report.at_bound} at a bound"})
-    write_calibrated_scenario(report, scenario_path, out, scenario.config)
+    write_calibrated_scenario(report, scenario_path, out, config)
     return FitReport(**{**report.__dict__, "scenario_path": out})
