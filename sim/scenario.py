@@ -22,6 +22,7 @@ from typing import Any
 import pydantic
 import tomli_w
 
+from sim.core import documents
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model
 
@@ -188,22 +189,12 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def set_key_path(document: dict[str, Any], path: str, value: Any, source: str | Path) -> None:
-    """Set the dotted key `path` to `value` in `document`, in place, as `--set` and sweeps do: missing
-    tables are created (the schema then rejects unknown keys); a scalar on the way, or replacing a
-    whole table with a scalar, is an error naming `source`."""
-    parts = path.split(".")
-    table = document
-    for depth, part in enumerate(parts[:-1]):
-        child = table.get(part)
-        if child is None:
-            child = table[part] = {}
-        elif not isinstance(child, dict):
-            prefix = ".".join(parts[: depth + 1])
-            raise ScenarioError(source, path, value, f"{prefix} is not a table")
-        table = child
-    if isinstance(table.get(parts[-1]), dict) and not isinstance(value, dict):
-        raise ScenarioError(source, path, value, "is a table; set one of its keys")
-    table[parts[-1]] = value
+    """Set the dotted key `path` to `value` in `document`, in place, as `--set` and sweeps do
+    (`sim.core.documents.set_key_path`); a problem is a ScenarioError naming `source`."""
+    try:
+        documents.set_key_path(document, path, value)
+    except documents.KeyPathError as error:
+        raise ScenarioError(source, path, value, error.message) from None
 
 
 def apply_override(document: dict[str, Any], text: str) -> dict[str, Any]:

@@ -52,6 +52,7 @@ import polars as pl
 from scipy.optimize import least_squares
 
 from sim.core.calibration import ScenarioSource
+from sim.core.documents import get_key_path, set_key_path
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, quarter_index
 from sim.models.cloud.expected import expected_market
 
@@ -161,11 +162,7 @@ def apply_parameters(config: CloudScenario, values: dict[str, float]) -> CloudSc
                 if provider != config.market.leader:
                     document["providers"][provider]["quality_trend_per_year"] = float(value)
             continue
-        table = document
-        *path, last = name.split(".")
-        for part in path:
-            table = table[part]
-        table[last] = float(value)
+        set_key_path(document, name, float(value))
     return type(config).model_validate(document)
 
 
@@ -178,10 +175,7 @@ def current_values(config: CloudScenario, names) -> dict[str, float]:
                       if n != config.market.leader]
             values[name] = float(np.mean(trends))
             continue
-        node = document
-        for part in name.split("."):
-            node = node[part]
-        values[name] = float(node)
+        values[name] = float(get_key_path(document, name))
     return values
 
 
