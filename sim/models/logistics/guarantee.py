@@ -93,12 +93,13 @@ class GuaranteeRule:
         counted in `day_count` days (beyond the calendar every day counts as a business day)."""
         order_day = np.floor(np.asarray(order_hours, dtype=np.float64) / 24.0).astype(np.int64)
         if not self.business:
-            return 24.0 * (order_day + self.target_days + 1)
+            calendar_deadline: NDArray[np.float64] = 24.0 * (order_day + self.target_days + 1).astype(np.float64)
+            return calendar_deadline
         # business days in [0, d): cum[d]; the deadline day k is the first with cum[k + 1] - cum[d0 + 1] = D
         cumulative = self.calendar.cumulative_business_hours / 24.0
         extended = np.concatenate((cumulative, cumulative[-1] + np.arange(1, self.target_days + 2)))
         wanted = extended[np.clip(order_day + 1, 0, extended.size - 1)] + self.target_days
-        deadline: NDArray[np.float64] = 24.0 * np.searchsorted(extended, wanted - 0.5, side="right")
+        deadline: NDArray[np.float64] = 24.0 * np.searchsorted(extended, wanted - 0.5, side="right").astype(np.float64)
         return deadline
 
     def shoppers_business_days(self, order_hours: ArrayLike, weights: ArrayLike) -> float:
@@ -115,7 +116,8 @@ class GuaranteeRule:
             t1 = t0 + 24.0 * self.target_days
         else:
             t1 = self.deadline_hours(t0)
-        return float(np.average(self.calendar.business_days_between(t0, t1), weights=weights))
+        return float(np.average(self.calendar.business_days_between(t0, t1),
+                                weights=np.asarray(weights, dtype=np.float64)))
 
     # ---- elapsed days and the rule -----------------------------------------------------------------
     def elapsed_days_scalar(self, order_hours: float, final_hours: float) -> float:
@@ -133,7 +135,7 @@ class GuaranteeRule:
         calendar_days = (final_hours - order_hours) / 24.0
         business_days = self.calendar.business_days_between(order_hours, final_hours)
         if self.params.counted_from == "order_date_end":
-            allowed_days = (self.deadline_hours(order_hours) - order_hours) / 24.0
+            allowed_days: NDArray[np.float64] = (self.deadline_hours(order_hours) - order_hours) / 24.0
             return calendar_days, business_days, is_on_time(calendar_days, allowed_days)
         elapsed = business_days if self.business else calendar_days
         return calendar_days, business_days, is_on_time(elapsed, self.target_days)
