@@ -370,7 +370,13 @@ def t_test_power(error: float, sd: float, n: int, level: float) -> float:
     df = n - 1.0
     critical = t_critical(level, df)
     noncentrality = abs(error) * math.sqrt(n) / sd
-    return float(1.0 - special.nctdtr(df, noncentrality, critical) + special.nctdtr(df, noncentrality, -critical))
+    upper = 1.0 - float(special.nctdtr(df, noncentrality, critical))
+    lower = float(special.nctdtr(df, noncentrality, -critical))
+    # nctdtr returns NaN in some far tails (scipy 1.17): the lower tail there is below 1e-15, and the upper
+    # tail falls back to its normal approximation 1 - Phi(c - noncentrality)
+    if math.isnan(upper):
+        upper = 1.0 - float(special.ndtr(critical - noncentrality))
+    return upper + (0.0 if math.isnan(lower) else lower)
 
 
 def replications_for_power(error: float, sd: float, level: float, power: float = 0.9, minimum: int = 2) -> int:

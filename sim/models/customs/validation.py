@@ -54,15 +54,15 @@ def expectations(officers: int, arrivals: float, service_rate: float) -> tuple[E
     queue_length = queueing.mean_queue_length(arrivals, service_rate, officers)
     return (
         Expectation("mean_wait_hours", queueing.mean_wait_in_queue(arrivals, service_rate, officers),
-                    "Erlang C: Wq = C(c,a)/(c mu - lambda)"),
+                    "Erlang C: Wq = C/(c mu - lambda)"),
         Expectation("probability_of_waiting", queueing.erlang_c(arrivals, service_rate, officers),
-                    "Erlang C: P(wait) = C(c,a)"),
+                    "Erlang C: P(wait) = C"),
         Expectation("p95_wait_hours", queueing.wait_quantile(0.95, arrivals, service_rate, officers),
-                    "M/M/c wait quantile: ln(C/0.05)/(c mu - lambda)"),
-        Expectation("mean_queue_length", queue_length, "Lq = lambda Wq (time-integrated queue vs theory)"),
+                    "wait quantile ln(C/0.05)/(c mu - lambda)"),
+        Expectation("mean_queue_length", queue_length, "Lq = lambda Wq (time-average monitor)"),
         Expectation("mean_time_in_system_hours", queueing.mean_time_in_system(arrivals, service_rate, officers),
                     "W = Wq + 1/mu"),
-        Expectation("littles_law_gap", 0.0, "Little's law: Lq - lambda_obs Wq_obs = 0 (scale Lq)",
+        Expectation("littles_law_gap", 0.0, "Little: Lq - lambda Wq = 0 (scale Lq)",
                     scale=queue_length),
     )
 
@@ -72,7 +72,7 @@ def validation_cases() -> list[ValidationCase]:
     cases = []
     for officers, arrivals, service_rate, horizon_days, pilot_sd in PARAMETER_SETS:
         rho = arrivals / (officers * service_rate)
-        cases.append(ValidationCase(f"customs M/M/{officers} rho={rho:.2f}",
+        cases.append(ValidationCase(f"M/M/{officers} rho={rho:.2f}",
                                     case_config(officers, arrivals, service_rate, horizon_days),
                                     expectations(officers, arrivals, service_rate),
                                     Pilot(PILOT_SEED, PILOT_REPLICATIONS, pilot_sd)))
