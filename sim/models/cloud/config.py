@@ -149,13 +149,14 @@ class Provider(StrictModel):
         u_ij = delta_jw(t) - alpha_i p_jw(t) + kappa_i a_ij + eps_ij,   eps_ij ~ Gumbel i.i.d.
 
     with delta_jw(t) = quality (w = traditional) or genai_quality (w = genai), plus quality_trend_per_year
-    times years since the start; p_jw the workload type's composite price; kappa_i the switching cost and
+    times years since the start (or since `quality_trend_from`, none before it: a trend with a break); p_jw the workload type's composite price; kappa_i the switching cost and
     a_ij the share of i's volume now at j (the incumbent bonus)."""
 
     initial_share: Probability  # share of the installed traditional workloads at the start quarter
     quality: float
     genai_quality: float
     quality_trend_per_year: float = 0.0
+    quality_trend_from: str | None = None  # the quarter the trend starts from (None: the start quarter)
     prices: ProductPrices
     # initial volume-driven unit cost in price-index units (contribution margin = 1 - cost / price)
     unit_cost: ProductPrices
@@ -181,7 +182,8 @@ class Provider(StrictModel):
     # otherwise. Set on the leader, it makes the leader re-optimise its own prices ("cut and re-optimise")
     best_response_from: str | None = None
 
-    _from = field_validator("best_response_from")(lambda v: v if v is None else _check_quarter(v))
+    _from = field_validator("best_response_from", "quality_trend_from")(
+        lambda v: v if v is None else _check_quarter(v))
 
 
 class WorkloadType(StrictModel):

@@ -55,6 +55,8 @@ class ProviderBook:
                                      -np.log2(1.0 - min(p.genai_learning_rate, 0.999))] for p in providers])
         self.quality = np.array([[p.quality, p.genai_quality] for p in providers], dtype=np.float64)
         self.quality_trend = np.array([p.quality_trend_per_year for p in providers], dtype=np.float64)
+        self.quality_trend_from = np.array([0 if p.quality_trend_from is None else quarter_index(p.quality_trend_from, start)
+                                            for p in providers], dtype=np.float64)
         self.gpu_capacity = np.array([np.inf if p.gpu_capacity is None else p.gpu_capacity for p in providers],
                                      dtype=np.float64)
         self.genai_cost_floor = np.array([p.genai_unit_cost_floor for p in providers], dtype=np.float64)
@@ -107,8 +109,10 @@ class ProviderBook:
     # --- state read by the market -------------------------------------------------------------------------
 
     def delta(self, quarter: int) -> NDArray[np.float64]:
-        """(J, 2) mean utilities delta_jw at quarter `quarter` (quality plus trend x years)."""
-        delta: NDArray[np.float64] = self.quality + self.quality_trend[:, None] * (quarter / 4.0)
+        """(J, 2) mean utilities delta_jw at quarter `quarter` (quality plus trend x years since the trend's
+        first quarter)."""
+        years = np.maximum(quarter - self.quality_trend_from, 0.0) / 4.0
+        delta: NDArray[np.float64] = self.quality + (self.quality_trend * years)[:, None]
         return delta
 
     def type_prices(self) -> NDArray[np.float64]:
