@@ -579,8 +579,8 @@ def _toml_value(value: float | str) -> str:
 def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path, config: CloudScenario) -> None:
     """A scenario that `extends` the base and overrides only the fitted, specification and fixed keys, with
     the fit's provenance (date, specification and how it was chosen, held-out errors per provider, standard
-    errors, fixed priors) in comments. Refuses (ValueError) a fit with a free parameter on a bound (such a
-    value is an artefact of the search box, not an estimate) and an `out_path` that is the base itself;
+    errors, fixed priors) in comments. Refuses a fit with a free parameter on a bound (ValueError: such a
+    value is an artefact of the search box, not an estimate) and an `out_path` that is the base itself (FileExistsError);
     writes a temporary file beside `out_path` and renames it, so a failure leaves nothing half-written."""
     if report.at_bound:
         raise ValueError(f"not writing {out_path}: free parameters at a bound {report.at_bound}")
