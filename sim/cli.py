@@ -375,6 +375,7 @@ def sweep(
                                                help="rerun runs that failed last time")] = True,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate every design point and show the design")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    metric: Annotated[Optional[list[str]], typer.Option("--metric", help="show these metrics (default: the key ones)")] = None,
 ) -> None:
     """Run a parameter sweep: every design point validated first, common random numbers across points,
     each run saved as it finishes (rerun to resume)."""
@@ -389,7 +390,7 @@ def sweep(
                                 executor="serial" if serial else None, chunk_size=chunk_size,
                                 retry_failed=retry_failed)
     model = get_model(result.model_name)
-    key = list(model.key_metrics) or list(result.metrics)
+    key = list(metric or model.key_metrics or result.metrics)
     summary = result.summary().filter(pl.col("metric").is_in(key)).drop("level", "sd", "half_width", strict=False)
     summary = _clipped_to_metric_ranges(summary, model.metrics)
     console.print(dataframe_table(summary, f"sweep {result.name}: key metrics by design point (mean, 95% CI)"))
@@ -410,10 +411,13 @@ def calibrate(
         loaded = load_scenario(scenario)
         if loaded.model.calibrate is None:
             raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
-    report = loaded.model.calibrate(loaded, out)
+        report = loaded.model.calibrate(loaded, out)  # refusing to overwrite its input is bad input, not a crash
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
     console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))
+    specifications = getattr(report, "specification_table", None)  # a model that compares specifications
+    if specifications is not None:
+        console.print(dataframe_table(specifications(), "specifications tried (chosen before the hold-out)"))
     if report.scenario_path is None:
         errors.print("[yellow]no calibrated scenario written: a free parameter sits on its bound (see the table)[/]")
     else:

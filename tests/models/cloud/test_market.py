@@ -199,7 +199,7 @@ def test_scenario_round_trips_through_toml():
     from sim.scenario import dump_config, scenario_from_document
     import tomllib
 
-    for name in ("cloud_status_quo.toml", "cloud_price_war.toml"):
+    for name in ("cloud_status_quo.toml", "cloud_rivals_best_respond.toml"):
         config = scenario(name).config
         again = scenario_from_document(tomllib.loads(dump_config(config))).config
         assert again == config

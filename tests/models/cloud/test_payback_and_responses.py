@@ -31,7 +31,7 @@ def fake_result(cumulative: np.ndarray, seed: int = 1):
         "quarter": np.tile(np.arange(quarters), reps),
         "quarter_label": [f"Q{q}" for _ in range(reps) for q in range(quarters)],
         "provider": ["alibaba"] * (reps * quarters),
-        "cumulative_profit_rmb_bn": cumulative.ravel(),
+        "cumulative_contribution_less_capex_rmb_bn": cumulative.ravel(),
     })
     return SimpleNamespace(tables={"quarterly": table}, manifest={"seed": seed})
 
@@ -117,7 +117,7 @@ def test_matching_rivals_shrink_the_cutters_gain():
 
 
 def test_best_response_maximises_the_rivals_profit_against_current_demand():
-    loaded = scenario("cloud_price_war.toml", *SHORT)
+    loaded = scenario("cloud_rivals_best_respond.toml", *SHORT)
     market = CloudMarket(loaded.config, Streams(3, 0))
     book = market.book
     q = 2
@@ -143,8 +143,8 @@ def test_best_response_maximises_the_rivals_profit_against_current_demand():
     assert trial[j] - cost[j] == pytest.approx(-static_shares(delta, trial, alpha)[j] / slope, rel=1e-3)
 
 
-def test_price_war_scenario_runs_and_rivals_reprice_from_2024():
-    result = run("cloud_price_war.toml", "run.horizon_days=2007.5", reps=2)
+def test_rivals_best_respond_scenario_runs_and_rivals_reprice_from_2024():
+    result = run("cloud_rivals_best_respond.toml", "run.horizon_days=2007.5", reps=2)
     q = quarter_index("2024Q1", "2020Q1")
     before = per_replication(result, "price_compute", "huawei", q - 1)
     after = per_replication(result, "price_compute", "huawei", q)
@@ -156,11 +156,11 @@ def test_sim_compare_reports_the_payback_quarter_of_each_cut():
 
     root = Path(__file__).resolve().parents[3] / "scenarios"
     comparison = sim.compare([root / "cloud_status_quo.toml", root / "cloud_llm_api_cut.toml"], reps=4,
-                             metrics=["alibaba_cumulative_profit_rmb_bn"])
+                             metrics=["alibaba_cumulative_contribution_less_capex_rmb_bn"])
     report = comparison.model_reports()
     expected = paid_back_by_hand(comparison.results["cloud_llm_api_cut"], comparison.results["cloud_status_quo"])
     assert report["scenario"].to_list() == ["cloud_llm_api_cut"]
     assert report["payback_quarter"][0] == (expected or "none")
     # the horizon difference is the same number sim compare reports for the metric
     difference = comparison.differences["difference"][0]
-    assert report["cumulative_profit_difference_rmb_bn"][0] == pytest.approx(difference, rel=1e-9)
+    assert report["cumulative_contribution_less_capex_difference_rmb_bn"][0] == pytest.approx(difference, rel=1e-9)
