@@ -193,13 +193,3 @@ def test_elastic_token_demand_lets_a_deep_cut_raise_genai_revenue(elasticity, ra
     change = paired_comparison(per_replication(hold, "genai_revenue_rmb_bn_per_quarter", quarter=q),
                                per_replication(cut, "genai_revenue_rmb_bn_per_quarter", quarter=q)).difference
     assert (change.low > 0.0) if raises else (change.high < 0.0), change
-
-
-def test_scenario_round_trips_through_toml():
-    from sim.scenario import dump_config, scenario_from_document
-    import tomllib
-
-    for name in ("cloud_status_quo.toml", "cloud_rivals_best_respond.toml"):
-        config = scenario(name).config
-        again = scenario_from_document(tomllib.loads(dump_config(config))).config
-        assert again == config
