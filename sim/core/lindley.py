@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from numba import njit
 
 __all__ = ["MM1", "lindley_waits", "lindley_waits_numpy"]
@@ -28,7 +29,7 @@ class MM1:
     arrival_rate: float
     service_rate: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 0.0 < self.arrival_rate < self.service_rate:
             raise ValueError(
                 f"M/M/1 needs 0 < arrival_rate < service_rate (got {self.arrival_rate}, {self.service_rate})"
@@ -44,7 +45,7 @@ class MM1:
         """W_q = rho / (mu - lambda)."""
         return self.utilisation / (self.service_rate - self.arrival_rate)
 
-    def wait_in_queue_quantile(self, u):
+    def wait_in_queue_quantile(self, u: ArrayLike) -> NDArray[np.float64]:
         """Inverse of the stationary wait-in-queue CDF F(w) = 1 - rho exp(-(mu - lambda) w), w >= 0, at
         probabilities `u` in [0, 1). Feeding it uniforms draws stationary initial waits (inversion keeps
         common random numbers monotone across scenarios)."""
@@ -55,14 +56,15 @@ class MM1:
 
 
 @njit(cache=True)
-def _lindley_kernel(w0, service, interarrival, waits):
+def _lindley_kernel(w0: float, service: NDArray[np.float64], interarrival: NDArray[np.float64],
+                    waits: NDArray[np.float64]) -> None:
     w = w0
     for n in range(service.size):
         w = max(0.0, w + service[n] - interarrival[n])
         waits[n] = w
 
 
-def lindley_waits(w0: float, service, interarrival) -> np.ndarray:
+def lindley_waits(w0: float, service: ArrayLike, interarrival: ArrayLike) -> NDArray[np.float64]:
     """Waits W_1..W_N of customers 1..N given the wait `w0` of customer 0, the service times
     `service[n]` = S_n and the interarrival times `interarrival[n]` = A_{n+1}, n = 0..N-1.
 
@@ -78,7 +80,7 @@ def lindley_waits(w0: float, service, interarrival) -> np.ndarray:
     return waits
 
 
-def lindley_waits_numpy(w0: float, service, interarrival) -> np.ndarray:
+def lindley_waits_numpy(w0: float, service: ArrayLike, interarrival: ArrayLike) -> NDArray[np.float64]:
     """NumPy twin of `lindley_waits` from the closed form of the recursion: with U_n = sum_{k<=n} (S_{k-1} -
     A_k), W_n = U_n - min(-w0, min_{1<=k<=n} U_k). Loses accuracy on very long runs (cumulative sums);
     meant for tests."""

@@ -102,7 +102,9 @@ class Model:
     name: str
     description: str
     config_type: type[ScenarioConfig]
-    simulate: Callable[[ScenarioConfig, Streams], ReplicationOutput]
+    #: one replication: (an instance of `config_type`, its streams) -> its output. Typed `Any` in the config
+    #: because each model's function takes its own subclass; the runner hands it `config_type` instances.
+    simulate: Callable[[Any, Streams], ReplicationOutput]
     metrics: tuple[Metric, ...]
     validation_checks: Callable[[], Sequence["ValidationCase"]] | None = None
     charts: Callable[["RunResult", Path], list[Path]] | None = None

@@ -100,21 +100,25 @@ def assemble_result(
     spools: list[TableSpool] = []
     table_names = sorted({name for k in order for name in outputs[k].tables})
     for name in table_names:
-        parts = []
+        parts: list[pl.DataFrame | pl.LazyFrame] = []
         for k in order:
-            table = outputs[k].tables.get(name)
-            if table is None:
+            produced = outputs[k].tables.get(name)
+            if produced is None:
                 continue
-            if isinstance(table, TableSpool):
-                spools.append(table)
-                table = table.scan()
+            table: pl.DataFrame | pl.LazyFrame
+            if isinstance(produced, TableSpool):
+                spools.append(produced)
+                table = produced.scan()
+            else:
+                table = produced
             parts.append(table.select(
                 pl.lit(scenario_name).alias("scenario"),
                 pl.lit(k, dtype=pl.Int64).alias("replication"),
                 pl.lit(seed, dtype=pl.Int64).alias("seed"),
                 pl.all(),
             ))
-        tables[name] = pl.concat(parts, how="vertical")
+        # a table is spooled in every replication or in none, so the parts are all eager or all lazy
+        tables[name] = pl.concat(parts, how="vertical")  # type: ignore[type-var]
     return RunResult(
         scenario_name=scenario_name,
         model_name=model.name,
@@ -148,7 +152,10 @@ def choose_warmup(model: Model, config: ScenarioConfig) -> WarmupChoice:
     spec = model.warmup_series
     pilot_config = with_run_settings(config, warmup_days=0.0)
     output = model.simulate(pilot_config, Streams(config.run.seed, PILOT_REPLICATION))
-    table = output.tables[spec.table].sort(spec.time_column)
+    produced = output.tables[spec.table]
+    if isinstance(produced, TableSpool):
+        raise ValueError(f"the warm-up series {spec.table!r} must be an in-memory table, not a spooled one")
+    table = produced.sort(spec.time_column)
     series = table.get_column(spec.value_column).to_numpy().astype(np.float64)
     result = mser5(series)
     times = table.get_column(spec.time_column).to_numpy()

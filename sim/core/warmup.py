@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["MserResult", "mser5", "plot_mser"]
 
@@ -38,7 +39,7 @@ class MserResult:
         return self.truncation_index == self.batch_size * (self.statistic.size - 1)
 
 
-def mser5(series) -> MserResult:
+def mser5(series: ArrayLike) -> MserResult:
     """MSER-5 truncation point of one run's output series (e.g. waits in arrival order or per-period
     averages). Assumes the series settles to a stationary process within its first half; trailing
     n mod 5 observations are left out of the batches."""
@@ -59,7 +60,7 @@ def mser5(series) -> MserResult:
     return MserResult(BATCH_SIZE * int(np.argmin(statistic)), BATCH_SIZE, statistic)
 
 
-def plot_mser(series, result: MserResult, path, label: str = "output", period: str = "observation") -> Path:
+def plot_mser(series: ArrayLike, result: MserResult, path: str | Path, label: str = "output", period: str = "observation") -> Path:
     """Write a PNG of the series with its 5-observation batch means and the MSER-5 cut (top) and the MSER
     statistic against the truncation point (bottom). Draws off-screen (Agg); returns the path written."""
     from matplotlib.figure import Figure  # imported here: sweep workers import the runner, not matplotlib
@@ -84,6 +85,6 @@ def plot_mser(series, result: MserResult, path, label: str = "output", period: s
     bottom.set_ylabel("MSER statistic")
     if result.at_search_limit:
         bottom.set_title("minimum at the search limit: the run may be too short", fontsize="small")
-    path = Path(path)
-    figure.savefig(path, dpi=100)
-    return path
+    written = Path(path)
+    figure.savefig(written, dpi=100)
+    return written

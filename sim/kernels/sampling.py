@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtri  # type: ignore[import-untyped]  # scipy-stubs is not installed
+from scipy.special import ndtri
 
 __all__ = [
     "draw_shoppers",

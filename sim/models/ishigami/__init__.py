@@ -13,7 +13,7 @@ MODEL = Model(
     description="Ishigami test function with optional additive noise (sensitivity-analysis test bed)",
     config_type=IshigamiScenario,
     # `Model` is not generic in its config type; the spine calls `simulate` with a `config_type` instance
-    simulate=simulate,  # type: ignore[arg-type]
+    simulate=simulate,
     metrics=(
         Metric("y", "1", "Ishigami function value plus noise", key=True),
         Metric("y_exact", "1", "Ishigami function value without noise"),

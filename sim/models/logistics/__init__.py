@@ -37,7 +37,7 @@ MODEL = Model(
     description="Cross-border parcels China -> Spain under a five-day delivery guarantee",
     config_type=LogisticsScenario,
     # `Model` is not generic in its config type; the spine calls `simulate` with a `config_type` instance
-    simulate=simulate,  # type: ignore[arg-type]
+    simulate=simulate,
     metrics=(
         Metric("on_time_share", "share", "promised parcels delivered within the promise (of those delivered)",
                kind="proportion", key=True),
