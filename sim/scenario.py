@@ -40,6 +40,7 @@ __all__ = [
     "dump_config",
     "list_scenarios",
     "NO_VALUE",
+    "validation_error",
 ]
 
 #: model name -> module that defines `MODEL`. A new model is a new folder and one line here. Read only
@@ -140,6 +141,8 @@ def _read_toml(path: Path, referenced_from: tuple[Path, str] | None) -> dict[str
         raise ScenarioError(path, None, NO_VALUE, f"malformed TOML: {error}") from None
     except UnicodeDecodeError as error:
         raise ScenarioError(path, None, NO_VALUE, f"not UTF-8 text: {error}") from None
+    except RecursionError:
+        raise ScenarioError(path, None, NO_VALUE, "malformed TOML: arrays or tables nested too deeply") from None
 
 
 def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -221,7 +224,7 @@ def _value_at(document: Mapping[str, Any], location: Sequence[Any]) -> Any:
     return node
 
 
-def _validation_error(source: str | Path, document: Mapping[str, Any], error: pydantic.ValidationError):
+def validation_error(source: str | Path, document: Mapping[str, Any], error: pydantic.ValidationError):
     problems = []
     for item in error.errors(include_url=False):
         location = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
@@ -265,13 +268,15 @@ def scenario_from_document(
     try:
         config = model.config_type.model_validate(document)
     except pydantic.ValidationError as error:
-        raise _validation_error(source, document, error) from None
+        raise validation_error(source, document, error) from None
     return Scenario(Path(path) if path is not None else None, name, model, config, document,
                     tuple(source_files), tuple(overrides), str(source))
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read, resolve and validate a scenario file, applying `--set` overrides in order."""
+    if isinstance(overrides, (str, bytes)) or not all(isinstance(text, str) for text in overrides):
+        raise ScenarioError(path, "overrides", overrides, 'must be a list of "KEY.PATH=VALUE" strings')
     path = Path(path)
     document, files = resolve_extends(path)
     for text in overrides:

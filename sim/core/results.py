@@ -6,8 +6,13 @@ Layout of `results/<scenario>/<run-id>/`:
   <table>.parquet     the model's own tidy tables (one row per entity, event or period); tables a model
                       spools to disk (see sim.core.spool) are streamed here and read back lazily
   scenario.toml       the fully resolved scenario (run it again with `sim run .../scenario.toml`)
-  manifest.json       provenance: scenario, file hashes, seed, versions, git commit, timings
+  manifest.json       provenance: scenario, file hashes, seed, versions, git commit, timings; `run_folder`
+                      (the layout's version) and `run_id` mark a folder `sim` wrote
+  charts/             PNGs that `sim plot` draws (optional)
 Result tables never contain timings, so the same scenario and seed give identical Parquet files.
+
+`--force` replaces only a folder this module wrote: its manifest carries `run_folder` and `run_id`, and it
+holds nothing but the files listed above; anything else is refused (`RunFolderError`) and left untouched.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -27,16 +33,80 @@ from typing import Any
 import polars as pl
 import tomli_w
 
-__all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError"]
+__all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
+           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION"]
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary"
 STATISTICS = "statistics"
 RESERVED_TABLES = (SUMMARY, STATISTICS)
+#: version of the run-folder layout, written to every manifest as `run_folder`
+RUN_FOLDER_VERSION = 1
+CHARTS = "charts"
 
 
 class RunExistsError(Exception):
     """The run directory exists and `force` was not given."""
+
+
+class RunFolderError(Exception):
+    """A path that should be a run folder is not one `sim` wrote, or is damaged (names the path and why)."""
+
+
+def _is_run_folder_file(path: Path, tables: Any) -> bool:
+    """Whether `path` (an entry of a run folder) is a file `write_run` or `sim plot` writes."""
+    if path.is_symlink():
+        return False
+    if path.is_dir():
+        return path.name == CHARTS and all(p.is_file() and not p.is_symlink() and p.suffix == ".png"
+                                           for p in path.iterdir())
+    if path.name in {MANIFEST, "scenario.toml"}:
+        return True
+    return path.suffix == ".parquet" and isinstance(tables, dict) and path.stem in tables
+
+
+def check_run_target(directory: str | Path, *, force: bool = False) -> None:
+    """Raise unless a run may be written to `directory`: it does not exist, or `force` is given and it is a
+    run folder that `sim` wrote (a manifest with `run_folder` and `run_id`, and only the files a run holds).
+    Called before any simulation, so a refused target costs no work."""
+    directory = Path(directory)
+    if not directory.exists() and not directory.is_symlink():
+        if directory.parent.exists() and not directory.parent.is_dir():
+            raise RunFolderError(f"{directory}: cannot be a run folder, {directory.parent} is a file")
+        return
+    if not force:
+        raise RunExistsError(f"{directory} already exists (use --force to replace it)")
+    if directory.is_symlink() or not directory.is_dir():
+        raise RunFolderError(f"{directory}: --force replaces only a run folder, and this is not a folder")
+    if directory.resolve() == Path.cwd().resolve() or directory.resolve() in Path.cwd().resolve().parents:
+        raise RunFolderError(f"{directory}: --force will not replace the working folder or one above it")
+    manifest = _read_manifest(directory)
+    if manifest.get("run_folder") is None or not manifest.get("run_id"):
+        raise RunFolderError(f"{directory}: --force replaces only a run folder written by sim (its {MANIFEST} has "
+                             "no run_folder version and run_id); delete it yourself or choose another --out")
+    strangers = sorted(p.name for p in directory.iterdir() if not _is_run_folder_file(p, manifest.get("tables")))
+    if strangers:
+        shown = ", ".join(strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
+        raise RunFolderError(f"{directory}: --force replaces only a run folder holding files sim writes; "
+                             f"it also holds {shown}")
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of a run folder, or a RunFolderError saying why it cannot be read as one."""
+    manifest_path = directory / MANIFEST
+    if not directory.is_dir():
+        raise RunFolderError(f"{directory}: not a run folder (no such folder)")
+    if not manifest_path.is_file():
+        raise RunFolderError(f"{directory}: not a run folder (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise RunFolderError(f"{manifest_path}: damaged manifest ({type(error).__name__}: {error})") from None
+    if not isinstance(manifest, dict):
+        raise RunFolderError(f"{manifest_path}: damaged manifest (not a JSON object)")
+    if "fingerprint" in manifest and "design_points" in manifest:
+        raise RunFolderError(f"{directory}: a sweep folder, not a run folder; read it with sim.sweeps.load_sweep")
+    return manifest
 
 
 @dataclass
@@ -100,6 +170,9 @@ def environment_record() -> dict[str, Any]:
 
 def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -> Path:
     """`results_root/<scenario>/<UTC time>-seed<seed>`, with a suffix if that name is taken."""
+    if scenario_name in {"", ".", ".."} or any(sep in scenario_name for sep in ("/", "\\", os.sep)):
+        raise RunFolderError(f"scenario name {scenario_name!r} would write outside {results_root}: rename the "
+                             "scenario file or give the run folder with --out")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     base = Path(results_root) / scenario_name / f"{stamp}-seed{seed}"
     candidate, suffix = base, 1
@@ -123,8 +196,7 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
     renamed into place only when complete. An existing directory is replaced only with `force`, and
     even then only after the new run is fully written."""
     directory = Path(directory)
-    if directory.exists() and not force:
-        raise RunExistsError(f"{directory} already exists (use --force to replace it)")
+    check_run_target(directory, force=force)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
@@ -136,6 +208,8 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
             rows[name] = _write_parquet(frame, staging / f"{name}.parquet")
         (staging / "scenario.toml").write_text(tomli_w.dumps(result.resolved_scenario), encoding="utf-8")
         manifest = dict(result.manifest)
+        manifest["run_folder"] = RUN_FOLDER_VERSION
+        manifest["run_id"] = uuid.uuid4().hex
         manifest["tables"] = rows
         manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
         # the resolved scenario holds the seed and the replication count, so this reproduces every table
@@ -159,25 +233,46 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
     return directory
 
 
+def _read_frame(path: Path) -> pl.DataFrame:
+    frame = _read_table(path, lazily=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _read_table(path: Path, *, lazily: bool) -> pl.DataFrame | pl.LazyFrame:
+    """A run folder's table (a LazyFrame when `lazily`, its footer read now); a RunFolderError if it does not
+    read."""
+    try:
+        if lazily:
+            frame = pl.scan_parquet(path)
+            frame.collect_schema()
+            return frame
+        return pl.read_parquet(path)
+    except FileNotFoundError:
+        raise RunFolderError(f"{path}: missing from the run folder") from None
+    except pl.exceptions.PolarsError as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise RunFolderError(f"{path}: damaged table ({reason})") from None
+
+
 def load_run(directory: str | Path) -> RunResult:
-    """Read a run directory written by `write_run`."""
+    """Read a run directory written by `write_run`; a folder that is not one, or is damaged (a manifest or
+    table that does not read, a key missing), is a `RunFolderError` naming the file and the reason."""
     directory = Path(directory)
-    manifest_path = directory / MANIFEST
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"{directory} is not a run directory (no {MANIFEST})")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = _read_manifest(directory)
+    missing = [key for key in ("scenario", "model", "resolved_scenario") if key not in manifest]
+    if missing:
+        raise RunFolderError(f"{directory / MANIFEST}: damaged manifest (missing {', '.join(missing)})")
     lazy = set(manifest.get("lazy_tables", ()))
-    tables = {
-        path.stem: pl.scan_parquet(path) if path.stem in lazy else pl.read_parquet(path)
-        for path in sorted(directory.glob("*.parquet"))
-        if path.stem not in RESERVED_TABLES
-    }
+
+    tables = {path.stem: _read_table(path, lazily=path.stem in lazy) for path in sorted(directory.glob("*.parquet"))
+              if path.stem not in RESERVED_TABLES}
     return RunResult(
         scenario_name=manifest["scenario"],
         model_name=manifest["model"],
         resolved_scenario=manifest["resolved_scenario"],
-        summary=pl.read_parquet(directory / f"{SUMMARY}.parquet"),
-        statistics=pl.read_parquet(directory / f"{STATISTICS}.parquet"),
+        summary=_read_frame(directory / f"{SUMMARY}.parquet"),
+        statistics=_read_frame(directory / f"{STATISTICS}.parquet"),
         tables=tables,
         manifest=manifest,
         path=directory,
