@@ -33,6 +33,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.core.config import FiniteFloat
 from sim.scenario import NO_VALUE, ScenarioError  # the spine's "no value to show" marker
 from sim.sweeps.designs import Design, Parameter, make_design
 from sim.sweeps.engine import PreparedSweep, SweepResult, execute_sweep, prepare_sweep
@@ -51,8 +52,8 @@ class _Strict(BaseModel):
 class ParameterSpec(_Strict):
     path: str = Field(min_length=1)
     kind: Literal["float", "integer", "categorical"] | None = None
-    low: float | int | None = None
-    high: float | int | None = None
+    low: FiniteFloat | int | None = None
+    high: FiniteFloat | int | None = None
     levels: list[Any] | None = None
     grid_points: int | None = None
 

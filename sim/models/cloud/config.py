@@ -136,7 +136,8 @@ class Provider(StrictModel):
     genai_learning_rate: Probability = 0.0  # the same for GenAI (model API) unit cost
     initial_cumulative_quarters: Positive = 8.0  # cumulative volume at t=0, in quarters of initial volume
     initial_genai_cumulative_volume: Positive = 100.0  # GenAI volume units behind the initial GenAI cost
-    gpu_capacity: NonNegative = 1.0e12  # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1)
+    # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1); left out: unlimited
+    gpu_capacity: NonNegative | None = None
     capacity_lead_quarters: int = Field(default=4, ge=0, le=40)
     capex: list[CapacityOrder] = Field(default_factory=list)
     price_changes: list[PriceChange] = Field(default_factory=list)

@@ -48,7 +48,8 @@ class ProviderBook:
                                      -np.log2(1.0 - min(p.genai_learning_rate, 0.999))] for p in providers])
         self.quality = np.array([[p.quality, p.genai_quality] for p in providers], dtype=np.float64)
         self.quality_trend = np.array([p.quality_trend_per_year for p in providers], dtype=np.float64)
-        self.gpu_capacity = np.array([p.gpu_capacity for p in providers], dtype=np.float64)
+        self.gpu_capacity = np.array([np.inf if p.gpu_capacity is None else p.gpu_capacity for p in providers],
+                                     dtype=np.float64)  # GenAI volume units a quarter; inf: no limit
         self.cumulative = np.ones((self.J, 2))  # set by `set_initial_volume`
         self.cumulative0 = np.ones((self.J, 2))
         self.schedule: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
