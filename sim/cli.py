@@ -27,9 +27,10 @@ from typer.core import TyperGroup
 
 from sim.core.model import Metric
 from sim.core.options import RunOptions
-from sim.core.results import RunExistsError, RunFolderError, RunResult, load_run
+from sim.core.errors import InputError
+from sim.core.results import (RunResult, check_run_target, environment_record, load_run, new_run_directory,
+                              publish_folder)
 from sim.scenario import NO_VALUE, ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
-from sim.sweeps.store import SweepMismatchError
 
 # Tables are the output people read; when piped (CI logs, files) rich would squeeze them to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -50,8 +51,6 @@ EXIT_CODES = {
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): rerun a sweep to resume it",
 }
 
-#: what the user can fix by changing the input: exit 2
-USER_ERRORS: tuple[type[BaseException], ...] = (ScenarioError, RunExistsError, RunFolderError, SweepMismatchError)
 #: OS errors that are faults of the machine or its limits, not of the input or the package: exit 3
 ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS,
                                 errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EIO, errno.EBUSY})
@@ -75,7 +74,7 @@ def write_traceback_file(error: BaseException) -> Path:
 
 def exit_for(error: BaseException) -> typer.Exit:
     """The one line on stderr and the exit code (see `EXIT_CODES`) for an exception a command raised."""
-    if isinstance(error, USER_ERRORS):
+    if isinstance(error, InputError):  # what the user can fix by changing the input
         return _fail(str(error), EXIT_BAD_INPUT)
     if isinstance(error, OSError) and error.errno in ENVIRONMENT_ERRNOS:
         where = error.filename if error.filename is not None else "?"
@@ -300,14 +299,18 @@ def compare(
     metric: Annotated[Optional[list[str]], typer.Option("--metric", help="only these metrics")] = None,
     rank: Annotated[Optional[str], typer.Option(help="rank the scenarios on this metric, e.g. on_time_share")] = None,
     smaller_is_better: Annotated[bool, typer.Option(help="with --rank: smaller values are better")] = False,
-    out: Annotated[Path, typer.Option("--out", help="folder for the paired-differences chart and table")] = Path(
-        "results/comparisons"),
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for the paired-differences chart and table "
+                                                "(default: results/comparisons/<names>/<time>-seed<seed>)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing --out folder that sim wrote")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
 ) -> None:
     """Run scenarios under common random numbers and report paired differences against the first."""
     from sim.comparison import compare as run_comparison
     from sim.comparison import plot_differences
 
+    stem = "_vs_".join(path.stem for path in scenarios)[:150]
+    if out is not None:
+        check_run_target(out, force=force)
     comparison = run_comparison(scenarios, reps=reps, seed=seed, overrides=set_ or (), metrics=metric,
                                 options=run_options(progress=progress))
     table = comparison.differences
@@ -322,11 +325,18 @@ def compare(
                           f"{table['level_per_interval'][0]:.4%}). independent_half_width_est: what independent "
                           "seeds would give, estimated from the two variances.") if table.height else None
     console.print(rich_table)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "_vs_".join(path.stem for path in scenarios)[:150]
-    table.write_parquet(out / f"{stem}.parquet")
-    chart = plot_differences(comparison, out / stem, metric)
-    console.print(f"table: {out / (stem + '.parquet')}  chart: {chart}", highlight=False)
+    baseline = comparison.results[comparison.baseline]
+    directory = out or new_run_directory(Path("results") / "comparisons", stem, baseline.manifest["seed"])
+
+    def fill(staging: Path) -> dict[str, Any]:
+        table.write_parquet(staging / "paired_differences.parquet")
+        plot_differences(comparison, staging, metric)
+        return {"kind": "comparison", "baseline": comparison.baseline, "scenarios": [str(p) for p in scenarios],
+                "overrides": list(set_ or ()), "seed": baseline.manifest["seed"],
+                "replications": baseline.manifest["replications"], **environment_record()}
+
+    publish_folder(directory, fill, force=force)
+    console.print(f"table and chart: {directory}", highlight=False)
     reports = comparison.model_reports()
     if reports is not None:
         console.print(dataframe_table(reports, f"{comparison.results[comparison.baseline].model_name} model: "
@@ -346,7 +356,9 @@ def compare(
 def warmup(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override KEY.PATH=VALUE")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="PNG path (default results/<scenario>/warmup.png)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for the plot (default: "
+                                                "results/warmup/<scenario>/<time>-seed<seed>)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing --out folder that sim wrote")] = False,
 ) -> None:
     """Suggest a warm-up by MSER-5 on a pilot replication, with a plot of the series and the cut."""
     from sim.core.runner import choose_warmup
@@ -355,12 +367,22 @@ def warmup(
     loaded = load_scenario(scenario, set_ or ())
     if loaded.model.warmup_series is None:
         raise ScenarioError(scenario, "model", loaded.model.name, "this model declares no warm-up series")
+    directory = out or new_run_directory(Path("results") / "warmup", loaded.name, loaded.config.run.seed)
+    check_run_target(directory, force=force)
     choice = choose_warmup(loaded.model, loaded.config)
-    path = out or Path("results") / loaded.name / "warmup.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
     spec = loaded.model.warmup_series
     period = {1.0: "day", 1.0 / 24.0: "hour"}.get(spec.time_unit_days, "period")
-    plot_mser(choice.series, choice.mser, path, label=f"{spec.table}.{spec.value_column}", period=period)
+
+    def fill(staging: Path) -> dict[str, Any]:
+        plot_mser(choice.series, choice.mser, staging / "warmup.png", label=f"{spec.table}.{spec.value_column}",
+                  period=period)
+        return {"kind": "warmup", "scenario": loaded.name, "scenario_file": str(scenario),
+                "overrides": list(set_ or ()), "series": f"{spec.table}.{spec.value_column}",
+                "truncation_index": choice.truncation_index, "warmup_days": choice.warmup_days,
+                **environment_record()}
+
+    publish_folder(directory, fill, force=force)
+    path = directory / "warmup.png"
     console.print(f"MSER-5 on {spec.table}.{spec.value_column}: cut after {choice.truncation_index} observations "
                   f"= [bold]warmup_days = {choice.warmup_days:.3f}[/]", highlight=False)
     if choice.mser.at_search_limit:
@@ -408,12 +430,16 @@ def calibrate(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file of a model that can be calibrated")],
     out: Annotated[Optional[Path], typer.Option("--out", help="calibrated scenario to write "
                                                 "(default: <scenario>_calibrated.toml beside it)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing calibrated scenario")] = False,
 ) -> None:
     """Fit the scenario's free parameters to published data; print the fit table and write a scenario
     that extends the original with the fitted values."""
     loaded = load_scenario(scenario)
     if loaded.model.calibrate is None:
         raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
+    out = out or scenario.with_name(f"{scenario.stem}_calibrated.toml")
+    if out.exists() and not force:
+        raise ScenarioError("--out", None, str(out), "already exists (use --force to replace it)")
     report = loaded.model.calibrate(loaded, out)
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))

@@ -24,6 +24,7 @@ import tomli_w
 
 from sim.core import documents
 from sim.core.config import ScenarioConfig
+from sim.core.errors import InputError
 from sim.core.model import Model
 
 __all__ = [
@@ -53,7 +54,7 @@ _MODELS: dict[str, str] = {
 }
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """Bad scenario input: says where (file), what (key path) and which value, and what was expected."""
 
     def __init__(self, source: str | Path, key: str | None, value: Any, message: str):

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -33,8 +34,10 @@ from typing import Any
 import polars as pl
 import tomli_w
 
+from sim.core.errors import InputError
+
 __all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
-           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION"]
+           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder"]
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary"
@@ -45,24 +48,59 @@ RUN_FOLDER_VERSION = 1
 CHARTS = "charts"
 
 
-class RunExistsError(Exception):
+class RunExistsError(InputError):
     """The run directory exists and `force` was not given."""
 
 
-class RunFolderError(Exception):
+class RunFolderError(InputError):
     """A path that should be a run folder is not one `sim` wrote, or is damaged (names the path and why)."""
 
 
-def _is_run_folder_file(path: Path, tables: Any) -> bool:
-    """Whether `path` (an entry of a run folder) is a file `write_run` or `sim plot` writes."""
+#: the prefix and suffix of every temporary name `atomic_write_bytes` and `write_run` use
+TEMPORARY_PREFIX = ".sim-"
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def sync_directory(directory: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk; a no-op where folders cannot be opened."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write `path` whole or not at all: to a temporary sibling, synced to disk, then renamed over `path`
+    (atomic on POSIX). A crash leaves the old file or the new one, never a torn one; the temporary name
+    (`.sim-<name>.<random>.tmp`) is removed on any error."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{path.name}.", suffix=TEMPORARY_SUFFIX,
+                                         dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    sync_directory(path.parent)
+
+
+def _is_run_folder_file(path: Path, files: Any) -> bool:
+    """Whether `path` (an entry of a results folder) is one `publish_folder` wrote (listed in the manifest's
+    `files`) or a chart `sim plot` added."""
     if path.is_symlink():
         return False
-    if path.is_dir():
-        return path.name == CHARTS and all(p.is_file() and not p.is_symlink() and p.suffix == ".png"
-                                           for p in path.iterdir())
-    if path.name in {MANIFEST, "scenario.toml"}:
-        return True
-    return path.suffix == ".parquet" and isinstance(tables, dict) and path.stem in tables
+    if path.is_dir() and path.name == CHARTS:
+        return all(p.is_file() and not p.is_symlink() and p.suffix == ".png" for p in path.iterdir())
+    return path.name == MANIFEST or (isinstance(files, list) and path.name in files and path.is_file())
 
 
 def check_run_target(directory: str | Path, *, force: bool = False) -> None:
@@ -81,10 +119,10 @@ def check_run_target(directory: str | Path, *, force: bool = False) -> None:
     if directory.resolve() == Path.cwd().resolve() or directory.resolve() in Path.cwd().resolve().parents:
         raise RunFolderError(f"{directory}: --force will not replace the working folder or one above it")
     manifest = _read_manifest(directory)
-    if manifest.get("run_folder") is None or not manifest.get("run_id"):
+    if manifest.get("run_folder") is None or not manifest.get("run_id") or not isinstance(manifest.get("files"), list):
         raise RunFolderError(f"{directory}: --force replaces only a run folder written by sim (its {MANIFEST} has "
                              "no run_folder version and run_id); delete it yourself or choose another --out")
-    strangers = sorted(p.name for p in directory.iterdir() if not _is_run_folder_file(p, manifest.get("tables")))
+    strangers = sorted(p.name for p in directory.iterdir() if not _is_run_folder_file(p, manifest.get("files")))
     if strangers:
         shown = ", ".join(strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
         raise RunFolderError(f"{directory}: --force replaces only a run folder holding files sim writes; "
@@ -104,8 +142,6 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
         raise RunFolderError(f"{manifest_path}: damaged manifest ({type(error).__name__}: {error})") from None
     if not isinstance(manifest, dict):
         raise RunFolderError(f"{manifest_path}: damaged manifest (not a JSON object)")
-    if "fingerprint" in manifest and "design_points" in manifest:
-        raise RunFolderError(f"{directory}: a sweep folder, not a run folder; read it with sim.sweeps.load_sweep")
     return manifest
 
 
@@ -191,15 +227,49 @@ def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
     return frame.height
 
 
-def write_run(result: RunResult, directory: str | Path, *, force: bool = False) -> Path:
-    """Write `result` to `directory` atomically: everything goes to a temporary sibling first and is
-    renamed into place only when complete. An existing directory is replaced only with `force`, and
-    even then only after the new run is fully written."""
+def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]], *, force: bool = False) \
+        -> dict[str, Any]:
+    """Write a results folder whole or not at all. `fill(staging)` writes the files into a temporary sibling
+    and returns the manifest; the manifest gains `run_folder`, `run_id` and `files` (what `--force` may later
+    replace), everything is synced to disk, and the folder is renamed into place. An existing `directory`
+    is replaced only with `force`, only if `sim` wrote it (`check_run_target`), and only after the new
+    folder is complete: the old one is moved aside, the new one renamed in, then the old one deleted.
+    Returns the manifest written."""
     directory = Path(directory)
     check_run_target(directory, force=force)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f"{TEMPORARY_PREFIX}{directory.name}.", suffix=TEMPORARY_SUFFIX,
+                                    dir=directory.parent))
     try:
+        manifest = {**fill(staging), "run_folder": RUN_FOLDER_VERSION, "run_id": uuid.uuid4().hex}
+        manifest["files"] = sorted(path.name for path in staging.iterdir())
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        for path in staging.rglob("*"):  # on disk before the folder is published
+            if path.is_file():
+                with open(path, "rb") as stream:
+                    os.fsync(stream.fileno())
+        sync_directory(staging)
+        if directory.exists():
+            retired = directory.with_name(f"{TEMPORARY_PREFIX}{directory.name}.replaced-{os.getpid()}{TEMPORARY_SUFFIX}")
+            directory.rename(retired)
+            staging.rename(directory)
+            sync_directory(directory.parent)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(directory)
+            sync_directory(directory.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def write_run(result: RunResult, directory: str | Path, *, force: bool = False) -> Path:
+    """Write `result` to `directory` atomically (`publish_folder`): an existing run folder is replaced only
+    with `force`, and only after the new run is fully written."""
+    directory = Path(directory)
+
+    def fill(staging: Path) -> dict[str, Any]:
         rows = {SUMMARY: _write_parquet(result.summary, staging / f"{SUMMARY}.parquet"),
                 STATISTICS: _write_parquet(result.statistics, staging / f"{STATISTICS}.parquet")}
         for name, frame in result.tables.items():
@@ -208,23 +278,13 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
             rows[name] = _write_parquet(frame, staging / f"{name}.parquet")
         (staging / "scenario.toml").write_text(tomli_w.dumps(result.resolved_scenario), encoding="utf-8")
         manifest = dict(result.manifest)
-        manifest["run_folder"] = RUN_FOLDER_VERSION
-        manifest["run_id"] = uuid.uuid4().hex
         manifest["tables"] = rows
         manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
         # the resolved scenario holds the seed and the replication count, so this reproduces every table
         manifest["rerun"] = f"sim run {directory / 'scenario.toml'}"
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-        if directory.exists():
-            retired = directory.with_name(f".{directory.name}.replaced-{os.getpid()}")
-            directory.rename(retired)
-            staging.rename(directory)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        return manifest
+
+    manifest = publish_folder(directory, fill, force=force)
     result.path = directory
     result.manifest = manifest
     for name in manifest["lazy_tables"]:  # read from the run directory from now on; the spools can go
@@ -260,6 +320,10 @@ def load_run(directory: str | Path) -> RunResult:
     table that does not read, a key missing), is a `RunFolderError` naming the file and the reason."""
     directory = Path(directory)
     manifest = _read_manifest(directory)
+    if "fingerprint" in manifest and "design_points" in manifest:
+        raise RunFolderError(f"{directory}: a sweep folder, not a run folder; read it with sim.sweeps.load_sweep")
+    if manifest.get("kind", "run") != "run":
+        raise RunFolderError(f"{directory}: a {manifest['kind']} folder, not a run folder")
     missing = [key for key in ("scenario", "model", "resolved_scenario") if key not in manifest]
     if missing:
         raise RunFolderError(f"{directory / MANIFEST}: damaged manifest (missing {', '.join(missing)})")

@@ -17,14 +17,15 @@ guards against resuming into a directory written by a different sweep.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from sim.core.errors import InputError
+from sim.core.results import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, atomic_write_bytes
 
 __all__ = ["SweepStore", "SweepMismatchError", "RUN_SCHEMA", "FAILURE_SCHEMA", "run_frame"]
 
@@ -36,7 +37,7 @@ _RUN_NAME = re.compile(r"^point=(\d+)$")
 _REP_NAME = re.compile(r"^rep=(\d+)\.(parquet|json)$")
 
 
-class SweepMismatchError(Exception):
+class SweepMismatchError(InputError):
     """The output directory holds a different sweep (another design, base scenario or seed)."""
 
 
@@ -53,18 +54,6 @@ def run_frame(point: int, replication: int, seed: int, metrics: Mapping[str, flo
         },
         schema=RUN_SCHEMA,
     )
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class SweepStore:
@@ -98,13 +87,24 @@ class SweepStore:
                 "choose another output directory or delete it"
             )
         self.directory.mkdir(parents=True, exist_ok=True)
-        for stale in self.directory.rglob(".*.tmp"):
-            stale.unlink(missing_ok=True)
+        self.remove_temporaries()
         if existing is not None:
             manifest = {**manifest, "created_utc": existing.get("created_utc", manifest.get("created_utc"))}
         self.write_manifest(manifest)
         buffer = _parquet_bytes(design_table)
-        _atomic_write_bytes(self.directory / "design.parquet", buffer)
+        atomic_write_bytes(self.directory / "design.parquet", buffer)
+
+    def remove_temporaries(self) -> None:
+        """Remove what an interrupted write left: only the store's own temporary names, only in its own
+        folders (never a whole tree, never another program's files)."""
+        folders = [self.directory]
+        for root in (self.runs_dir, self.failures_dir):
+            if root.is_dir():
+                folders += [p for p in root.iterdir() if _RUN_NAME.match(p.name) and p.is_dir()]
+        for folder in folders:
+            for stale in folder.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+                if stale.is_file() and not stale.is_symlink():
+                    stale.unlink(missing_ok=True)
 
     def read_manifest(self) -> dict[str, Any] | None:
         if not self.manifest_path.is_file():
@@ -113,7 +113,7 @@ class SweepStore:
         return manifest
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
-        _atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=2, default=str).encode("utf-8"))
+        atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=2, default=str).encode("utf-8"))
 
     # --- runs -------------------------------------------------------------------------------------------
     def _scan(self, root: Path, suffix: str) -> set[tuple[int, int]]:
@@ -139,7 +139,7 @@ class SweepStore:
         return self._scan(self.failures_dir, "json")
 
     def write_run(self, point: int, replication: int, seed: int, metrics: Mapping[str, float]) -> None:
-        _atomic_write_bytes(self.run_path(point, replication), _parquet_bytes(run_frame(point, replication, seed,
+        atomic_write_bytes(self.run_path(point, replication), _parquet_bytes(run_frame(point, replication, seed,
                                                                                          metrics)))
         self.failure_path(point, replication).unlink(missing_ok=True)
 
@@ -147,7 +147,7 @@ class SweepStore:
                       traceback: str) -> None:
         record = {"point": point, "replication": replication, "seed": seed, "error": error, "message": message,
                   "traceback": traceback}
-        _atomic_write_bytes(self.failure_path(point, replication), json.dumps(record, indent=2).encode("utf-8"))
+        atomic_write_bytes(self.failure_path(point, replication), json.dumps(record, indent=2).encode("utf-8"))
 
     def read_runs(self, keys: Iterable[tuple[int, int]] | None = None) -> pl.DataFrame:
         """The run files (all, or the given (point, replication) keys), concatenated in key order."""

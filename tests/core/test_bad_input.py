@@ -242,3 +242,74 @@ def test_python_face_rejects_bad_arguments_before_running(monkeypatch, call, err
         call()
     for word in words:
         assert word in str(raised.value)
+
+
+# --- calibrate, compare and warmup never overwrite silently ---------------------------------------------
+
+@pytest.fixture
+def cloud_files(tmp_path) -> Path:
+    for name in ("cloud_status_quo.toml", "cloud_price_cut_2024.toml"):
+        (tmp_path / name).write_bytes((REPO / "scenarios" / name).read_bytes())
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, words", [
+    (["{tmp}/cloud_price_cut_2024.toml", "--out", "{tmp}/cloud_price_cut_2024.toml", "--force"],
+     ["cloud_price_cut_2024.toml", "cannot replace"]),
+    (["{tmp}/cloud_price_cut_2024.toml", "--out", "{tmp}/cloud_status_quo.toml", "--force"],
+     ["cloud_status_quo.toml", "a file it extends"]),
+    (["{tmp}/cloud_price_cut_2024.toml", "--out", "{tmp}/cloud_status_quo.toml"],
+     ["cloud_status_quo.toml", "already exists", "--force"]),
+    (["{tmp}/cloud_price_cut_2024.toml", "--out", "{tmp}", "--force"], ["not a file"]),
+])
+def test_calibrate_refuses_its_own_scenario_and_existing_files_before_fitting(cloud_files, monkeypatch, args, words):
+    import sim.models.cloud.calibration as calibration
+
+    monkeypatch.setattr(calibration, "fit", lambda *a, **k: pytest.fail("the fit ran"))
+    before = snapshot(cloud_files)
+    args = [a.replace("{tmp}", str(cloud_files)) for a in args]
+    assert_one_line(invoke("calibrate", *args), EXIT_BAD_INPUT, words)
+    assert snapshot(cloud_files) == before
+
+
+def test_calibrated_scenario_is_written_by_a_toml_writer(tmp_path):
+    """A provider name that needs quoting in TOML, and a base file name with a quote, still give a file
+    that loads with the fitted values."""
+    import polars as pl
+
+    from sim.models.cloud.calibration import FIXED_PARAMETERS, FREE_PARAMETERS, FitReport, write_calibrated_scenario
+    from sim.scenario import load_scenario
+
+    base = tmp_path / 'status "quo".toml'
+    document = (REPO / "scenarios" / "cloud_status_quo.toml").read_text().replace("[providers.huawei", '[providers."hua.wei"')
+    base.write_text(document)
+    config = load_scenario(base).config
+    assert "hua.wei" in config.providers
+    values = {name: (low + high) / 2 for name, (low, high) in FREE_PARAMETERS.items()}
+    report = FitReport(values, values, pl.DataFrame(), 1.0, 1.0, 1.0, 1.0, True, "",
+                       status={n: "fitted" for n in values}, bounds=dict(FREE_PARAMETERS),
+                       standard_errors={n: 0.01 for n in values}, fixed={n: v[0] for n, v in FIXED_PARAMETERS.items()})
+    out = tmp_path / "calibrated.toml"
+    write_calibrated_scenario(report, base, out, config)
+    loaded = load_scenario(out).config
+    assert loaded.providers["hua.wei"].quality_trend_per_year == values["rival_quality_trend_per_year"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_compare_and_warmup_write_folders_with_a_manifest_and_never_overwrite(tmp_path):
+    six = str(REPO / "scenarios" / "customs_clearance_six_officers.toml")
+    short = ["--set", "run.horizon_days=1.0", "--set", "run.warmup_days=0.0"]
+    for command, args, product in [("compare", [CUSTOMS, six, *short, "--reps", "2", "--no-progress"],
+                                    "paired_differences.parquet"),
+                                   ("warmup", [CUSTOMS, "--set", "run.horizon_days=2.0"], "warmup.png")]:
+        out = tmp_path / command
+        first = invoke(command, *args, "--out", str(out))
+        assert first.exit_code == 0, first.stderr
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["kind"] == command.replace("compare", "comparison") and product in manifest["files"]
+        before = snapshot(out)
+        assert_one_line(invoke(command, *args, "--out", str(out)), EXIT_BAD_INPUT, ["already exists"])
+        assert snapshot(out) == before
+        assert invoke(command, *args, "--out", str(out), "--force").exit_code == 0
+        assert json.loads((out / "manifest.json").read_text())["run_id"] != manifest["run_id"]
+        assert_one_line(invoke("plot", str(out)), EXIT_BAD_INPUT, [f"a {manifest['kind']} folder"])

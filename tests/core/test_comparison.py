@@ -84,6 +84,6 @@ def test_plot_and_warmup_commands_write_pngs(tmp_path):
     assert [p.name for p in pngs] == ["queue_length.png", "wait_vs_theory.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     warm = subprocess.run([sys.executable, "-m", "sim", "warmup", str(BASE), "--set", "run.horizon_days=4.0",
-                           "--out", str(tmp_path / "w.png")], cwd=REPO, capture_output=True, text=True, timeout=120)
+                           "--out", str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert warm.returncode == 0, warm.stderr
-    assert "warmup_days =" in warm.stdout and (tmp_path / "w.png").stat().st_size > 1000
+    assert "warmup_days =" in warm.stdout and (tmp_path / "w" / "warmup.png").stat().st_size > 1000

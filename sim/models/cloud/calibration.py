@@ -49,10 +49,13 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import tomli_w
 from scipy.optimize import least_squares
 
 from sim.core.calibration import ScenarioSource
 from sim.core.documents import get_key_path, set_key_path
+from sim.core.errors import InputError
+from sim.core.results import atomic_write_bytes
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, quarter_index
 from sim.models.cloud.expected import expected_market
 
@@ -389,57 +392,74 @@ def fit(config: CloudScenario, published: pl.DataFrame = PUBLISHED, free: dict[s
                      out_of_sample_market_mae_pct=summary("market_revenue_rmb_bn", "out", "mae"))
 
 
-def _toml_value(value: float) -> str:
-    return repr(float(value))
+def _comment(text: str) -> str:
+    """`text` as one TOML comment line (a name with a line break cannot end the comment early)."""
+    return "# " + " ".join(text.split())
 
 
 def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path, config: CloudScenario) -> None:
     """A scenario that `extends` the base and overrides only the fitted and fixed keys, with the fit's
-    provenance (date, errors, standard errors, fixed priors) in comments. Refuses (ValueError) a fit with a
-    free parameter on a bound: such a value is an artefact of the search box, not an estimate."""
+    provenance (date, errors, standard errors, fixed priors) in comments; written by a TOML writer (names
+    and paths escaped) to a temporary file renamed into place. Refuses (ValueError) a fit with a free
+    parameter on a bound: such a value is an artefact of the search box, not an estimate."""
     if report.at_bound:
         raise ValueError(f"not writing {out_path}: free parameters at a bound {report.at_bound}")
     relative = os.path.relpath(base_path.resolve(), out_path.resolve().parent)
-    lines = [
-        f'description = "{base_path.stem} with growth, seasonality, list-price pass-through and rivals\' trend '
-        'fitted to Canalys shares and market size and Alibaba Cloud revenue"',
-        f'extends = "{relative}"',
-        "",
-        f"# Written by sim.models.cloud.calibration.calibrate on {datetime.date.today().isoformat()}: "
+    header = {
+        "description": f"{base_path.stem} with growth, seasonality, list-price pass-through and rivals' trend "
+                       "fitted to Canalys shares and market size and Alibaba Cloud revenue",
+        "extends": relative,
+    }
+    comments = [
+        f"Written by sim.models.cloud.calibration.calibrate on {datetime.date.today().isoformat()}: "
         "scipy.optimize.least_squares on the",
-        "# expected path (expected.py) against the Canalys and Alibaba series in calibration.PUBLISHED "
+        "expected path (expected.py) against the Canalys and Alibaba series in calibration.PUBLISHED "
         "(CALIBRATION.md, Cloud).",
-        f"# In-sample RMSE: shares {report.in_sample_share_rmse_points:.2f} points, Alibaba revenue "
+        f"In-sample RMSE: shares {report.in_sample_share_rmse_points:.2f} points, Alibaba revenue "
         f"{report.in_sample_revenue_rmse_pct:.1f}%, market revenue {report.in_sample_market_rmse_pct:.1f}%.",
-        f"# Held out (last two published quarters) MAE: shares {report.out_of_sample_share_mae_points:.2f} points, "
+        f"Held out (last two published quarters) MAE: shares {report.out_of_sample_share_mae_points:.2f} points, "
         f"Alibaba revenue {report.out_of_sample_revenue_mae_pct:.1f}%, market {report.out_of_sample_market_mae_pct:.1f}%.",
-        "# fitted: estimate and standard error (s^2 (J'J)^-1 at the optimum, one error variance per series;",
-        "# too small if the errors persist over quarters, see calibration.py);",
-        "# fixed: a prior the data do not identify (calibration.FIXED_PARAMETERS).",
-        "# Use for the 2020-2024 history and policy comparisons; the held-out errors above are what to expect "
+        "fitted: estimate and standard error (s^2 (J'J)^-1 at the optimum, one error variance per series;",
+        "too small if the errors persist over quarters, see calibration.py);",
+        "fixed: a prior the data do not identify (calibration.FIXED_PARAMETERS).",
+        "Use for the 2020-2024 history and policy comparisons; the held-out errors above are what to expect "
         "of it as a forecast.",
+        "",
     ]
-    tables: dict[str, dict[str, tuple[float, str]]] = {}
+
     def note(name: str) -> str:
         se, (low, high) = report.standard_errors.get(name, float("nan")), report.bounds[name]
         weak = 4.0 * se > 0.8 * (high - low)  # +-2 SE spans most of the economic range
         return f"fitted, SE {se:.3g}" + (" (weakly identified: +-2 SE spans most of its bounds)" if weak else "")
 
+    tables: dict[str, object] = {}
     entries = [(n, v, note(n)) for n, v in report.parameters.items()]
     entries += [(n, v, "fixed prior, not identified by these data") for n, v in report.fixed.items()]
-    for name, value, note in entries:
+    for name, value, why in entries:
         if name == "rival_quality_trend_per_year":
             for provider in config.providers:
                 if provider != config.market.leader:
-                    tables.setdefault(f"providers.{provider}", {})["quality_trend_per_year"] = (value, note)
+                    providers = tables.setdefault("providers", {})
+                    assert isinstance(providers, dict)
+                    providers.setdefault(provider, {})["quality_trend_per_year"] = float(value)
+                    comments.append(f"providers.{provider}.quality_trend_per_year = {float(value)!r}: {why}")
             continue
-        *path, key = name.split(".")
-        tables.setdefault(".".join(path), {})[key] = (value, note)
-    for table in sorted(tables):
-        lines += ["", f"[{table}]"]
-        lines += [f"{key} = {_toml_value(value)}  # {note}" for key, (value, note) in tables[table].items()]
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        set_key_path(tables, name, float(value))
+        comments.append(f"{name} = {float(value)!r}: {why}")
+    text = tomli_w.dumps(header) + "\n" + "\n".join(_comment(line) if line else "#" for line in comments) + "\n\n" \
+        + tomli_w.dumps(tables)
+    atomic_write_bytes(out_path, text.encode("utf-8"))
+
+
+def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:
+    """Refuse (InputError) an output that is the scenario itself or a file of its `extends` chain: the
+    calibrated scenario extends the scenario, so it would extend itself."""
+    chain = [Path(p).resolve() for p in (*scenario.source_files, scenario.path) if p is not None]
+    if out_path.resolve() in chain:
+        raise InputError(f"{out_path}: the calibrated scenario cannot replace {scenario.path} or a file it "
+                         "extends; choose another --out")
+    if out_path.exists() and not out_path.is_file():
+        raise InputError(f"{out_path}: not a file; choose another --out")
 
 
 def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, taste_seed: int = 7) -> FitReport:
@@ -453,8 +473,9 @@ def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, tast
     if not isinstance(config, CloudScenario):
         raise TypeError(f"calibrate fits a cloud scenario (got a {type(config).__name__})")
     scenario_path = Path(scenario.path)
-    report = fit(config, taste_seed=taste_seed)
     out = Path(out_path) if out_path is not None else scenario_path.with_name(f"{scenario_path.stem}_calibrated.toml")
+    check_output_path(scenario, out)
+    report = fit(config, taste_seed=taste_seed)
     if report.at_bound:  # no scenario from a fit on a bound; the tables still show why
         return FitReport(**{**report.__dict__, "scenario_path": None,
                             "message": f"{report.message}; no scenario written: {report.at_bound} at a bound"})
