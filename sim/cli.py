@@ -406,15 +406,19 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: every design point validated first, common random numbers across points,
     each run saved as it finishes (rerun to resume)."""
-    from sim.sweeps import prepare_sweep_file, run_sweep_file
+    from sim.sweeps import SweepInterrupted, prepare_sweep_file, run_sweep_file
 
     if dry_run:
         _, prepared = prepare_sweep_file(sweep_file)
         console.print(dataframe_table(prepared.design.table(), f"design of {sweep_file}"))
         return
-    result = run_sweep_file(sweep_file, workers=workers, scheduler=scheduler, out=out, progress=progress,
-                            executor="serial" if serial else None, chunk_size=chunk_size,
-                            retry_failed=retry_failed)
+    try:
+        result = run_sweep_file(sweep_file, workers=workers, scheduler=scheduler, out=out, progress=progress,
+                                executor="serial" if serial else None, chunk_size=chunk_size,
+                                retry_failed=retry_failed)
+    except SweepInterrupted as interrupted:
+        errors.print(str(interrupted), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     model = get_model(result.model_name)
     key = list(model.key_metrics) or list(result.metrics)
     summary = result.summary().filter(pl.col("metric").is_in(key)).drop("level", "sd", "half_width", strict=False)

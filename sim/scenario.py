@@ -62,7 +62,7 @@ class ScenarioError(InputError):
         self.key = key
         self.value = value
         self.message = message
-        super().__init__(str(self))
+        super().__init__(self.source, key, value, message)  # the text is built when shown, not per problem
 
     def __str__(self) -> str:
         where = self.source
@@ -81,9 +81,12 @@ class _NoValue:
 NO_VALUE: Any = _NoValue()
 
 
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return _shorten(repr(value))
 
 
 @dataclass(frozen=True)
@@ -225,8 +228,15 @@ def _value_at(document: Mapping[str, Any], location: Sequence[Any]) -> Any:
     return node
 
 
+#: a message lists at most this many problems, then "and N more" (bad input costs bounded work and text)
+MAX_PROBLEMS_SHOWN = 5
+
+
 def validation_error(source: str | Path, document: Mapping[str, Any], error: pydantic.ValidationError):
-    problems = []
+    """One ScenarioError for a failed validation: the problem itself, or "N problems" listing the first
+    `MAX_PROBLEMS_SHOWN` (all of them in `.problems`)."""
+    problems: list[ScenarioError] = []
+    by_key: dict[str | None, ScenarioError] = {}
     for item in error.errors(include_url=False):
         location = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
         # pydantic appends the union member's type (e.g. 'float', 'literal[...]') to the location
@@ -241,16 +251,21 @@ def validation_error(source: str | Path, document: Mapping[str, Any], error: pyd
         else:
             message = item["msg"].removeprefix("Value error, ")
         value = _value_at(document, location) if item["type"] != "missing" else NO_VALUE
-        same_key = next((p for p in problems if p.key == (key or None)), None)
+        same_key = by_key.get(key or None)
         if same_key is not None:  # a union type reports one error per member: say them together
-            same_key.message += f", or {message[0].lower()}{message[1:]}"
+            if len(same_key.message) < 400:
+                same_key.message += f", or {message[0].lower()}{message[1:]}"
             continue
-        problems.append(ScenarioError(source, key or None, value, message))
+        by_key[key or None] = problem = ScenarioError(source, key or None, value, message)
+        problems.append(problem)
     if len(problems) == 1:
         return problems[0]
     combined = ScenarioError(source, None, NO_VALUE, f"{len(problems)} problems")
-    combined.problems = problems
-    combined.message = f"{len(problems)} problems:\n  " + "\n  ".join(str(p) for p in problems)
+    combined.problems = problems  # type: ignore[attr-defined]
+    shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(f"and {len(problems) - MAX_PROBLEMS_SHOWN} more")
+    combined.message = f"{len(problems)} problems:\n  " + "\n  ".join(shown)
     return combined
 
 
@@ -282,7 +297,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     document, files = resolve_extends(path)
     for text in overrides:
         document = apply_override(document, text)
-    label = str(path) if not overrides else f"{path} with --set {' '.join(overrides)}"
+    label = str(path) if not overrides else f"{path} with --set {' '.join(_shorten(text) for text in overrides)}"
     return scenario_from_document(document, source=label, name=path.stem, source_files=files,
                                   overrides=overrides, path=path)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,9 +36,10 @@ import polars as pl
 import tomli_w
 
 from sim.core.errors import InputError
+from sim.core.faults import fault_point
 
 __all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
-           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder"]
+           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries"]
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary"
@@ -56,9 +58,45 @@ class RunFolderError(InputError):
     """A path that should be a run folder is not one `sim` wrote, or is damaged (names the path and why)."""
 
 
-#: the prefix and suffix of every temporary name `atomic_write_bytes` and `write_run` use
+#: every temporary name `atomic_write_bytes` and `publish_folder` use: `.sim-<name>.<pid>.<random>.tmp`
 TEMPORARY_PREFIX = ".sim-"
 TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY_NAME = re.compile(r"^\.sim-.*\.(\d+)\.[^.]*\.tmp$")
+
+
+def _temporary_prefix(name: str) -> str:
+    return f"{TEMPORARY_PREFIX}{name}.{os.getpid()}."
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_dead_temporaries(folder: Path) -> list[Path]:
+    """Remove, in `folder` only, the temporary files and staging folders of `sim` processes that no longer
+    run (a SIGKILL or power loss mid-write); another program's files and a live writer's are left alone.
+    Returns what was removed."""
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for entry in folder.iterdir():
+        match = _TEMPORARY_NAME.match(entry.name)
+        if match is None or entry.is_symlink() or _process_alive(int(match.group(1))):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
 
 
 def sync_directory(directory: Path) -> None:
@@ -79,13 +117,14 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     (`.sim-<name>.<random>.tmp`) is removed on any error."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{path.name}.", suffix=TEMPORARY_SUFFIX,
+    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
                                          dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+        fault_point("before-rename")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -238,7 +277,8 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
     directory = Path(directory)
     check_run_target(directory, force=force)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{TEMPORARY_PREFIX}{directory.name}.", suffix=TEMPORARY_SUFFIX,
+    remove_dead_temporaries(directory.parent)
+    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
                                     dir=directory.parent))
     try:
         manifest = {**fill(staging), "run_folder": RUN_FOLDER_VERSION, "run_id": uuid.uuid4().hex}
@@ -249,8 +289,9 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
                 with open(path, "rb") as stream:
                     os.fsync(stream.fileno())
         sync_directory(staging)
+        fault_point("before-publish")
         if directory.exists():
-            retired = directory.with_name(f"{TEMPORARY_PREFIX}{directory.name}.replaced-{os.getpid()}{TEMPORARY_SUFFIX}")
+            retired = directory.with_name(f"{_temporary_prefix(directory.name)}replaced{TEMPORARY_SUFFIX}")
             directory.rename(retired)
             staging.rename(directory)
             sync_directory(directory.parent)
