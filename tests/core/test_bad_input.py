@@ -111,6 +111,8 @@ BATTERY = [
     # inputs built to cost unbounded work
     (["show", "{tmp}/deep.toml"], EXIT_BAD_INPUT, ["deep.toml", "nested too deeply"]),
     (["run", "{tmp}/" + "n" * 300 + ".toml"], EXIT_ENVIRONMENT, ["File name too long"]),
+    # a sweep file may not choose a scheduler; --scheduler must be one
+    (["sweep", "{tmp}/nothing.toml", "--scheduler", "bogus"], EXIT_BAD_INPUT, ["--scheduler", "bogus", "tcp://"]),
 ]
 
 
@@ -313,3 +315,14 @@ def test_compare_and_warmup_write_folders_with_a_manifest_and_never_overwrite(tm
         assert invoke(command, *args, "--out", str(out), "--force").exit_code == 0
         assert json.loads((out / "manifest.json").read_text())["run_id"] != manifest["run_id"]
         assert_one_line(invoke("plot", str(out)), EXIT_BAD_INPUT, [f"a {manifest['kind']} folder"])
+
+
+def test_many_bad_items_cost_a_bounded_message():
+    """16,000 bad list items: the message names the first 5 and counts the rest (its size, not its time,
+    is what is checked)."""
+    bad = "[" + ",".join(["-1.0"] * 16_000) + "]"
+    result = invoke("show", str(REPO / "scenarios" / "aliexpress_spain_5day.toml"), "--set",
+                    f"logistics.demand.hourly_profile={bad}")
+    assert_one_line(result, EXIT_BAD_INPUT, ["16000 problems", "hourly_profile.4", "and 15995 more"])
+    assert "hourly_profile.5:" not in result.stderr
+    assert len(result.stderr) < 5_000
