@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -251,6 +252,19 @@ def validation_error(source: str | Path, document: Mapping[str, Any], error: pyd
         else:
             message = item["msg"].removeprefix("Value error, ")
         value = _value_at(document, location) if item["type"] != "missing" else NO_VALUE
+        named = message.split(" ", 1)[0].rstrip(":,")
+        named_value = _value_at(document, [*location, *named.split(".")])
+        if "." in named and (named_value is not NO_VALUE or "*" in named):
+            # a rule of a whole table that names the key it is about ("market.leader must name ...", or a
+            # pattern such as "providers.*.initial_share must sum to 1"): that key, and its value if one
+            key = _format_location([*location, *named.split(".")])
+            value = named_value
+            if value is not NO_VALUE:
+                message = re.sub(r" \(got .*\)$", "", message[len(named):].lstrip(" :,"))
+            else:
+                message = message[len(named):].lstrip(" :,")
+        elif not location:
+            value = NO_VALUE  # a rule of the whole scenario: its message says what; the document is no value
         same_key = by_key.get(key or None)
         if same_key is not None:  # a union type reports one error per member: say them together
             if len(same_key.message) < 400:
