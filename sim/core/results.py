@@ -84,7 +84,7 @@ def remove_dead_temporaries(folder: Path) -> list[Path]:
     """Remove, in `folder` only, the temporary files and staging folders of `sim` processes that no longer
     run (a SIGKILL or power loss mid-write); another program's files and a live writer's are left alone.
     Returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for entry in folder.iterdir():
