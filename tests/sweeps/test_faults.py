@@ -241,3 +241,12 @@ def test_a_huge_design_is_refused_before_it_is_built(sweep_file, monkeypatch):
         result = cli("sweep", str(sweep_file), *extra, "--no-progress")
         assert result.exit_code == EXIT_BAD_INPUT, (result.stderr, result.exception)
         assert "10,000,000,000 design points" in " ".join(result.stderr.split())
+
+
+def test_a_damaged_sweep_manifest_is_one_line_naming_it(sweep_file, tmp_path):
+    out = tmp_path / "damaged_manifest"
+    assert cli("sweep", str(sweep_file), "--out", str(out), "--no-progress").exit_code == 0
+    (out / "manifest.json").write_text('{"sweep": "faults", "fingerp')
+    result = cli("sweep", str(sweep_file), "--out", str(out), "--no-progress")
+    assert result.exit_code == EXIT_BAD_INPUT and "damaged manifest" in " ".join(result.stderr.split())
+    assert "manifest.json" in result.stderr
