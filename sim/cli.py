@@ -25,9 +25,9 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
+from sim.core.errors import InputError
 from sim.core.model import Metric
 from sim.core.options import RunOptions
-from sim.core.errors import InputError
 from sim.core.results import (RunResult, check_run_target, environment_record, load_run, new_run_directory,
                               publish_folder)
 from sim.scenario import NO_VALUE, ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
@@ -85,7 +85,8 @@ def exit_for(error: BaseException) -> typer.Exit:
         path: Any = write_traceback_file(error)
     except OSError:
         path = "(could not be written; rerun with python -X dev -m sim for it)"
-    return _fail(f"internal error {type(error).__name__}: {error}; please report it with the traceback in {path}",
+    summary = (str(error).splitlines() or [""])[0][:200]
+    return _fail(f"internal error {type(error).__name__}: {summary}; please report it with the traceback in {path}",
                  EXIT_INTERNAL)
 
 
@@ -95,10 +96,8 @@ class SimGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit):
-            raise
-        except KeyboardInterrupt:
-            raise
+        except (click.exceptions.Exit, click.exceptions.Abort, click.exceptions.ClickException):
+            raise  # click's own exits and usage errors (exit 2); KeyboardInterrupt is no Exception: 130
         except Exception as error:  # noqa: BLE001 - classified by exit_for: 2, 3 or 70, never a traceback
             raise exit_for(error) from None
 

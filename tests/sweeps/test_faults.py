@@ -250,3 +250,15 @@ def test_a_damaged_sweep_manifest_is_one_line_naming_it(sweep_file, tmp_path):
     result = cli("sweep", str(sweep_file), "--out", str(out), "--no-progress")
     assert result.exit_code == EXIT_BAD_INPUT and "damaged manifest" in " ".join(result.stderr.split())
     assert "manifest.json" in result.stderr
+
+
+def test_a_run_interrupted_before_publishing_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
+    import sim.core.faults as faults
+
+    monkeypatch.setenv(FAULT_VARIABLE, "interrupt-before-publish:1")
+    monkeypatch.setattr(faults, "_reached", {})
+    out = tmp_path / "run"
+    result = cli("run", str(REPO / "scenarios" / "customs_clearance.toml"), "--reps", "1", "--set",
+                 "run.horizon_days=0.5", "--set", "run.warmup_days=0.0", "--no-progress", "--out", str(out))
+    assert result.exit_code == EXIT_INTERRUPTED
+    assert list(tmp_path.iterdir()) == []
