@@ -6,7 +6,7 @@ SIM     := $(VENV)/bin/sim
 STAMP   := $(VENV)/.installed-stamp
 DEFAULT_SCENARIO := scenarios/aliexpress_spain_5day.toml
 
-.PHONY: install run test validate bench paper clean
+.PHONY: install run test test-fast validate bench paper clean
 
 install: $(STAMP)
 
@@ -21,7 +21,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check sim tests bench paper analysis
-	$(VENV)/bin/pytest
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest --durations=10
+
+# the quick subset: every test not marked slow (the statistical validations are)
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not slow"
 
 validate: $(STAMP)
 	$(SIM) validate

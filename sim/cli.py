@@ -8,6 +8,7 @@ reported in one line naming a file that holds the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import math
 import sys
@@ -96,7 +97,7 @@ class SimGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.exceptions.ClickException):
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.exceptions.ClickException):
             raise  # click's own exits and usage errors (exit 2); KeyboardInterrupt is no Exception: 130
         except Exception as error:  # noqa: BLE001 - classified by exit_for: 2, 3 or 70, never a traceback
             raise exit_for(error) from None
@@ -229,44 +230,79 @@ def show(
     sys.stdout.write(dump_config(loaded.config))
 
 
+def _power(row: dict) -> tuple[str, str]:
+    """The design power and the realised-SE power as shown: "exact" for a deterministic row."""
+    if row["check"] == "deterministic":
+        return "exact", "exact"
+    return f"{row['design_power']:.3f}", f"{row['realised_power']:.3f}"
+
+
+def validation_table(report: pl.DataFrame, model_name: str, quick: bool) -> Table:
+    """One model's validation rows, with its Bonferroni family in the caption."""
+    table = Table(title=f"analytic validation: {model_name}", title_justify="left")
+    for column in ("case", "metric", "theory", "n", "simulated", "CI / max dev", "analytic", "error", "z",
+                   "design power", "realised-SE power", "result"):
+        table.add_column(column, justify="left" if column in ("case", "metric", "theory", "result") else "right")
+    for row in report.iter_rows(named=True):
+        design, realised = _power(row)
+        if row["check"] == "deterministic":
+            spread, error, z = f"{_format_number(row['max_deviation'])} <= {row['tolerance']:.0e}", "", ""
+        else:
+            spread = f"[{_format_number(row['ci_low'])}, {_format_number(row['ci_high'])}]"
+            error, z = f"+-{_format_number(row['error_to_detect'])}", f"{row['z']:+.2f}"
+        table.add_row(row["case"], row["metric"], row["theory"], str(row["replications"]),
+                      _format_number(row["simulated"]), spread, _format_number(row["analytic"]), error, z, design,
+                      realised, "[green]pass[/]" if row["passed"] else "[bold red]FAIL[/]")
+    m = report.get_column("checks_in_family")[0]
+    family_level = report.get_column("family_level")[0]
+    caption = (f"Family: the {m} stochastic checks of {model_name}, family-wise {family_level:.0%} (Bonferroni): "
+               f"each CI at {1 - (1 - family_level) / m:.4%}, so a correct model fails this table with "
+               f"probability at most {1 - family_level:.0%}. " if m else "")
+    caption += ("Replications designed for power >= 0.9 against the error shown (5% of the analytic value, "
+                "0.01 for a share, 0.02 x scale for a zero expectation), sd from a pilot at another seed; "
+                "realised-SE power is read from this run's own sd and is no gate. Deterministic rows pass "
+                "within tolerance x max(1, |analytic|) in every replication and are outside the family.")
+    if quick:
+        caption += " QUICK smoke pass: 2 replications per case, far below the design power."
+    table.caption = caption
+    return table
+
+
 @app.command()
 def validate(
     model: Annotated[Optional[list[str]], typer.Option("--model", help="only these models")] = None,
-    family_level: Annotated[float, typer.Option(help="family-wise confidence level")] = 0.95,
+    family_level: Annotated[float, typer.Option(help="family-wise confidence level of each model's checks")] = 0.95,
+    quick: Annotated[bool, typer.Option("--quick", help="smoke pass: 2 replications per case")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="process-pool workers (default: "
+                                                   "cores); 1 runs in this process")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="show a progress bar")] = True,
 ) -> None:
-    """Run every model's closed-form validation checks; exit 1 if any fails."""
+    """Run every model's closed-form validation checks; exit 1 if any fails. Each model's stochastic checks
+    are one Bonferroni family, whichever models run."""
     from sim.core.validation import run_validation
+    from sim.sweeps.executors import default_workers, process_pool
 
-    names = model or model_names()
     suites = []
-    for name in names:
+    if not 0.0 < family_level < 1.0:
+        raise ScenarioError("--family-level", None, family_level, "must lie strictly between 0 and 1")
+    for name in model or model_names():
         loaded_model = get_model(name, "--model")
-        if loaded_model.validation_checks is not None:
-            suites.append((loaded_model, list(loaded_model.validation_checks())))
-    total = sum(len(case.expectations) for _, cases in suites for case in cases)
-    frames = []
-    for loaded_model, cases in suites:
-        frames.append(
-            run_validation(loaded_model, cases, family_level=family_level, family_size=total,
-                           on_case=lambda case: errors.print(f"running {case} ...", highlight=False))
-        )
-    report = pl.concat(frames, how="vertical")
-    table = Table(title="analytic validation", title_justify="left")
-    for column in ("case", "metric", "theory", "simulated", "CI", "analytic", "z", "result"):
-        table.add_column(column, justify="right" if column in ("simulated", "analytic", "z") else "left")
-    for row in report.iter_rows(named=True):
-        table.add_row(
-            row["case"], row["metric"], row["theory"], _format_number(row["simulated"]),
-            f"[{_format_number(row['ci_low'])}, {_format_number(row['ci_high'])}]",
-            _format_number(row["analytic"]), f"{row['z']:+.2f}",
-            "[green]pass[/]" if row["passed"] else "[bold red]FAIL[/]",
-        )
-    level = report.get_column("level_per_check")[0]
-    table.caption = (
-        f"Family-wise {family_level:.0%} confidence over {total} checks (Bonferroni): each CI is at "
-        f"{level:.4%}, so a correct model fails this table with probability at most {1 - family_level:.0%}."
-    )
-    console.print(table)
+        if loaded_model.validation_checks is None:
+            errors.print(f"model {name!r} declares no validation checks", highlight=False)
+            continue
+        suites.append((loaded_model, list(loaded_model.validation_checks())))
+    if not suites:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    pool_size = workers or default_workers()
+    pool = process_pool(pool_size) if pool_size > 1 else contextlib.nullcontext()
+    reports = []
+    with pool as executor:
+        for loaded_model, cases in suites:
+            report = run_validation(loaded_model, cases, family_level=family_level, quick=quick,
+                                    executor=executor, progress=progress)
+            console.print(validation_table(report, loaded_model.name, quick))
+            reports.append(report)
+    report = pl.concat(reports, how="vertical")
     failed = report.filter(~pl.col("passed")).height
     if failed:
         errors.print(f"[bold red]{failed} of {report.height} checks failed[/]")
@@ -313,16 +349,30 @@ def compare(
     comparison = run_comparison(scenarios, reps=reps, seed=seed, overrides=set_ or (), metrics=metric,
                                 options=run_options(progress=progress))
     table = comparison.differences
+    verdict = (pl.when(pl.col("constant") & pl.col("no_difference")).then(pl.lit("no difference (constant)"))
+               .when(pl.col("no_difference")).then(pl.lit("no difference"))
+               .when(pl.col("constant")).then(pl.lit("differs (constant)"))
+               .when((pl.col("ci_low") > 0) | (pl.col("ci_high") < 0)).then(pl.lit("differs"))
+               .otherwise(pl.lit("not separated")))
     shown = table.select(
-        "scenario", "metric", "mean_baseline", "mean_scenario", "difference", "ci_low", "ci_high",
+        "scenario", "metric", "mean_baseline", "mean_scenario",
+        pl.when(pl.col("no_difference")).then(0.0).otherwise(pl.col("difference")).alias("difference"),
+        *(pl.when(pl.col("no_difference") | pl.col("constant")).then(float("nan")).otherwise(pl.col(bound)).alias(bound)
+          for bound in ("ci_low", "ci_high")),
         pl.col("half_width").alias("paired_half_width"),
         pl.col("independent_half_width_estimate").alias("independent_half_width_est"), "variance_ratio",
+        verdict.alias("verdict"),
     )
     rich_table = dataframe_table(shown, f"paired differences against {comparison.baseline} "
                                         f"({table['n'][0] if table.height else 0} replications, common random numbers)")
-    rich_table.caption = (f"{table['family_level'][0]:.0%} family-wise CIs ({table['adjustment'][0]}: each at "
-                          f"{table['level_per_interval'][0]:.4%}). independent_half_width_est: what independent "
-                          "seeds would give, estimated from the two variances.") if table.height else None
+    family = table.filter(~pl.col("constant"))
+    constant = table.height - family.height
+    rich_table.caption = (
+        (f"{table['family_level'][0]:.0%} family-wise CIs ({family['adjustment'][0]}: each at "
+         f"{family['level_per_interval'][0]:.4%}). " if family.height else "")
+        + (f"{constant} constant rows (every replication equal) are outside the family. " if constant else "")
+        + "independent_half_width_est: what independent seeds would give, estimated from the two variances."
+    ) if table.height else None
     console.print(rich_table)
     baseline = comparison.results[comparison.baseline]
     directory = out or new_run_directory(Path("results") / "comparisons", stem, baseline.manifest["seed"])
@@ -402,6 +452,7 @@ def sweep(
                                                help="rerun runs that failed last time")] = True,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate every design point and show the design")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    metric: Annotated[Optional[list[str]], typer.Option("--metric", help="show these metrics (default: the key ones)")] = None,
 ) -> None:
     """Run a parameter sweep: every design point validated first, common random numbers across points,
     each run saved as it finishes (rerun to resume)."""
@@ -419,7 +470,7 @@ def sweep(
         errors.print(str(interrupted), highlight=False, markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     model = get_model(result.model_name)
-    key = list(model.key_metrics) or list(result.metrics)
+    key = list(metric or model.key_metrics or result.metrics)
     summary = result.summary().filter(pl.col("metric").is_in(key)).drop("level", "sd", "half_width", strict=False)
     summary = _clipped_to_metric_ranges(summary, model.metrics)
     console.print(dataframe_table(summary, f"sweep {result.name}: key metrics by design point (mean, 95% CI)"))
@@ -447,6 +498,9 @@ def calibrate(
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
     console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))
+    specifications = getattr(report, "specification_table", None)  # a model that compares specifications
+    if specifications is not None:
+        console.print(dataframe_table(specifications(), "specifications tried (chosen before the hold-out)"))
     if report.scenario_path is None:
         errors.print("[yellow]no calibrated scenario written: a free parameter sits on its bound (see the table)[/]")
     else:

@@ -113,7 +113,8 @@ def plot_differences(comparison: Comparison, directory: str | Path, metrics: Seq
         axis.axvline(0.0, color="k", linewidth=0.8)
         axis.set_yticks(y, rows["scenario"].to_list())
         axis.set_title(f"{metric}: scenario - {comparison.baseline}", fontsize=9, loc="left")
-    adjustment = table["adjustment"][0] if table.height else "none"
+    family = table.filter(~pl.col("constant"))
+    adjustment = family["adjustment"][0] if family.height else "none"
     axes[0].legend(fontsize=8, loc="best")
     figure.suptitle(f"paired differences, {table['family_level'][0]:.0%} family-wise ({adjustment})", fontsize=10)
     path = directory / "paired_differences.png"

@@ -1,9 +1,9 @@
 """Figure 2: Alibaba's revenue share of China public cloud by scenario, and the rivals' price responses.
 
-Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, the price war) with the same
+Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, rivals best-responding) with the same
 seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean across
 replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the 2024-cut
-scenario (rivals follow their observed rules) and the price war (Huawei, Tencent and Baidu best-respond from
+scenario (rivals follow their observed rules) and with rivals best-responding (Huawei, Tencent and Baidu best-respond from
 2024Q1). Writes `fig2_cloud_share_paths.png` and `.csv` (scenario, provider, quarter, series, mean, CI).
 """
 
@@ -26,7 +26,7 @@ SCENARIO_FILES = {
     "status quo": "cloud_status_quo.toml",
     "2024 cut": "cloud_price_cut_2024.toml",
     "LLM API cut only": "cloud_llm_api_cut.toml",
-    "price war": "cloud_price_war.toml",
+    "rivals best-respond": "cloud_rivals_best_respond.toml",
 }
 RIVALS = ("huawei", "tencent", "baidu")
 SEED = 2024
@@ -76,7 +76,7 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
 
     axes = panels[1]
     for index, provider in enumerate(RIVALS):
-        for label, style in (("2024 cut", "--"), ("price war", "-")):
+        for label, style in (("2024 cut", "--"), ("rivals best-respond", "-")):
             part = numbers.filter((pl.col("scenario") == label) & (pl.col("series") == "price_compute")
                                   & (pl.col("provider") == provider)).sort("quarter")
             axes.plot(part["quarter"], part["mean"], style, color=f"C{index + 4}", label=f"{provider}, {label}")

@@ -27,7 +27,7 @@ from sim.models.cloud.payback import payback_quarter, payback_table  # noqa: E40
 NAME = "fig3_cloud_payback"
 STATUS_QUO = "cloud_status_quo.toml"
 CUTS = {"2024 cut": "cloud_price_cut_2024.toml", "LLM API cut only": "cloud_llm_api_cut.toml",
-        "price war": "cloud_price_war.toml"}
+        "rivals best-respond": "cloud_rivals_best_respond.toml"}
 
 
 def main(out_dir: Path, quick: bool = False) -> list[Path]:
@@ -59,9 +59,9 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
             axes.annotate(f"payback {row['payback_quarter']}", (q, 0), textcoords="offset points",
                           xytext=(3, 8 + 12 * index), fontsize=8, color=color)
     axes.axhline(0.0, color="k", linewidth=0.8)
-    axes.set_ylabel("cumulative profit, cut minus status quo (RMB bn)")
+    axes.set_ylabel("cumulative contribution less capex, cut minus status quo (RMB bn)")
     quarter_ticks(axes, labels)
-    axes.set_title(f"Figure 3. Paired difference in Alibaba cumulative profit (gross profit less capex), "
+    axes.set_title(f"Figure 3. Paired difference in Alibaba cumulative contribution less capex, "
                    f"95% paired-t CI, {summary['n'][0]} replications", fontsize=10)
     axes.legend(fontsize=8, loc="lower left")
     figure.tight_layout()

@@ -56,12 +56,15 @@ __all__ = [
     "batch_means",
     "batch_means_interval",
     "bonferroni_level",
+    "t_test_power",
+    "replications_for_power",
     "relative_half_width",
     "PrecisionCheck",
     "precision_reached",
     "PairedComparison",
     "paired_comparison",
     "compare_tables",
+    "EQUALITY_TOLERANCE",
 ]
 
 
@@ -353,6 +356,47 @@ def bonferroni_level(family_level: float, m: int) -> float:
     return 1.0 - (1.0 - family_level) / m
 
 
+def t_test_power(error: float, sd: float, n: int, level: float) -> float:
+    """Power of the two-sided one-sample t test that rejects when the Student-t interval at `level` from n
+    values misses the hypothesised mean, when the true mean is `error` away from it and each value has
+    standard deviation `sd`: P(|T'| > t_{n-1, (1+level)/2}) with T' noncentral t (df n - 1, noncentrality
+    error sqrt(n) / sd) (Law 2015, ch. 9; scipy's `nctdtr`). 1 when sd is 0 and error is not; NaN below two
+    values."""
+    _check_level(level)
+    if n < 2:
+        return float("nan")
+    if sd <= 0.0:
+        return 1.0 if error != 0.0 else 1.0 - level
+    df = n - 1.0
+    critical = t_critical(level, df)
+    noncentrality = abs(error) * math.sqrt(n) / sd
+    upper = 1.0 - float(special.nctdtr(df, noncentrality, critical))
+    lower = float(special.nctdtr(df, noncentrality, -critical))
+    # nctdtr returns NaN in some far tails (scipy 1.17): the lower tail there is below 1e-15, and the upper
+    # tail falls back to its normal approximation 1 - Phi(c - noncentrality)
+    if math.isnan(upper):
+        upper = 1.0 - float(special.ndtr(critical - noncentrality))
+    return upper + (0.0 if math.isnan(lower) else lower)
+
+
+def replications_for_power(error: float, sd: float, level: float, power: float = 0.9, minimum: int = 2) -> int:
+    """The fewest replications n >= `minimum` whose two-sided t test at `level` has `t_test_power` >= `power`
+    against a true error `error`, for values with standard deviation `sd` (a pilot's estimate, taken as
+    known). Starts from the normal approximation n = ((z_{(1+level)/2} + z_power) sd / error)^2, which the
+    t test needs slightly more than, and counts up."""
+    _check_level(level)
+    _check_level(power, "power")
+    if error == 0.0:
+        raise ValueError("error must be non-zero: no replication count detects an error of 0")
+    if sd <= 0.0:
+        return max(2, minimum)
+    approximate = ((z_critical(level) + z_critical(power, sides=1)) * sd / abs(error)) ** 2
+    n = max(2, minimum, math.ceil(approximate))
+    while t_test_power(error, sd, n, level) < power:
+        n += 1
+    return n
+
+
 def relative_half_width(interval: Interval) -> float:
     """half_width / |estimate| (Law 2015, ch. 9, relative precision); inf when the estimate is 0."""
     return _relative(interval.half_width, interval.estimate)
@@ -455,7 +499,20 @@ _COMPARISON_SCHEMA = {
     "ci_low": pl.Float64, "ci_high": pl.Float64, "half_width": pl.Float64,
     "independent_half_width_estimate": pl.Float64, "variance_ratio": pl.Float64,
     "family_level": pl.Float64, "level_per_interval": pl.Float64, "adjustment": pl.String,
+    "constant": pl.Boolean, "no_difference": pl.Boolean,
 }
+
+#: relative tolerance below which values count as equal: a metric is constant when every per-replication value
+#: equals the first to this relative tolerance in both arms; a mean difference within it of
+#: max(|mean a|, |mean b|, 1) is no difference (rounding, not simulation noise)
+EQUALITY_TOLERANCE = 1e-12
+
+
+def _constant(values: FloatArray) -> bool:
+    """Every value equals the first to `EQUALITY_TOLERANCE` relative (max(1, |first|) as the scale)."""
+    if values.size == 0:
+        return True
+    return bool(np.all(np.abs(values - values[0]) <= EQUALITY_TOLERANCE * max(1.0, abs(float(values[0])))))
 
 
 def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baseline: str, level: float = 0.95,
@@ -466,34 +523,46 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
     Inputs are the runner's long per-replication tables (replication, metric, value); values are paired by
     replication index, which assumes the scenarios were run with the same seed so replication k used the
     same streams (common random numbers). Replications missing or NaN on either side are dropped (n says
-    how many pairs were used). With `family_wise` every interval is at the Bonferroni level for m = number
-    of rows, so all rows hold jointly with probability at least `level`; otherwise each holds at `level`."""
+    how many pairs were used).
+
+    A row is `constant` when every per-replication value equals the first to `EQUALITY_TOLERANCE` relative
+    in both arms: it carries no simulation noise, so it has no interval worth adjusting and leaves the
+    family. A row has `no_difference` when |mean difference| <= `EQUALITY_TOLERANCE` x max(|mean a|,
+    |mean b|, 1): a difference of rounding, never reported as significant. With `family_wise` every other
+    interval is at the Bonferroni level for m = the non-constant rows, so they hold jointly with probability
+    at least `level`; otherwise each holds at `level`. Constant rows keep their (zero-width) interval at
+    `level` with adjustment "constant"."""
     _check_level(level)
     if baseline not in per_replication_by_scenario:
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {list(per_replication_by_scenario)}")
     base = per_replication_by_scenario[baseline]
     metrics = base.get_column("metric").unique(maintain_order=True).to_list()
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str, FloatArray, FloatArray]] = []
     for scenario, table in per_replication_by_scenario.items():
         if scenario == baseline:
             continue
         present = set(table.get_column("metric").to_list())
-        pairs.extend((scenario, metric) for metric in metrics if metric in present)
+        for metric in metrics:
+            if metric not in present:
+                continue
+            joined = (
+                base.filter(pl.col("metric") == metric).select("replication", pl.col("value").alias("a"))
+                .join(table.filter(pl.col("metric") == metric).select("replication", pl.col("value").alias("b")),
+                      on="replication", how="inner")
+                .drop_nulls().filter(pl.col("a").is_finite() & pl.col("b").is_finite()).sort("replication")
+            )
+            pairs.append((scenario, metric, joined.get_column("a").to_numpy(), joined.get_column("b").to_numpy()))
     if not pairs:
         return pl.DataFrame(schema=_COMPARISON_SCHEMA)
-    m = len(pairs)
-    level_per_interval = bonferroni_level(level, m) if family_wise else level
+    constant = [_constant(a) and _constant(b) for _, _, a, b in pairs]
+    m = len(pairs) - sum(constant)
+    level_per_interval = bonferroni_level(level, m) if family_wise and m else level
     adjustment = f"bonferroni, m={m}" if family_wise else "none"
     rows = []
-    for scenario, metric in pairs:
-        joined = (
-            base.filter(pl.col("metric") == metric).select("replication", pl.col("value").alias("a"))
-            .join(per_replication_by_scenario[scenario].filter(pl.col("metric") == metric)
-                  .select("replication", pl.col("value").alias("b")), on="replication", how="inner")
-            .drop_nulls().filter(pl.col("a").is_finite() & pl.col("b").is_finite()).sort("replication")
-        )
-        comparison = paired_comparison(joined.get_column("a").to_numpy(), joined.get_column("b").to_numpy(),
-                                       level_per_interval)
+    for (scenario, metric, a, b), is_constant in zip(pairs, constant):
+        row_level = level if is_constant else level_per_interval
+        comparison = paired_comparison(a, b, row_level)
+        scale = max(abs(comparison.mean_a), abs(comparison.mean_b), 1.0)
         rows.append({
             "scenario": scenario, "baseline": baseline, "metric": metric, "n": comparison.difference.n,
             "mean_baseline": comparison.mean_a, "mean_scenario": comparison.mean_b,
@@ -501,6 +570,8 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
             "ci_high": comparison.difference.high, "half_width": comparison.half_width,
             "independent_half_width_estimate": comparison.independent_half_width_estimate,
             "variance_ratio": comparison.variance_ratio, "family_level": level,
-            "level_per_interval": level_per_interval, "adjustment": adjustment,
+            "level_per_interval": row_level, "adjustment": "constant" if is_constant else adjustment,
+            "constant": is_constant,
+            "no_difference": bool(abs(comparison.mean_difference) <= EQUALITY_TOLERANCE * scale),
         })
     return pl.DataFrame(rows, schema=_COMPARISON_SCHEMA)

@@ -4,11 +4,13 @@ Functional form. For a customer with promised delivery P business days (P = 0: n
 delivery E business days, L late deliveries and K kept promises in their own history, and a compensation
 coupon of c EUR paid per late delivery, the shift added to the logit purchase utility is
 
-    Delta u = b_E * (E - R)                                                  speed term
+    Delta u = b_E * (clip(E) - clip(R))                                      speed term
             + b_fast * max(E - P, 0) + b_slow * max(P - E, 0)    (P > 0)     promise term
             + (b_late + b_coupon * c) * L + b_kept * K                       experience term
 
-with R = `reference_days`. E defaults to the promise (customers believe it: E = P) and, with no promise,
+with R = `reference_days` and clip(x) = min(max(x, lo), hi) over `speed_range_days` = [lo, hi]: linear
+everywhere by default (lo = 0, hi = inf), or flat outside the range where the speed effect was measured
+(`FISHER_MEASURED_RANGE_DAYS`, the lower bracket of a promise's demand effect). E defaults to the promise (customers believe it: E = P) and, with no promise,
 to R (so "no promise, no history" gives Delta u = 0); a model that knows what customers expect (e.g. the
 mean delivery time they experienced) passes E explicitly. Signs: b_E, b_slow and b_late are negative,
 b_fast, b_kept and b_coupon positive. Days are business days.
@@ -22,6 +24,11 @@ Which estimate for which term, and why (sources in /work/shared/CALIBRATION.md):
   2025: 1 day faster = +1.82% above a week) is of the same size; its finding that B2B demand is flat below
   about a week is not used, since Fisher et al. find the consumer effect from 7 days down, and the
   scenarios compare 5-day promises with 14+ days.
+  Outside the range they observed the per-day effect is an extrapolation: `FISHER_MEASURED_RANGE_DAYS`
+  = [4.5, 7] business days is their 7-day baseline and the mean speed-up behind their average effect
+  (+3.8% online sales at 1.5% a day is about 2.5 business days; AMA research summary of the paper, H for
+  the two figures, the range itself derived). `speed_range_days` set to it makes the response flat
+  outside: a speed-up from 10 to 3 days then counts as 7 to 4.5. Used as the lower bracket.
 - Promise term, b_fast and b_slow: Cui, Lu, Sun & Golden (2024, MSOM 26(1)): promising 1 day faster raises
   sales by 0.73%, promising 1 day slower lowers them by 0.51%. That is the displayed promise measured
   against what the customer would otherwise expect, so it enters relative to E and only when a promise
@@ -65,6 +72,7 @@ __all__ = [
     "FISHER_SALES_CHANGE_PER_DAY_FASTER",
     "CUI_SALES_CHANGE_PROMISE_FASTER",
     "CUI_SALES_CHANGE_PROMISE_SLOWER",
+    "FISHER_MEASURED_RANGE_DAYS",
     "DeliveryResponse",
     "delivery_utility",
     "delivery_utility_reference",
@@ -76,6 +84,9 @@ BASELINE_PURCHASE_PROBABILITY = 0.03  # ASSUMPTION (L): online visit-to-order co
 FISHER_SALES_CHANGE_PER_DAY_FASTER = 0.015  # Fisher, Gallino & Xu (2019, JMR), from a 7-day baseline (H)
 CUI_SALES_CHANGE_PROMISE_FASTER = 0.0073  # Cui, Lu, Sun & Golden (2024, MSOM 26(1)): promise 1 day faster (H)
 CUI_SALES_CHANGE_PROMISE_SLOWER = -0.0051  # Cui et al. (2024): promise 1 day slower (H)
+#: business days: Fisher et al.'s 7-day baseline down by their mean speed-up, 3.8% / 1.5% a day = 2.5 days
+#: (derived from the paper's two figures, H; the range as the edge of what was measured is a reading)
+FISHER_MEASURED_RANGE_DAYS = (4.5, 7.0)
 
 
 def logit_shift_for_sales_change(relative_change: float, baseline_probability: float) -> float:
@@ -118,6 +129,10 @@ class DeliveryResponse:
     Fisher et al.'s 7-day baseline. A scenario with another no-promise norm (e.g. the former 14+ days from
     China to Spain, 36Kr/Cainiao 2025, M) sets it; the comparison of two promises does not depend on it."""
 
+    speed_range_days: tuple[float, float] = (0.0, math.inf)
+    """[lo, hi] business days over which the speed term is linear; flat outside (module docstring). The
+    default is linear everywhere; `FISHER_MEASURED_RANGE_DAYS` gives the lower bracket."""
+
     utility_per_late_delivery: float = -0.10
     """b_late, per late delivery in the customer's history. ASSUMPTION (no published number; Harter, Stich &
     Spann 2024 give the sign and that late weighs more than on time): a late parcel lowers the customer's
@@ -135,7 +150,7 @@ class DeliveryResponse:
     (60 days) and unredeemed coupons would lower it; sweep over [0, 0.087]."""
 
     @classmethod
-    def calibrated(cls, baseline_probability: float, **assumptions: float) -> "DeliveryResponse":
+    def calibrated(cls, baseline_probability: float, **assumptions: float | tuple[float, float]) -> "DeliveryResponse":
         """Coefficients that reproduce the published sales changes at purchase probability
         `baseline_probability`; `assumptions` override the other fields (e.g. utility_per_late_delivery)."""
         published = {
@@ -150,7 +165,7 @@ class DeliveryResponse:
         if not set(assumptions) <= assumed:
             raise ValueError(f"calibrated() takes only the assumed fields {sorted(assumed)} as keywords "
                              f"(got {sorted(assumptions)})")
-        return cls(**published, **assumptions)
+        return cls(**published, **assumptions)  # type: ignore[arg-type]
 
     def utility(
         self,
@@ -180,9 +195,12 @@ class DeliveryResponse:
             raise ValueError(f"expected_days must be > 0 (got {expected_days!r})")
         if not (np.isfinite(compensation_eur) and compensation_eur >= 0.0):
             raise ValueError(f"compensation_eur must be >= 0 (got {compensation_eur!r})")
+        low, high = self.speed_range_days
+        if not 0.0 <= low <= high:
+            raise ValueError(f"speed_range_days must be [lo, hi] with 0 <= lo <= hi (got {self.speed_range_days!r})")
         return delivery_utility(
             float(promised_days), float(expected_days), late, kept, float(compensation_eur),
-            self.reference_days, self.utility_per_expected_day, self.utility_per_day_faster,
+            self.reference_days, float(low), float(high), self.utility_per_expected_day, self.utility_per_day_faster,
             self.utility_per_day_slower, self.utility_per_late_delivery, self.utility_per_kept_promise,
             self.coupon_utility_per_eur,
         )
@@ -191,8 +209,8 @@ class DeliveryResponse:
 @njit(cache=True, error_model="numpy")
 def delivery_utility(
     promised_days: float, expected_days: float, late_deliveries: NDArray[np.float64],
-    kept_promises: NDArray[np.float64], compensation_eur: float, reference_days: float, utility_per_expected_day: float,
-    utility_per_day_faster: float, utility_per_day_slower: float, utility_per_late_delivery: float,
+    kept_promises: NDArray[np.float64], compensation_eur: float, reference_days: float, speed_days_low: float,
+    speed_days_high: float, utility_per_expected_day: float, utility_per_day_faster: float, utility_per_day_slower: float, utility_per_late_delivery: float,
     utility_per_kept_promise: float, coupon_utility_per_eur: float,
 ) -> NDArray[np.float64]:
     """The module docstring's Delta u per customer, (N,); all arguments but the two histories are floats.
@@ -200,7 +218,8 @@ def delivery_utility(
     Call it through `DeliveryResponse.utility`, which resolves the default `expected_days` and validates.
     No parallel twin: one multiply-add per customer is memory-bound, threads would not speed it up.
     """
-    shared = utility_per_expected_day * (expected_days - reference_days)
+    shared = utility_per_expected_day * (min(max(expected_days, speed_days_low), speed_days_high)
+                                         - min(max(reference_days, speed_days_low), speed_days_high))
     if promised_days > 0.0:
         shared += (utility_per_day_faster * max(expected_days - promised_days, 0.0)
                    + utility_per_day_slower * max(promised_days - expected_days, 0.0))
@@ -241,16 +260,18 @@ def sales_change(
 
 def delivery_utility_reference(
     promised_days: float, expected_days: float, late_deliveries: ArrayLike, kept_promises: ArrayLike,
-    compensation_eur: float, reference_days: float, utility_per_expected_day: float,
-    utility_per_day_faster: float, utility_per_day_slower: float, utility_per_late_delivery: float,
-    utility_per_kept_promise: float, coupon_utility_per_eur: float,
+    compensation_eur: float, reference_days: float, speed_days_low: float, speed_days_high: float,
+    utility_per_expected_day: float, utility_per_day_faster: float, utility_per_day_slower: float,
+    utility_per_late_delivery: float, utility_per_kept_promise: float, coupon_utility_per_eur: float,
 ) -> NDArray[np.float64]:
     """NumPy twin of `delivery_utility`."""
     promise = 0.0
     if promised_days > 0.0:
         promise = (utility_per_day_faster * np.maximum(expected_days - promised_days, 0.0)
                    + utility_per_day_slower * np.maximum(promised_days - expected_days, 0.0))
-    shift: NDArray[np.float64] = (utility_per_expected_day * (expected_days - reference_days) + promise
+    speed = (np.clip(expected_days, speed_days_low, speed_days_high)
+             - np.clip(reference_days, speed_days_low, speed_days_high))
+    shift: NDArray[np.float64] = (utility_per_expected_day * speed + promise
                                   + (utility_per_late_delivery + coupon_utility_per_eur * compensation_eur)
                                   * np.asarray(late_deliveries, dtype=np.float64)
                                   + utility_per_kept_promise * np.asarray(kept_promises, dtype=np.float64))

@@ -36,7 +36,7 @@ from sim.scenario import (Scenario, ScenarioError, load_scenario, model_module, 
 from sim.sweeps.designs import Design, Parameter, make_design, parameters_from_vary
 from sim.sweeps.executors import (Backend, Chunk, RunOutcome, SweepOptions, chunk_size_for, make_chunks,
                                   resolve_backend)
-from sim.sweeps.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepStore
+from sim.sweeps.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepMismatchError, SweepStore
 
 __all__ = ["SweepResult", "SweepInterrupted", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep"]
 
@@ -498,7 +498,7 @@ def load_sweep(directory: str | Path) -> SweepResult:
     store = SweepStore(directory)
     manifest = store.read_manifest()
     if manifest is None:
-        raise FileNotFoundError(f"{directory} is not a sweep directory (no manifest.json)")
+        raise SweepMismatchError(f"{directory}: not a sweep folder (no manifest.json)")
     metrics = tuple(manifest["metrics"])
     replications = int(manifest["replications"])
     design = pl.read_parquet(Path(directory) / "design.parquet")

@@ -267,14 +267,14 @@ def cloud_files(tmp_path) -> Path:
 def test_calibrate_refuses_its_own_scenario_and_existing_files_before_fitting(cloud_files, monkeypatch, args, words):
     import sim.models.cloud.calibration as calibration
 
-    monkeypatch.setattr(calibration, "fit", lambda *a, **k: pytest.fail("the fit ran"))
+    monkeypatch.setattr(calibration, "compare_specifications", lambda *a, **k: pytest.fail("the fit ran"))
     before = snapshot(cloud_files)
     args = [a.replace("{tmp}", str(cloud_files)) for a in args]
     assert_one_line(invoke("calibrate", *args), EXIT_BAD_INPUT, words)
     assert snapshot(cloud_files) == before
 
 
-def test_calibrated_scenario_is_written_by_a_toml_writer(tmp_path):
+def test_calibrated_scenario_is_written_by_a_toml_writer(tmp_path, monkeypatch):
     """A provider name that needs quoting in TOML, and a base file name with a quote, still give a file
     that loads with the fitted values."""
     import polars as pl
@@ -290,11 +290,15 @@ def test_calibrated_scenario_is_written_by_a_toml_writer(tmp_path):
     values = {name: (low + high) / 2 for name, (low, high) in FREE_PARAMETERS.items()}
     report = FitReport(values, values, pl.DataFrame(), 1.0, 1.0, 1.0, 1.0, True, "",
                        status={n: "fitted" for n in values}, bounds=dict(FREE_PARAMETERS),
-                       standard_errors={n: 0.01 for n in values}, fixed={n: v[0] for n, v in FIXED_PARAMETERS.items()})
+                       standard_errors={n: 0.01 for n in values}, fixed={n: v[0] for n, v in FIXED_PARAMETERS.items()},
+                       settings={"rival_quality_trend_from": "2022Q1"}, specification="a name with\na line break")
+    monkeypatch.setattr(FitReport, "error_table", lambda self: pl.DataFrame(
+        {"provider": ["hua.wei\n[x]"], "series": ["share"], "in_sample_rmse": [1.0], "held_out_errors": ["+1"]}))
     out = tmp_path / "calibrated.toml"
     write_calibrated_scenario(report, base, out, config)
     loaded = load_scenario(out).config
     assert loaded.providers["hua.wei"].quality_trend_per_year == values["rival_quality_trend_per_year"]
+    assert loaded.providers["hua.wei"].quality_trend_from == "2022Q1"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
 
 

@@ -20,6 +20,7 @@ def earlier_run(tmp_path_factory) -> Path:
     done = sim("run", "scenarios/customs_clearance.toml", "--reps", "2", "--set", "run.horizon_days=2.0",
                "--out", str(out), "--no-progress")
     assert done.returncode == 0, done.stderr
+    (out.parent / "earlier.stdout").write_text(done.stdout)
     return out
 
 
@@ -28,8 +29,22 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def test_run_prints_summary_and_writes_tables(earlier_run):
+    """The printed table has one row per metric with the stored mean, computed here from summary.parquet
+    (the per-replication values) rather than read from statistics.parquet, and n = 2."""
     files = snapshot(earlier_run)
     assert {"summary.parquet", "statistics.parquet", "hourly.parquet", "manifest.json", "scenario.toml"} <= set(files)
+    import polars as pl
+
+    printed = (earlier_run.parent / "earlier.stdout").read_text()
+    means = pl.read_parquet(earlier_run / "summary.parquet").group_by("metric", maintain_order=True).agg(
+        pl.col("value").mean())
+    rows = {line.split("│")[1].strip(): line for line in printed.splitlines() if line.startswith("│")}
+    assert list(rows) == means["metric"].to_list()
+    for metric, mean in means.iter_rows():
+        cells = [cell.strip() for cell in rows[metric].split("│")[1:-1]]
+        assert float(cells[2].replace(",", "")) == pytest.approx(mean, rel=5e-4, abs=5e-4), (metric, cells)
+        assert cells[4] == "2"
+    assert str(earlier_run) in printed.replace("\n", "")
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 import sim
 from sim.core.options import RunOptions
 from sim.core.stats import t_interval
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, load_scenario
 
 from tests.conftest import REPO, SCENARIOS
 
@@ -65,10 +65,38 @@ def test_precision_stopping_reaches_its_target_and_names_the_binding_metric():
     assert max(w.half_width / abs(w.estimate) for w in fewer.values()) >= 0.05
 
 
+def test_precision_stopping_that_cannot_reach_its_target_stops_at_the_cap():
+    """A 1e-6 relative half-width is out of reach of 4 replications of a 4-day queue (the mean wait's
+    replication sd is about 30% of its value), so the run stops at max_replications and says so."""
+    result = sim.run(BASE, reps=2, overrides=SHORT, options=RunOptions(precision=1e-6, max_replications=4))
+    record = result.manifest["precision"]
+    assert not record["reached"] and record["replications"] == 4 == record["max_replications"]
+    assert result.summary["replication"].unique().sort().to_list() == [0, 1, 2, 3]
+
+
 def test_auto_warmup_is_resolved_and_recorded(tmp_path):
+    """The recorded warm-up is MSER-5 (White 1997) recomputed here by its textbook definition, a direct
+    loop over truncation points, on the pilot replication's hourly queue length (its own streams, no
+    warm-up): MSER(d) = sum_{j > d} (Z_j - mean_{j > d} Z)^2 / (k - d)^2 over batch means Z of 5 hours,
+    d <= k/2, the first minimiser, and the cut at the start of hour 5d."""
+    from sim.core.rng import Streams
+    from sim.core.runner import PILOT_REPLICATION, with_run_settings
+    from sim.models.customs import MODEL
+
     result = sim.run(BASE, reps=2, overrides=[*SHORT, 'run.warmup_days="auto"'], out=tmp_path / "run")
     chosen = result.manifest["warmup"]["warmup_days"]
-    assert isinstance(chosen, float) and 0.0 <= chosen <= 2.0  # MSER searches the first half of 4 days
+    pilot = with_run_settings(load_scenario(BASE, SHORT).config, warmup_days=0.0)
+    hourly = MODEL.simulate(pilot, Streams(pilot.run.seed, PILOT_REPLICATION)).tables["hourly"].sort("hour")
+    series = hourly["mean_queue_length"].to_numpy()
+    k = series.size // 5
+    batches = [float(sum(series[5 * j:5 * j + 5]) / 5) for j in range(k)]
+    statistic = []
+    for d in range(k // 2 + 1):
+        tail = batches[d:]
+        mean = sum(tail) / len(tail)
+        statistic.append(sum((z - mean) ** 2 for z in tail) / len(tail) ** 2)
+    best = min(range(len(statistic)), key=lambda d: (round(statistic[d], 12), d))
+    assert chosen == pytest.approx(hourly["hour"][5 * best] / 24.0)
     assert result.resolved_scenario["run"]["warmup_days"] == chosen
     saved = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert saved["resolved_scenario"]["run"]["warmup_days"] == chosen
@@ -87,3 +115,22 @@ def test_plot_and_warmup_commands_write_pngs(tmp_path):
                            "--out", str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert warm.returncode == 0, warm.stderr
     assert "warmup_days =" in warm.stdout and (tmp_path / "w" / "warmup.png").stat().st_size > 1000
+
+
+def test_sim_compare_ranks_and_says_no_difference_where_the_arms_agree(tmp_path):
+    """End to end: six officers cut the mean wait (Erlang C: Wq 0.149 h at M/M/4 rho 0.8 against 0.012 h at
+    M/M/6; paired difference about 8 standard errors at 4 replications), so `--rank` puts them first with
+    probability of being best near 1; the arrival rate, identical under common random numbers, reads
+    "no difference"."""
+    six = SCENARIOS / "customs_clearance_six_officers.toml"
+    done = subprocess.run([sys.executable, "-m", "sim", "compare", str(BASE), str(six), "--reps", "4",
+                           *[arg for setting in SHORT for arg in ("--set", setting)], "--rank", "mean_wait_hours",
+                           "--smaller-is-better", "--out", str(tmp_path / "comparison"), "--no-progress"],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    ranking = done.stdout[done.stdout.index("ranking on mean_wait_hours"):]
+    rows = [line for line in ranking.splitlines() if line.startswith("│")]
+    assert rows[0].split("│")[1].strip() == "customs_clearance_six_officers"
+    assert rows[1].split("│")[1].strip() == "customs_clearance"
+    arrival = next(line for line in done.stdout.splitlines() if "arrival_rate" in line)
+    assert "no" in arrival.split("│")[-2]  # the verdict column: "no difference" (wrapped when narrow)

@@ -416,6 +416,25 @@ def test_compare_tables_pairs_by_replication_and_adjusts_for_all_rows():
         compare_tables({"base": base}, "nope")
 
 
+def test_constant_metrics_leave_the_family_and_rounding_is_no_difference():
+    """A metric equal in every replication of both arms (to 1e-12 relative) has no simulation noise: it
+    leaves the Bonferroni family. A difference of rounding (here 0.1 + 0.2 - 0.3, about 5.6e-17 per
+    replication, the kind of -5.7e-15 a sum of costs leaves) is "no difference", never significant."""
+    rng = np.random.default_rng(5)
+    noise = rng.normal(size=20)
+    base = long_table({"wait": 10 + noise, "officers": np.full(20, 4.0), "share": 0.3 + 0.01 * noise})
+    other = long_table({"wait": 9 + noise + 0.1 * rng.normal(size=20), "officers": np.full(20, 5.0),
+                        "share": (0.1 + 0.2) + 0.01 * noise})
+    table = compare_tables({"base": base, "other": other}, "base", 0.95)
+    rows = {row["metric"]: row for row in table.iter_rows(named=True)}
+    assert rows["officers"]["constant"] and rows["officers"]["adjustment"] == "constant"
+    assert rows["officers"]["difference"] == 1.0 and not rows["officers"]["no_difference"]
+    assert not rows["wait"]["constant"] and rows["wait"]["adjustment"] == "bonferroni, m=2"
+    assert rows["wait"]["level_per_interval"] == pytest.approx(1 - 0.05 / 2)
+    assert rows["share"]["difference"] != 0.0 and rows["share"]["no_difference"]
+    assert not rows["wait"]["no_difference"]
+
+
 @given(st.integers(1, 5_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
        st.floats(0.5, 0.999))
 def test_proportion_intervals_hold_the_estimate_inside_zero_one(counts, level):

@@ -16,6 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 from sim.kernels.delivery_response import (
     BASELINE_PURCHASE_PROBABILITY,
+    FISHER_MEASURED_RANGE_DAYS,
     DeliveryResponse,
     delivery_utility,
     delivery_utility_reference,
@@ -82,6 +83,29 @@ def test_no_promise_means_the_customer_expects_the_reference_days():
                                -4.0 * response.utility_per_expected_day, rtol=1e-15)
 
 
+def test_flat_outside_the_measured_range_counts_only_the_days_inside_it():
+    """Fisher et al. measured from 7 business days down by about 2.5 (3.8% at 1.5% a day): flat outside
+    [4.5, 7], a speed-up from 10.5 to 3 days counts as the 2.5 days from 7 to 4.5 (by hand)."""
+    assert FISHER_MEASURED_RANGE_DAYS == pytest.approx((7.0 - 0.038 / 0.015, 7.0), abs=0.05)
+    linear = DeliveryResponse(reference_days=10.5)
+    flat = DeliveryResponse(reference_days=10.5, speed_range_days=FISHER_MEASURED_RANGE_DAYS)
+    none = np.zeros(1)
+    b = linear.utility_per_expected_day
+    # no promise shown (P = 0) and E = 3: only the speed term acts
+    assert linear.utility(0.0, none, none, expected_days=3.0)[0] == pytest.approx(b * (3.0 - 10.5), rel=1e-14)
+    assert flat.utility(0.0, none, none, expected_days=3.0)[0] == pytest.approx(b * (4.5 - 7.0), rel=1e-14)
+    # inside the range both agree; beyond it nothing changes
+    inside = (linear.utility(0.0, none, none, expected_days=5.0)[0]
+              - linear.utility(0.0, none, none, expected_days=6.0)[0])
+    assert (flat.utility(0.0, none, none, expected_days=5.0)[0]
+            - flat.utility(0.0, none, none, expected_days=6.0)[0]) == pytest.approx(inside, rel=1e-12)
+    assert flat.utility(0.0, none, none, expected_days=2.0)[0] == flat.utility(0.0, none, none, expected_days=4.5)[0]
+    assert flat.utility(0.0, none, none, expected_days=9.0)[0] == 0.0
+    assert sales_change(flat, 10.5, 3.0, P0) == pytest.approx(1.015**2.5 - 1.0, abs=0.001)
+    with pytest.raises(ValueError, match="speed_range_days"):
+        DeliveryResponse(speed_range_days=(7.0, 4.5)).utility(5.0, none, none)
+
+
 def test_the_experience_term_counts_late_deliveries_coupons_and_kept_promises():
     response = DeliveryResponse()
     late, kept = np.array([0.0, 1.0, 3.0, 0.0, 2.5]), np.array([0.0, 0.0, 0.0, 4.0, 1.0])
@@ -101,11 +125,14 @@ def test_the_experience_term_counts_late_deliveries_coupons_and_kept_promises():
     st.integers(1, 50).flatmap(lambda n: st.tuples(arrays(np.float64, n, elements=st.floats(0.0, 50.0)),
                                                    arrays(np.float64, n, elements=st.floats(0.0, 50.0)))),
     st.floats(0.0, 5.0),
+    st.tuples(st.floats(0.0, 10.0), st.floats(0.0, 10.0), st.booleans()),
     st.tuples(*[st.floats(-1.0, 1.0)] * 6),
 )
-def test_kernel_equals_the_numpy_reference(promised, expected, histories, compensation, coefficients):
+def test_kernel_equals_the_numpy_reference(promised, expected, histories, compensation, speed_range, coefficients):
     late, kept = histories
-    arguments = (promised, expected, late, kept, compensation, 7.0, *coefficients)
+    low, width, unbounded = speed_range
+    high = math.inf if unbounded else low + width
+    arguments = (promised, expected, late, kept, compensation, 7.0, low, high, *coefficients)
     np.testing.assert_allclose(delivery_utility(*arguments), delivery_utility_reference(*arguments),
                                rtol=1e-12, atol=1e-12)
 

@@ -50,11 +50,17 @@ MODEL = Model(
         Metric("alibaba_revenue_final_rmb_bn_per_quarter", "RMB bn/quarter", "Alibaba's revenue, last quarter"),
         Metric("alibaba_genai_revenue_final_rmb_bn_per_quarter", "RMB bn/quarter",
                "Alibaba's model-API revenue, last quarter"),
-        Metric("alibaba_gross_margin_final", "share", "Alibaba's gross margin, last quarter"),
-        Metric("alibaba_cumulative_profit_rmb_bn", "RMB bn", "Alibaba's gross profit less capex, summed over "
-               "the horizon", key=True),
-        Metric("alibaba_npv_rmb_bn", "RMB bn", "Alibaba's quarterly profits discounted at "
-               "market.discount_rate_per_year to the start quarter", key=True),
+        Metric("alibaba_contribution_margin_final", "share", "Alibaba's contribution margin (revenue less "
+               "volume-driven unit cost, over revenue; before opex and depreciation, so not an EBITA "
+               "margin), last quarter"),
+        Metric("alibaba_cumulative_contribution_less_capex_rmb_bn", "RMB bn", "Alibaba's contribution less "
+               "capex spend, summed over the horizon (not a profit: no opex, capex as cash)", key=True),
+        Metric("alibaba_npv_rmb_bn", "RMB bn", "Alibaba's quarterly contribution less capex spend, discounted "
+               "at market.discount_rate_per_year to the start quarter (no terminal value)", key=True),
+        Metric("alibaba_share_gain_vs_no_cut_final", "share", "Alibaba's revenue share in the last quarter "
+               "minus that of the scenario's no-cut twin (same streams: paired); NaN without a [cut]"),
+        Metric("alibaba_npv_gain_vs_no_cut_rmb_bn", "RMB bn", "alibaba_npv_rmb_bn minus the no-cut twin's "
+               "(same streams: paired); NaN without a [cut]"),
         Metric("alibaba_locked_in_share_final", "share", "share of Alibaba's workloads held by switching "
                "costs: re-choice probability of staying with them minus without them (last quarter)", kind="proportion"),
         Metric("market_revenue_final_rmb_bn_per_quarter", "RMB bn/quarter", "market revenue, last quarter"),

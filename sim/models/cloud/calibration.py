@@ -1,43 +1,52 @@
-"""Fit the cloud model to the published share, market-size and revenue series, report how well each
-parameter is identified, and backtest on held-out quarters.
+"""Fit the cloud model to the published share, market-size and revenue series, choose the specification
+without looking at the hold-out, report how well each parameter is identified, and backtest on held-out
+quarters.
 
-Data (CALIBRATION.md, section "Cloud"):
+Data: `docs/sources/cloud_published.csv` (read by `load_published`; the calibration, the figures and the
+notebooks read this one file). Columns: `quarter` ("2024Q1"; for Alibaba, the fiscal quarter ending in
+that calendar quarter), `series`, `provider`, `value`, `unit`, `source`, `grade` (CALIBRATION.md's H/M/L)
+and `note` ("published", or how a value was derived). Series:
 
-* China public-cloud revenue shares (Canalys, M/H) for Alibaba, Huawei and Tencent, 2020Q1-2025Q1.
-* China public-cloud market size (Canalys, M/H), US$ bn a quarter, 2020Q1-2025Q1 (8 quarters), put in
-  RMB at the quarter's average exchange rate (`USD_CNY`). Without it the level of the market between
-  2020 and 2023 is seen only through the scale anchor, and arrivals' level, growth and the pass-through
-  of list cuts confound each other.
-* Alibaba Cloud Intelligence revenue, RMB bn a quarter (Alibaba results, H/M). Mar-2024 25.6, Jun-2024
-  26.5, Sep-2024 29.6, Dec-2024 31.7 and Jun-2025 33.4 are published; Jun-2023 (26.5 / 1.06), Sep-2023
-  (29.6 / 1.07), Dec-2023 (31.7 / 1.13) and Mar-2025 (25.6 x 1.18) are derived from the published growth
-  rates. Calendar quarter = Alibaba's fiscal quarter ending in it.
+* `revenue_share` (fraction of market revenue; Canalys, M/H) for Alibaba, Huawei and Tencent, 2020Q1-2025Q1.
+* `market_revenue_usd_bn` (US$ bn a quarter; Canalys, M/H), 2020Q1-2025Q1 (8 quarters), put in RMB at the
+  quarter's `cny_per_usd` (rounded PBoC averages entered from memory, M: to be checked; 1% is well below
+  the fit's errors). Without it the level of the market between 2020 and 2023 is seen only through the
+  scale anchor, and arrivals' level, growth and the pass-through of list cuts confound each other.
+* `revenue_rmb_bn` (Alibaba Cloud Intelligence, RMB bn a quarter; Alibaba results, H/M). Mar-2024 25.6,
+  Jun-2024 26.5, Sep-2024 29.6, Dec-2024 31.7 and Jun-2025 33.4 are published; Jun-2023, Sep-2023,
+  Dec-2023 and Mar-2025 are derived from the published growth rates (the `note` says how).
 
 Fitted (`FREE_PARAMETERS`, bounds there with their economic reasons): the traditional arrival level and
 its growth, the Q1 seasonal factor, the share of a compute/storage list cut that reaches the average bill
 (`market.list_price_pass_through`), and a common trend in rivals' strength (`quality_trend_per_year` of
-every provider but the leader). `scipy.optimize.least_squares` fits them to the in-sample rows (shares in
-share points, revenues in percent of the published value) on the expected path of the scenario's own
-policy history (`expected.expected_market`: smooth, from the same kernels and price book as the
-simulation). The last two published quarters of each series are held out: shares 2024Q2 and 2025Q1,
-Alibaba revenue 2025Q1 and 2025Q2, market 2024Q2 and 2025Q1.
+every provider but the leader), in the form each `Specification` gives it. `scipy.optimize.least_squares`
+fits them to the in-sample rows (shares in share points, revenues in percent of the published value) on
+the expected path of the scenario's own policy history (`expected.expected_market`: smooth, from the same
+kernels and price book as the simulation). The last two published quarters of each series are held out:
+shares 2024Q2 and 2025Q1, Alibaba revenue 2025Q1 and 2025Q2, market 2024Q2 and 2025Q1.
 
-Identification. Standard errors are s_g^2 (J'J)^-1 at the optimum with one error variance per series
-(`standard_errors`), with the correlations between fitted parameters; `FitReport.parameter_table()` gives
-each parameter's status: "fitted", "at bound" (no standard error: the bound, not the data, set it) or
-"fixed". With the earlier free set the fit put the price sensitivity on its lower bound (0.2), review
-probability on its upper bound (1.0) and exits on 0; profiles of the cost (each value refitted over the
-others) showed them flat over their economic range, and the switching cost's SE (7.8 on 3.8) spanned its
-range with a -0.96 correlation with the rivals' trend: the share series fix the net drift of Alibaba's
-share, not how it divides between price response, stickiness and rivals' quality. These are held at the
-documented priors of `FIXED_PARAMETERS` (status "fixed"), which a sweep can vary; refitting with other
-priors (price sensitivity 1, switching cost 3, no exits) moves every fitted value by less than one SE.
-Caveats: the pass-through is only weakly identified (SE about 0.3 on [0, 1]; it is correlated +0.87 with
-arrival growth, since both set how revenue grows through the 2023 and 2024 cuts); and the standard
-errors assume errors independent over quarters. On series the simulation itself generates, whose errors
-persist (the stock of workloads is a cumulated Poisson process; sizes are heavy-tailed), estimates spread
-across seeds several times wider than these SEs (about 5x for the rivals' trend), so read them as lower
-bounds. `calibrate` writes a scenario only when no fitted parameter is on a bound.
+Choosing the specification without the hold-out. Each specification in `SPECIFICATIONS` (the rival trend
+free, absent, regularised towards 0, or starting in 2023Q1) is scored by rolling-origin validation on the
+in-sample quarters only (`VALIDATION_ORIGINS`: fit on the quarters before an origin, predict the origin's
+published shares; Tashman 2000): the lowest root-mean-square share error wins. Every specification is then
+fitted to the whole in-sample set and its held-out errors are reported beside it (`FitReport.specifications`),
+so a reader sees what the hold-out would have chosen, but the hold-out never chooses.
+
+Identification. Standard errors (`standard_errors`) are heteroskedasticity- and autocorrelation-consistent
+(Newey & West 1987): the sandwich (J'J)^-1 Omega (J'J)^-1 with Omega = S' W S, S_i = J_i r_i the score of
+residual i and W_il = max(0, 1 - |t_i - t_l| / (L + 1)) Bartlett weights over the quarters between them (L =
+`HAC_LAG_QUARTERS`). They allow for errors that persist over a year, which the earlier s_g^2 (J'J)^-1 did not
+(on series the simulation itself generated, estimates spread across seeds about 5x wider than that said for
+the rivals' trend); the parameter table keeps that one as `se_iid` for comparison. With some 30 residuals a
+HAC estimate is itself noisy: read it as an order of magnitude. `FitReport.parameter_table()` gives each
+parameter's status: "fitted", "at bound" (no standard error: the bound, not the data, set it) or "fixed".
+Price sensitivity, review probability, switching cost and exits are not identified by these series
+(profiles flat over their economic range; the switching cost correlated -0.96 with the rivals' trend) and
+are held at the documented priors of `FIXED_PARAMETERS`, which a sweep can vary. `calibrate` writes a
+scenario only when no fitted parameter is on a bound, never over its input.
+
+Reproducibility: the start values are the base scenario's, the taste draws have a fixed seed, and the
+kernels are serial, so on one machine `calibrate` gives bit-identical numbers (tested).
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ import datetime
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -59,49 +69,29 @@ from sim.core.results import atomic_write_bytes
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, quarter_index
 from sim.models.cloud.expected import expected_market
 
-__all__ = ["PUBLISHED", "FREE_PARAMETERS", "FIXED_PARAMETERS", "FitReport", "apply_parameters",
-           "fit", "calibrate", "holdout_quarters", "standard_errors"]
+__all__ = ["PUBLISHED_CSV", "load_published", "FREE_PARAMETERS", "FIXED_PARAMETERS", "Specification",
+           "SPECIFICATIONS", "VALIDATION_ORIGINS", "HAC_LAG_QUARTERS", "FitReport", "apply_parameters", "fit",
+           "rolling_origin_errors", "calibrate", "holdout_quarters", "standard_errors"]
 
-#: Canalys China public-cloud market size, US$ bn a quarter (CALIBRATION.md, M/H)
-MARKET_USD_BN = {"2020Q1": 3.9, "2021Q1": 6.0, "2021Q3": 7.2, "2022Q3": 7.8, "2023Q3": 9.2, "2024Q1": 9.2,
-                 "2024Q2": 9.4, "2025Q1": 11.6}
-#: quarterly average CNY per US$ (rounded PBoC central-parity averages; not in CALIBRATION.md and entered
-#: from memory, not downloaded: M, to be checked against the PBoC series; an error of about 1% is well below
-#: the fit's errors) to put the market in RMB as the model
-USD_CNY = {"2020Q1": 6.98, "2021Q1": 6.48, "2021Q3": 6.47, "2022Q3": 6.92, "2023Q3": 7.20, "2024Q1": 7.10,
-           "2024Q2": 7.11, "2025Q1": 7.17}
+#: the published series (see the module docstring for the columns)
+PUBLISHED_CSV = Path(__file__).resolve().parents[3] / "docs" / "sources" / "cloud_published.csv"
 
-#: (quarter, series, provider, value): series "revenue_share" (fraction), "revenue_rmb_bn" (Alibaba, per
-#: quarter) or "market_revenue_rmb_bn" (provider "market": the sum over providers, per quarter)
-PUBLISHED = pl.DataFrame(
-    [
-        ("2020Q1", "revenue_share", "alibaba", 0.445), ("2020Q1", "revenue_share", "huawei", 0.141),
-        ("2020Q1", "revenue_share", "tencent", 0.139),
-        ("2020Q3", "revenue_share", "alibaba", 0.409), ("2020Q3", "revenue_share", "huawei", 0.162),
-        ("2020Q3", "revenue_share", "tencent", 0.158),
-        ("2021Q1", "revenue_share", "alibaba", 0.40), ("2021Q1", "revenue_share", "huawei", 0.20),
-        ("2021Q1", "revenue_share", "tencent", 0.14),
-        ("2021Q3", "revenue_share", "alibaba", 0.383), ("2021Q3", "revenue_share", "huawei", 0.17),
-        ("2021Q3", "revenue_share", "tencent", 0.166),
-        ("2022Q3", "revenue_share", "alibaba", 0.36), ("2022Q3", "revenue_share", "huawei", 0.19),
-        ("2023Q3", "revenue_share", "alibaba", 0.39), ("2023Q3", "revenue_share", "huawei", 0.19),
-        ("2023Q3", "revenue_share", "tencent", 0.15),
-        ("2024Q1", "revenue_share", "alibaba", 0.37),
-        ("2024Q2", "revenue_share", "alibaba", 0.36), ("2024Q2", "revenue_share", "huawei", 0.19),
-        ("2024Q2", "revenue_share", "tencent", 0.16),
-        ("2025Q1", "revenue_share", "alibaba", 0.33), ("2025Q1", "revenue_share", "huawei", 0.18),
-        ("2025Q1", "revenue_share", "tencent", 0.10),
-        ("2023Q2", "revenue_rmb_bn", "alibaba", 26.5 / 1.06), ("2023Q3", "revenue_rmb_bn", "alibaba", 29.6 / 1.07),
-        ("2023Q4", "revenue_rmb_bn", "alibaba", 31.7 / 1.13), ("2024Q1", "revenue_rmb_bn", "alibaba", 25.6),
-        ("2024Q2", "revenue_rmb_bn", "alibaba", 26.5), ("2024Q3", "revenue_rmb_bn", "alibaba", 29.6),
-        ("2024Q4", "revenue_rmb_bn", "alibaba", 31.7), ("2025Q1", "revenue_rmb_bn", "alibaba", 25.6 * 1.18),
-        ("2025Q2", "revenue_rmb_bn", "alibaba", 33.4),
-        *[(quarter, "market_revenue_rmb_bn", "market", usd * USD_CNY[quarter])
-          for quarter, usd in MARKET_USD_BN.items()],
-    ],
-    schema={"quarter_label": pl.String, "series": pl.String, "provider": pl.String, "published": pl.Float64},
-    orient="row",
-)
+
+def load_published(path: str | Path = PUBLISHED_CSV) -> pl.DataFrame:
+    """The published series as the fit uses them: (quarter_label, series, provider, published) with series
+    "revenue_share" (fraction), "revenue_rmb_bn" (Alibaba, per quarter) and "market_revenue_rmb_bn"
+    (provider "market": the US$ market at the quarter's CNY per US$)."""
+    raw = pl.read_csv(path, schema_overrides={"value": pl.Float64, "quarter": pl.String})
+    fx = raw.filter(pl.col("series") == "cny_per_usd").select("quarter", pl.col("value").alias("fx"))
+    market = (raw.filter(pl.col("series") == "market_revenue_usd_bn").join(fx, on="quarter", how="left")
+              .select("quarter", pl.lit("market_revenue_rmb_bn").alias("series"), "provider",
+                      (pl.col("value") * pl.col("fx")).alias("value")))
+    if market.get_column("value").is_null().any():
+        raise ValueError(f"{path}: a market_revenue_usd_bn quarter has no cny_per_usd row")
+    direct = raw.filter(pl.col("series").is_in(["revenue_share", "revenue_rmb_bn"])).select(
+        "quarter", "series", "provider", "value")
+    return pl.concat([direct, market]).rename({"quarter": "quarter_label", "value": "published"})
+
 
 #: name -> (lower bound, upper bound); names are config keys, "rival_quality_trend_per_year" sets every
 #: non-leader provider's quality_trend_per_year. Bounds are economic limits, not search boxes:
@@ -147,6 +137,46 @@ FIXED_PARAMETERS: dict[str, tuple[float, str]] = {
 }
 
 
+TREND = "rival_quality_trend_per_year"
+TREND_FROM = "rival_quality_trend_from"  # a quarter label set on every rival: the trend's first quarter
+
+
+@dataclass(frozen=True)
+class Specification:
+    """One way to let rivals' strength move: which parameters are fitted (`free`, with bounds), values set
+    before fitting (`settings`: numbers or, for `rival_quality_trend_from`, a quarter) and ridge priors
+    (`prior_sd`: a penalty residual value / sd, i.e. a N(0, sd^2) prior in units where one residual is one
+    share point or one percent of revenue)."""
+
+    name: str
+    description: str
+    free: dict[str, tuple[float, float]]
+    settings: dict[str, float | str] = field(default_factory=dict)
+    prior_sd: dict[str, float] = field(default_factory=dict)
+
+
+#: the specifications `calibrate` tries, chosen between by rolling-origin validation (never the hold-out)
+SPECIFICATIONS: tuple[Specification, ...] = (
+    Specification("free rival trend", "a common linear trend in rivals' utility from 2020, in [-0.5, 0.5] a year",
+                  FREE_PARAMETERS),
+    Specification("no rival trend", "rivals' utility constant: the trend held at 0",
+                  {n: b for n, b in FREE_PARAMETERS.items() if n != TREND}, settings={TREND: 0.0}),
+    Specification("regularised rival trend", "the free trend with a ridge prior N(0, 0.05^2): a trend of 0.05 a "
+                  "year costs as much as one share point of error (assumption)", FREE_PARAMETERS,
+                  prior_sd={TREND: 0.05}),
+    Specification("rival trend from 2023Q1", "a break: rivals' utility constant to 2022Q4, then a common trend "
+                  "(the GenAI era)", FREE_PARAMETERS, settings={TREND_FROM: "2023Q1"}),
+)
+
+#: rolling-origin validation (Tashman 2000): for each origin, fit on the in-sample quarters before it and
+#: predict the shares published at it; all three lie before the first held-out quarter (2024Q2)
+VALIDATION_ORIGINS: tuple[str, ...] = ("2022Q3", "2023Q3", "2024Q1")
+
+#: Newey-West lag window in quarters: errors up to a year apart are allowed to correlate (assumption; the
+#: workload stock turns over in about four quarters at annual contracts)
+HAC_LAG_QUARTERS = 4
+
+
 def holdout_quarters(published: pl.DataFrame, n: int = 2) -> pl.DataFrame:
     """`published` with a `sample` column: "out" for the last n published quarters of each series."""
     last = (published.select("series", "quarter_label").unique().sort("quarter_label")
@@ -156,16 +186,20 @@ def holdout_quarters(published: pl.DataFrame, n: int = 2) -> pl.DataFrame:
             .with_columns(pl.col("sample").fill_null("in")))
 
 
-def apply_parameters(config: CloudScenario, values: dict[str, float]) -> CloudScenario:
-    """A copy of `config` with the free parameters set (re-validated)."""
+def apply_parameters(config: CloudScenario, values: dict[str, float] | dict[str, float | str]) -> CloudScenario:
+    """A copy of `config` with the parameters set (re-validated); `rival_quality_trend_per_year` and
+    `rival_quality_trend_from` set every non-leader provider's `quality_trend_per_year` / `_from`."""
     document = config.model_dump(mode="python")
+    rivals = [name for name in document["providers"] if name != config.market.leader]
     for name, value in values.items():
-        if name == "rival_quality_trend_per_year":
-            for provider in document["providers"]:
-                if provider != config.market.leader:
-                    document["providers"][provider]["quality_trend_per_year"] = float(value)
-            continue
-        set_key_path(document, name, float(value))
+        if name == TREND:
+            for provider in rivals:
+                document["providers"][provider]["quality_trend_per_year"] = float(value)
+        elif name == TREND_FROM:
+            for provider in rivals:
+                document["providers"][provider]["quality_trend_from"] = str(value)
+        else:
+            set_key_path(document, name, float(value))
     return type(config).model_validate(document)
 
 
@@ -173,7 +207,7 @@ def current_values(config: CloudScenario, names) -> dict[str, float]:
     values = {}
     document = config.model_dump(mode="python")
     for name in names:
-        if name == "rival_quality_trend_per_year":
+        if name == TREND:
             trends = [p["quality_trend_per_year"] for n, p in document["providers"].items()
                       if n != config.market.leader]
             values[name] = float(np.mean(trends))
@@ -215,27 +249,40 @@ def _status(value: float, low: float, high: float) -> str:
     return "at bound" if (value - low <= tolerance or high - value <= tolerance) else "fitted"
 
 
-def standard_errors(jacobian: np.ndarray, residuals: np.ndarray, groups: np.ndarray | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, float]:
+def standard_errors(jacobian: np.ndarray, residuals: np.ndarray, groups: np.ndarray | None = None,
+                    times: np.ndarray | None = None, lag: int = HAC_LAG_QUARTERS,
+                    prior_jacobian: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Nonlinear least-squares standard errors from the (m, k) Jacobian J of the residuals r at the optimum.
 
-    No groups: the classical cov = s^2 (J'J)^-1, s^2 = r'r / (m - k) (Gallant 1987, ch. 1; Seber & Wild
-    1989, sec. 2.1), right for independent errors of equal variance. With `groups` (a label per residual,
-    e.g. its series): one variance per group, cov = (J'J)^-1 [sum_g s_g^2 J_g'J_g] (J'J)^-1 m / (m - k),
-    s_g^2 the mean squared residual of group g, right for independent errors whose variance differs
-    between groups (share points and revenue percent do: 1.3 against 3.9 in the real-data fit). Neither
-    allows for errors persistent over time, which make them too small (see the module docstring).
+    * No groups, no times: the classical cov = s^2 (J'J)^-1, s^2 = r'r / (m - k) (Gallant 1987, ch. 1;
+      Seber & Wild 1989, sec. 2.1), right for independent errors of equal variance.
+    * `groups` (a label per residual, e.g. its series): one variance per group, cov = (J'J)^-1 [sum_g s_g^2
+      J_g'J_g] (J'J)^-1 m / (m - k), right for independent errors whose variance differs between groups.
+    * `times` (the quarter of each residual): heteroskedasticity- and autocorrelation-consistent (Newey &
+      West 1987), cov = (J'J)^-1 S'WS (J'J)^-1 m / (m - k) with S_i = J_i r_i and Bartlett weights
+      W_il = max(0, 1 - |t_i - t_l| / (lag + 1)): residuals of the same quarter, and of quarters up to
+      `lag` apart, may be correlated. (For irregularly spaced quarters the Bartlett kernel is still positive
+      semi-definite.)
 
-    Returns (standard errors, correlation matrix, condition number of J'J). A singular J'J (a parameter
-    the data do not move) gives infinite standard errors rather than an error."""
+    `prior_jacobian`: rows of a ridge prior (penalty residuals), added to J'J (the bread) but not to the
+    meat. Returns (standard errors, correlation matrix, condition number of J'J). A singular J'J (a
+    parameter the data do not move) gives infinite standard errors rather than an error."""
     m, k = jacobian.shape
     information = jacobian.T @ jacobian
+    if prior_jacobian is not None and prior_jacobian.size:
+        information = information + prior_jacobian.T @ prior_jacobian
     condition = float(np.linalg.cond(information))
     try:
         bread = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         return np.full(k, np.inf), np.full((k, k), np.nan), condition
-    if groups is None:
+    correction = m / max(m - k, 1)
+    if times is not None:
+        t = np.asarray(times, dtype=np.float64)
+        weights = np.maximum(0.0, 1.0 - np.abs(t[:, None] - t[None, :]) / (lag + 1.0))
+        scores = jacobian * residuals[:, None]
+        covariance = bread @ (scores.T @ weights @ scores) @ bread * correction
+    elif groups is None:
         covariance = float(residuals @ residuals) / max(m - k, 1) * bread
     else:
         groups = np.asarray(groups)
@@ -243,18 +290,24 @@ def standard_errors(jacobian: np.ndarray, residuals: np.ndarray, groups: np.ndar
         for group in np.unique(groups):
             rows = groups == group
             meat += float(residuals[rows] @ residuals[rows]) / rows.sum() * jacobian[rows].T @ jacobian[rows]
-        covariance = bread @ meat @ bread * m / max(m - k, 1)
+        covariance = bread @ meat @ bread * correction
     variance = np.diag(covariance)
     se = np.sqrt(np.where(variance > 0.0, variance, np.inf))
     correlation = covariance / np.outer(se, se)
     return se, correlation, condition
 
 
+#: the order of the error table: Alibaba's share first
+_SERIES_ORDER = [("revenue_share", "alibaba"), ("revenue_share", "huawei"), ("revenue_share", "tencent"),
+                 ("revenue_rmb_bn", "alibaba"), ("market_revenue_rmb_bn", "market")]
+
+
 @dataclass(frozen=True)
 class FitReport:
     """The fit: parameter values, their standard errors, correlation and status ("fitted", "at bound" or
     "fixed"), the comparison table (one row per published value: quarter, series, provider, sample in/out,
-    published, simulated, error) and summary errors."""
+    published, simulated, error) and summary errors; after `calibrate`, the chosen specification and the
+    table of every specification tried."""
 
     parameters: dict[str, float]
     initial: dict[str, float]
@@ -267,13 +320,17 @@ class FitReport:
     message: str
     scenario_path: Path | None = None
     extra: dict = field(default_factory=dict)
-    standard_errors: dict[str, float] = field(default_factory=dict)  # s_g^2 (J'J)^-1, a variance per series
+    standard_errors: dict[str, float] = field(default_factory=dict)  # HAC (Newey-West), see standard_errors
     status: dict[str, str] = field(default_factory=dict)
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     correlation: pl.DataFrame | None = None  # among the fitted (not fixed) parameters
     fixed: dict[str, float] = field(default_factory=dict)  # held at their priors (see FIXED_PARAMETERS)
     in_sample_market_rmse_pct: float = float("nan")
     out_of_sample_market_mae_pct: float = float("nan")
+    standard_errors_iid: dict[str, float] = field(default_factory=dict)  # s_g^2 (J'J)^-1, for comparison
+    settings: dict[str, float | str] = field(default_factory=dict)  # set by the specification, not fitted
+    specification: str = ""
+    specifications: pl.DataFrame | None = None  # every specification tried (see `specification_table`)
 
     @property
     def at_bound(self) -> list[str]:
@@ -281,10 +338,11 @@ class FitReport:
         return [name for name, status in self.status.items() if status == "at bound"]
 
     def parameter_table(self) -> pl.DataFrame:
-        """One row per parameter, fitted or fixed: status, where the fit started and ended, the standard
-        error (`se`, s^2 (J'J)^-1 with one error variance per series; NaN when fixed or at a bound), the
-        bounds, and the fitted parameter it is most correlated with."""
-        names = list(self.parameters) + [n for n in self.fixed if n not in self.parameters]
+        """One row per parameter, fitted, set by the specification or fixed: status, where the fit started
+        and ended, the HAC standard error (`se`; NaN when fixed or at a bound), the independent-errors one
+        (`se_iid`), the bounds, and the fitted parameter it is most correlated with."""
+        numeric_settings = {n: float(v) for n, v in self.settings.items() if not isinstance(v, str)}
+        names = list(self.parameters) + [n for n in {**numeric_settings, **self.fixed} if n not in self.parameters]
         strongest = []
         for name in names:
             if self.correlation is None or name not in self.correlation.columns:
@@ -298,73 +356,126 @@ class FitReport:
                 continue
             i = int(np.nanargmax(np.abs(column)))
             strongest.append(f"{others[i].rsplit('.', 1)[-1]} ({column[i]:+.2f})")
-        value = {**self.fixed, **self.parameters}
+        value = {**self.fixed, **numeric_settings, **self.parameters}
+
+        def status(name: str) -> str:
+            if name in self.status:
+                return self.status[name]
+            return "set by specification" if name in numeric_settings else "fixed"
+
         return pl.DataFrame({
             "parameter": names,
-            "status": [self.status.get(n, "fixed" if n in self.fixed else "fitted") for n in names],
+            "status": [status(n) for n in names],
             "initial": [self.initial.get(n, value[n]) for n in names],
             "fitted": [value[n] for n in names],
             "se": [self.standard_errors.get(n, float("nan")) for n in names],
+            "se_iid": [self.standard_errors_iid.get(n, float("nan")) for n in names],
             "lower": [self.bounds.get(n, (float("nan"),) * 2)[0] for n in names],
             "upper": [self.bounds.get(n, (float("nan"),) * 2)[1] for n in names],
             "strongest_correlation": strongest,
         }, schema={"parameter": pl.String, "status": pl.String, "initial": pl.Float64, "fitted": pl.Float64,
-                   "se": pl.Float64, "lower": pl.Float64, "upper": pl.Float64, "strongest_correlation": pl.String})
+                   "se": pl.Float64, "se_iid": pl.Float64, "lower": pl.Float64, "upper": pl.Float64,
+                   "strongest_correlation": pl.String})
 
     def error_table(self) -> pl.DataFrame:
-        """In-sample and held-out errors, shares in percentage points and revenue in percent."""
-        return pl.DataFrame({
-            "series": ["revenue share (points)", "revenue (percent)", "market revenue (percent)"],
-            "in_sample_rmse": [self.in_sample_share_rmse_points, self.in_sample_revenue_rmse_pct,
-                               self.in_sample_market_rmse_pct],
-            "held_out_mae": [self.out_of_sample_share_mae_points, self.out_of_sample_revenue_mae_pct,
-                             self.out_of_sample_market_mae_pct],
+        """In-sample RMSE and held-out errors per series and provider, Alibaba's share first: shares in
+        percentage points, revenue in percent of the published value; `held_out_errors` lists each held-out
+        quarter's signed error."""
+        return error_table(self.table)
+
+    def specification_table(self) -> pl.DataFrame:
+        """Every specification tried: its rolling-origin validation error (what chose it), its in-sample
+        error and its held-out errors (reported, never used to choose), and whether it was chosen."""
+        if self.specifications is None:
+            return pl.DataFrame({"specification": [self.specification or "as given"], "chosen": [True]})
+        return self.specifications
+
+
+def error_table(table: pl.DataFrame) -> pl.DataFrame:
+    """The per-provider error table of a fit's comparison `table` (see `FitReport.error_table`)."""
+    rows = []
+    for series, provider in _SERIES_ORDER:
+        part = table.filter((pl.col("series") == series) & (pl.col("provider") == provider)).sort("quarter")
+        if part.height == 0:
+            continue
+        inside = part.filter(pl.col("sample") == "in")["scaled_error"].to_numpy()
+        out = part.filter(pl.col("sample") == "out")
+        errors = out["scaled_error"].to_numpy()
+        rows.append({
+            "series": series, "provider": provider,
+            "unit": "share points" if series == "revenue_share" else "percent",
+            "in_sample_rmse": float(np.sqrt(np.mean(inside**2))) if inside.size else float("nan"),
+            "held_out_rmse": float(np.sqrt(np.mean(errors**2))) if errors.size else float("nan"),
+            "held_out_max_abs": float(np.max(np.abs(errors))) if errors.size else float("nan"),
+            "held_out_errors": "; ".join(f"{q} {e:+.1f}" for q, e in zip(out["quarter"], errors)),
         })
+    return pl.DataFrame(rows, schema={"series": pl.String, "provider": pl.String, "unit": pl.String,
+                                      "in_sample_rmse": pl.Float64, "held_out_rmse": pl.Float64,
+                                      "held_out_max_abs": pl.Float64, "held_out_errors": pl.String})
 
 
-def fit(config: CloudScenario, published: pl.DataFrame = PUBLISHED, free: dict[str, tuple[float, float]] | None = None,
-        taste_seed: int = 7, holdout: int = 2, start: dict[str, float] | None = None,
-        fixed: dict[str, float] | None = None) -> FitReport:
+def _with_horizon(config: CloudScenario, last_quarter: str) -> CloudScenario:
+    """`config` simulated just far enough to reach `last_quarter`."""
+    document = config.model_dump(mode="python")
+    document["run"]["horizon_days"] = (quarter_index(last_quarter, config.market.start_quarter) + 1) * QUARTER_DAYS
+    return type(config).model_validate(document)
+
+
+def fit(config: CloudScenario, published: pl.DataFrame | None = None,
+        free: dict[str, tuple[float, float]] | None = None, taste_seed: int = 7, holdout: int = 2,
+        start: dict[str, float] | None = None, fixed: dict[str, float] | None = None,
+        prior_sd: dict[str, float] | None = None, settings: dict[str, float | str] | None = None,
+        with_standard_errors: bool = True) -> FitReport:
     """Least-squares fit of the `free` parameters (default `FREE_PARAMETERS`) to the in-sample rows of
-    `published`, with the `fixed` parameters (default: the values of `FIXED_PARAMETERS`) set first;
-    errors reported for both samples, standard errors and correlations from the Jacobian at the optimum."""
+    `published` (default: `load_published()`), with the `fixed` parameters (default: the values of
+    `FIXED_PARAMETERS`) and the specification's `settings` set first and ridge priors `prior_sd` on some
+    free parameters; errors reported for both samples, standard errors (HAC and independent-errors) and
+    correlations from the Jacobian at the optimum."""
+    published = load_published() if published is None else published
     free = dict(FREE_PARAMETERS if free is None else free)
     fixed = {n: v for n, (v, _) in FIXED_PARAMETERS.items()} if fixed is None else dict(fixed)
     fixed = {n: v for n, v in fixed.items() if n not in free}
+    settings = dict(settings or {})
+    prior_sd = dict(prior_sd or {})
     names = list(free)
-    horizon = published.get_column("quarter_label").max()
     targets = holdout_quarters(published, holdout)
-    # simulate just far enough to cover the data
-    n_quarters = quarter_index(horizon, config.market.start_quarter) + 1
-    document = config.model_dump(mode="python")
-    document["run"]["horizon_days"] = n_quarters * QUARTER_DAYS
-    short = apply_parameters(type(config).model_validate(document), fixed)
+    short = apply_parameters(_with_horizon(config, str(published.get_column("quarter_label").max())),
+                             {**fixed, **settings})
     initial = current_values(short, names) if start is None else {n: start[n] for n in names}
     lower = np.array([free[n][0] for n in names])
     upper = np.array([free[n][1] for n in names])
     x0 = np.clip(np.array([initial[n] for n in names]), lower + 1e-6 * (upper - lower),
                  upper - 1e-6 * (upper - lower))
     in_rows = targets.filter(pl.col("sample") == "in")
+    prior_index = [names.index(n) for n in prior_sd if n in names]
+    prior_scale = np.array([prior_sd[names[i]] for i in prior_index])
 
     def residuals(x):
         trial = apply_parameters(short, dict(zip(names, x)))
-        return _scaled_errors(predictions(trial, in_rows, taste_seed), in_rows)
+        data = _scaled_errors(predictions(trial, in_rows, taste_seed), in_rows)
+        return np.concatenate([data, x[prior_index] / prior_scale]) if prior_index else data
 
     solution = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac", diff_step=1e-4,
                              xtol=1e-8, ftol=1e-10, max_nfev=400)
     values = dict(zip(names, map(float, solution.x)))
     status = {n: _status(values[n], *free[n]) for n in names}
+    n_data = in_rows.height
     # standard errors from the parameters strictly inside their bounds (a parameter on a bound has no
     # two-sided derivative and no asymptotic normal distribution: its SE is reported as NaN)
     interior = [i for i, n in enumerate(names) if status[n] == "fitted"]
-    se = np.full(len(names), np.nan)
+    se, se_iid = np.full(len(names), np.nan), np.full(len(names), np.nan)
     correlation = None
     condition = float("nan")
-    if interior:
+    if interior and with_standard_errors:
         jacobian = np.asarray(solution.jac)[:, interior]
-        series = in_rows["series"].to_numpy()
-        se_in, corr_in, condition = standard_errors(jacobian, solution.fun, groups=series)
+        data_jacobian, prior_jacobian = jacobian[:n_data], jacobian[n_data:]
+        data_residuals = solution.fun[:n_data]
+        quarters = np.array([quarter_index(q, config.market.start_quarter) for q in in_rows["quarter_label"]])
+        se_in, corr_in, condition = standard_errors(data_jacobian, data_residuals, times=quarters,
+                                                    prior_jacobian=prior_jacobian)
         se[interior] = se_in
+        se_iid[interior] = standard_errors(data_jacobian, data_residuals, groups=in_rows["series"].to_numpy(),
+                                           prior_jacobian=prior_jacobian)[0]
         inner = [names[i] for i in interior]
         correlation = pl.DataFrame({"parameter": inner, **{n: corr_in[:, i] for i, n in enumerate(inner)}})
     fitted = apply_parameters(short, values)
@@ -379,32 +490,109 @@ def fit(config: CloudScenario, published: pl.DataFrame = PUBLISHED, free: dict[s
             return float("nan")
         return float(np.sqrt(np.mean(errors**2)) if how == "rmse" else np.mean(np.abs(errors)))
 
+    data_cost = float(solution.fun[:n_data] @ solution.fun[:n_data])
     return FitReport(values, {**initial}, table, summary("revenue_share", "in", "rmse"),
                      summary("revenue_share", "out", "mae"), summary("revenue_rmb_bn", "in", "rmse"),
                      summary("revenue_rmb_bn", "out", "mae"), bool(solution.success), str(solution.message),
                      extra={"cost": float(solution.cost), "nfev": int(solution.nfev),
-                            "residual_sd": float(np.sqrt(2.0 * solution.cost / max(solution.fun.size - len(names), 1))),
-                            "condition_number": condition, "n_residuals": int(solution.fun.size)},
+                            "residual_sd": float(np.sqrt(data_cost / max(n_data - len(names), 1))),
+                            "condition_number": condition, "n_residuals": n_data},
                      standard_errors={n: float(se[i]) for i, n in enumerate(names)},
                      status=status,
                      bounds={n: tuple(free[n]) for n in names}, correlation=correlation, fixed=fixed,
                      in_sample_market_rmse_pct=summary("market_revenue_rmb_bn", "in", "rmse"),
-                     out_of_sample_market_mae_pct=summary("market_revenue_rmb_bn", "out", "mae"))
+                     out_of_sample_market_mae_pct=summary("market_revenue_rmb_bn", "out", "mae"),
+                     standard_errors_iid={n: float(se_iid[i]) for i, n in enumerate(names)},
+                     settings=settings)
+
+
+def rolling_origin_errors(config: CloudScenario, specification: Specification, published: pl.DataFrame,
+                          taste_seed: int = 7, holdout: int = 2,
+                          origins: tuple[str, ...] = VALIDATION_ORIGINS) -> pl.DataFrame:
+    """Rolling-origin validation of a specification on the in-sample rows only: for each origin, fit on the
+    in-sample rows of earlier quarters and predict the in-sample share rows published at the origin. One row
+    per predicted value (origin, provider, published, simulated, error in share points)."""
+    in_sample = holdout_quarters(published, holdout).filter(pl.col("sample") == "in").drop("sample")
+    frames = []
+    for origin in origins:
+        train = in_sample.filter(pl.col("quarter_label") < origin)
+        test = in_sample.filter((pl.col("quarter_label") == origin) & (pl.col("series") == "revenue_share"))
+        report = fit(config, train, specification.free, taste_seed, holdout=0, prior_sd=specification.prior_sd,
+                     settings=specification.settings, with_standard_errors=False)
+        fitted = apply_parameters(_with_horizon(config, origin),
+                                  {**report.fixed, **report.settings, **report.parameters})
+        simulated = predictions(fitted, test, taste_seed)
+        frames.append(test.select(pl.lit(origin).alias("origin"), "provider", "published").with_columns(
+            pl.Series("simulated", simulated), pl.Series("error_points", _scaled_errors(simulated, test))))
+    return pl.concat(frames)
+
+
+def _rmse(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.asarray(values) ** 2))) if np.size(values) else float("nan")
+
+
+def compare_specifications(config: CloudScenario, published: pl.DataFrame | None = None, taste_seed: int = 7,
+                           specifications: tuple[Specification, ...] = SPECIFICATIONS
+                           ) -> tuple[FitReport, pl.DataFrame]:
+    """Fit every specification, score each by rolling-origin validation (`rolling_origin_errors`, share RMSE
+    over all providers' shares at the origins) and return the full fit of the best with the table of all:
+    validation errors (what chose), in-sample errors and held-out errors per provider (reported only)."""
+    published = load_published() if published is None else published
+    rows, reports = [], []
+    for specification in specifications:
+        validation = rolling_origin_errors(config, specification, published, taste_seed)
+        report = fit(config, published, specification.free, taste_seed, prior_sd=specification.prior_sd,
+                     settings=specification.settings)
+        reports.append(report)
+        errors = error_table(report.table)
+
+        def held(provider: str, series: str = "revenue_share", errors=errors) -> tuple[float, str]:
+            row = errors.filter((pl.col("series") == series) & (pl.col("provider") == provider))
+            return float(row["held_out_rmse"][0]), str(row["held_out_errors"][0])
+
+        trend = report.parameters.get(TREND, specification.settings.get(TREND, float("nan")))
+        rows.append({
+            "specification": specification.name, "description": specification.description,
+            "validation_share_rmse_points": _rmse(validation["error_points"].to_numpy()),
+            "validation_alibaba_share_rmse_points": _rmse(
+                validation.filter(pl.col("provider") == "alibaba")["error_points"].to_numpy()),
+            "rival_trend_per_year": float(trend),
+            "in_sample_share_rmse_points": report.in_sample_share_rmse_points,
+            "held_out_alibaba_share_rmse_points": held("alibaba")[0],
+            "held_out_alibaba_share_errors": held("alibaba")[1],
+            "held_out_huawei_share_errors": held("huawei")[1],
+            "held_out_tencent_share_errors": held("tencent")[1],
+            "held_out_alibaba_revenue_errors_pct": held("alibaba", "revenue_rmb_bn")[1],
+            "at_bound": ", ".join(report.at_bound),
+        })
+    table = pl.DataFrame(rows)
+    scores = table["validation_share_rmse_points"].to_numpy()
+    best = int(np.argmin(np.where(table["at_bound"].to_numpy() == "", scores, np.inf))) \
+        if (table["at_bound"] == "").any() else int(np.argmin(scores))
+    table = table.with_columns(pl.Series("chosen", [i == best for i in range(table.height)]))
+    chosen = reports[best]
+    return FitReport(**{**chosen.__dict__, "specification": specifications[best].name,
+                        "specifications": table}), table
 
 
 def _comment(text: str) -> str:
     """`text` as one TOML comment line (a name with a line break cannot end the comment early)."""
-    return "# " + " ".join(text.split())
+    return ("# " + " ".join(text.split())).rstrip()
 
 
 def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path, config: CloudScenario) -> None:
-    """A scenario that `extends` the base and overrides only the fitted and fixed keys, with the fit's
-    provenance (date, errors, standard errors, fixed priors) in comments; written by a TOML writer (names
-    and paths escaped) to a temporary file renamed into place. Refuses (ValueError) a fit with a free
-    parameter on a bound: such a value is an artefact of the search box, not an estimate."""
+    """A scenario that `extends` the base and overrides only the fitted, specification and fixed keys, with
+    the fit's provenance (date, specification and how it was chosen, held-out errors per provider, standard
+    errors, fixed priors) in comments; written by a TOML writer (names and paths escaped) to a temporary file,
+    synced and renamed into place (`atomic_write_bytes`), so a failure leaves nothing half-written. Refuses
+    a fit with a free parameter on a bound (ValueError: such a value is an artefact of the search box, not
+    an estimate) and an `out_path` that is the base itself (InputError)."""
     if report.at_bound:
         raise ValueError(f"not writing {out_path}: free parameters at a bound {report.at_bound}")
+    if out_path.resolve() == base_path.resolve():
+        raise InputError(f"{out_path}: it is the scenario being calibrated; choose another --out")
     relative = os.path.relpath(base_path.resolve(), out_path.resolve().parent)
+    errors = report.error_table()
     header = {
         "description": f"{base_path.stem} with growth, seasonality, list-price pass-through and rivals' trend "
                        "fitted to Canalys shares and market size and Alibaba Cloud revenue",
@@ -413,14 +601,21 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
     comments = [
         f"Written by sim.models.cloud.calibration.calibrate on {datetime.date.today().isoformat()}: "
         "scipy.optimize.least_squares on the",
-        "expected path (expected.py) against the Canalys and Alibaba series in calibration.PUBLISHED "
-        "(CALIBRATION.md, Cloud).",
-        f"In-sample RMSE: shares {report.in_sample_share_rmse_points:.2f} points, Alibaba revenue "
-        f"{report.in_sample_revenue_rmse_pct:.1f}%, market revenue {report.in_sample_market_rmse_pct:.1f}%.",
-        f"Held out (last two published quarters) MAE: shares {report.out_of_sample_share_mae_points:.2f} points, "
-        f"Alibaba revenue {report.out_of_sample_revenue_mae_pct:.1f}%, market {report.out_of_sample_market_mae_pct:.1f}%.",
-        "fitted: estimate and standard error (s^2 (J'J)^-1 at the optimum, one error variance per series;",
-        "too small if the errors persist over quarters, see calibration.py);",
+        "expected path (expected.py) against docs/sources/cloud_published.csv (CALIBRATION.md, Cloud).",
+        f"Specification: {report.specification or 'as given'}, chosen by rolling-origin validation on quarters "
+        f"before 2024Q2 (origins {', '.join(VALIDATION_ORIGINS)}), not by the hold-out.",
+        "Errors (shares in points, revenue in percent; held out = the last two published quarters of each series):",
+    ]
+    for row in errors.iter_rows(named=True):
+        comments.append(f"  {row['provider']} {row['series']}: in-sample RMSE {row['in_sample_rmse']:.1f}, "
+                        f"held out {row['held_out_errors']}")
+    if report.specifications is not None:
+        comments.append("Specifications tried (validation share RMSE -> held-out Alibaba share errors):")
+        for row in report.specifications.iter_rows(named=True):
+            comments.append(f"  {row['specification']}: {row['validation_share_rmse_points']:.2f} -> "
+                            f"{row['held_out_alibaba_share_errors']}{' (chosen)' if row['chosen'] else ''}")
+    comments += [
+        "fitted: estimate and HAC standard error (Newey-West, errors up to a year apart correlated);",
         "fixed: a prior the data do not identify (calibration.FIXED_PARAMETERS).",
         "Use for the 2020-2024 history and policy comparisons; the held-out errors above are what to expect "
         "of it as a forecast.",
@@ -432,28 +627,29 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
         weak = 4.0 * se > 0.8 * (high - low)  # +-2 SE spans most of the economic range
         return f"fitted, SE {se:.3g}" + (" (weakly identified: +-2 SE spans most of its bounds)" if weak else "")
 
-    tables: dict[str, object] = {}
-    entries = [(n, v, note(n)) for n, v in report.parameters.items()]
+    entries: list[tuple[str, float | str, str]] = [(n, v, note(n)) for n, v in report.parameters.items()]
+    entries += [(n, v, f"set by the specification ({report.specification})") for n, v in report.settings.items()]
     entries += [(n, v, "fixed prior, not identified by these data") for n, v in report.fixed.items()]
-    for name, value, why in entries:
-        if name == "rival_quality_trend_per_year":
+    tables: dict[str, Any] = {}
+    for name, value, comment in entries:
+        value = value if isinstance(value, str) else float(value)
+        if name in (TREND, TREND_FROM):
+            key = "quality_trend_per_year" if name == TREND else "quality_trend_from"
             for provider in config.providers:
                 if provider != config.market.leader:
-                    providers = tables.setdefault("providers", {})
-                    assert isinstance(providers, dict)
-                    providers.setdefault(provider, {})["quality_trend_per_year"] = float(value)
-                    comments.append(f"providers.{provider}.quality_trend_per_year = {float(value)!r}: {why}")
+                    tables.setdefault("providers", {}).setdefault(provider, {})[key] = value
+                    comments.append(f"providers.{provider}.{key} = {value!r}: {comment}")
             continue
-        set_key_path(tables, name, float(value))
-        comments.append(f"{name} = {float(value)!r}: {why}")
-    text = tomli_w.dumps(header) + "\n" + "\n".join(_comment(line) if line else "#" for line in comments) + "\n\n" \
-        + tomli_w.dumps(tables)
+        set_key_path(tables, name, value)
+        comments.append(f"{name} = {value!r}: {comment}")
+    text = tomli_w.dumps(header) + "\n" + "\n".join(_comment(line) if line else "#" for line in comments) \
+        + "\n\n" + tomli_w.dumps(tables)
     atomic_write_bytes(out_path, text.encode("utf-8"))
 
 
 def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:
-    """Refuse (InputError) an output that is the scenario itself or a file of its `extends` chain: the
-    calibrated scenario extends the scenario, so it would extend itself."""
+    """Refuse (InputError) an output that is the scenario itself or a file of its `extends` chain (the
+    calibrated scenario extends the scenario, so it would extend itself), or a folder."""
     chain = [Path(p).resolve() for p in (*scenario.source_files, scenario.path) if p is not None]
     if out_path.resolve() in chain:
         raise InputError(f"{out_path}: the calibrated scenario cannot replace {scenario.path} or a file it "
@@ -463,10 +659,12 @@ def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:
 
 
 def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, taste_seed: int = 7) -> FitReport:
-    """Fit the loaded scenario's free parameters to the published series and write a scenario that extends
-    its file with the fitted values and the fixed priors (default: `<scenario>_calibrated.toml` beside it)
-    unless a free parameter ends on a bound (then nothing is written and `scenario_path` is None). Returns
-    the fit report, whose `table` has quarter, series, provider, sample, published, simulated and error."""
+    """Fit the loaded scenario under every specification, keep the one rolling-origin validation prefers, and
+    write a scenario that extends its file with the fitted values, the specification's settings and the
+    fixed priors (default: `<scenario>_calibrated.toml` beside it) unless a free parameter ends on a bound
+    (then nothing is written and `scenario_path` is None). Refuses to write over its own input. Returns the
+    fit report: `table` (quarter, series, provider, sample, published, simulated, error), `error_table()`
+    per provider, `parameter_table()` and `specification_table()`."""
     if scenario.path is None:
         raise ValueError("calibrate needs a scenario read from a file: the calibrated scenario extends it")
     config = scenario.config
@@ -475,7 +673,7 @@ def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, tast
     scenario_path = Path(scenario.path)
     out = Path(out_path) if out_path is not None else scenario_path.with_name(f"{scenario_path.stem}_calibrated.toml")
     check_output_path(scenario, out)
-    report = fit(config, taste_seed=taste_seed)
+    report, _ = compare_specifications(config, taste_seed=taste_seed)
     if report.at_bound:  # no scenario from a fit on a bound; the tables still show why
         return FitReport(**{**report.__dict__, "scenario_path": None,
                             "message": f"{report.message}; no scenario written: {report.at_bound} at a bound"})

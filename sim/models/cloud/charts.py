@@ -1,4 +1,4 @@
-"""Quick-look charts of a cloud run: shares by provider, Alibaba's revenue and cumulative profit, prices,
+"""Quick-look charts of a cloud run: shares by provider, Alibaba's revenue and cumulative contribution less capex, prices,
 and (given a status-quo run) the payback band of a cut."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
     alibaba = quarterly.filter(pl.col("provider") == "alibaba")
     figure, panels = plt.subplots(1, 2, figsize=(12, 4.2))
     for axes, column, ylabel in ((panels[0], "revenue_rmb_bn_per_quarter", "revenue, RMB bn per quarter"),
-                                 (panels[1], "cumulative_profit_rmb_bn", "cumulative profit, RMB bn")):
+                                 (panels[1], "cumulative_contribution_less_capex_rmb_bn", "cumulative contribution less capex, RMB bn")):
         stats = _mean_by_quarter(alibaba, column)
         axes.plot(stats["quarter"], stats["mean"], color="C0")
         axes.fill_between(stats["quarter"], stats["low"], stats["high"], alpha=0.2, color="C0")
@@ -81,7 +81,7 @@ def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
 
 
 def payback_chart(cut_result: RunResult, status_quo_result: RunResult, path: Path, provider: str = "alibaba") -> Path:
-    """The cumulative-profit difference of a cut against the status quo with its paired 95% CI, and the
+    """The difference in cumulative contribution less capex of a cut against the status quo with its paired 95% CI, and the
     payback quarter marked."""
     from sim.models.cloud.payback import payback_quarter, payback_table
 
@@ -96,6 +96,6 @@ def payback_chart(cut_result: RunResult, status_quo_result: RunResult, path: Pat
         q = table.filter(pl.col("quarter_label") == quarter)["quarter"][0]
         axes.axvline(q, color="C3", linestyle="--", label=f"payback {quarter}")
     _quarter_axis(axes, table["quarter_label"].to_list())
-    axes.set_ylabel(f"{provider} cumulative profit difference, RMB bn")
+    axes.set_ylabel(f"{provider} cumulative contribution less capex, difference, RMB bn")
     axes.legend(loc="lower left")
     return save_figure(figure, path)

@@ -28,6 +28,7 @@ __all__ = [
     "quarter_index",
     "quarter_label",
     "PriceChange",
+    "PriceCut",
     "CapacityOrder",
     "ProductPrices",
     "ProductMix",
@@ -41,6 +42,7 @@ __all__ = [
 QUARTER_DAYS = 91.25
 PRODUCTS = ("compute", "storage", "model_api")
 WORKLOAD_TYPES: tuple[Literal["traditional", "genai"], ...] = ("traditional", "genai")
+Product = Literal["compute", "storage", "model_api"]
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
@@ -77,13 +79,37 @@ class PriceChange(StrictModel):
     _quarter = field_validator("quarter")(_check_quarter)
 
 
+class PriceCut(StrictModel):
+    """One list-price cut by the leader, the question of the cut-depth sweep: from the start of `quarter` the
+    leader's list price of each of `products` is multiplied by 1 - `depth` (passed through to the bill like
+    any scheduled change, see `Market.list_price_pass_through`), on top of its `price_changes`.
+
+    `rival_response` says how every other provider answers this cut: "rules" = by its own `response` rule;
+    "ignore" = not at all; "match" = copies the cut after its `response_delay_quarters`; "best_response" =
+    from `quarter` on, re-prices every quarter to its static best response (`policies.py`) whatever its rule.
+    Its other rules (responses to the leader's `price_changes`) are unchanged.
+
+    A scenario with a cut also runs its no-cut twin (the same scenario with depth 0, the same streams:
+    common random numbers) in every replication and reports the paired gains
+    `alibaba_share_gain_vs_no_cut_final` and `alibaba_npv_gain_vs_no_cut_rmb_bn`."""
+
+    quarter: str
+    depth: FiniteFloat = Field(ge=0.0, lt=1.0)  # fraction off the list price: 0.5 = a 50% cut
+    products: list[Product] = Field(default_factory=lambda: list[Product](["compute", "storage"]), min_length=1)
+    rival_response: Literal["rules", "ignore", "match", "best_response"] = "rules"
+
+    _quarter = field_validator("quarter")(_check_quarter)
+
+
 class CapacityOrder(StrictModel):
     """GPU capex ordered in `quarter`, adding `gpu_capacity` (volume units, see `Provider.gpu_capacity`)
-    once `Provider.capacity_lead_quarters` have passed."""
+    once `Provider.capacity_lead_quarters` have passed. `cost_rmb_bn` is cash spent in the ordering
+    quarter: the model books capex as spend, not depreciation, so a cash-flow NPV (no terminal value:
+    capacity still in use after the horizon is not credited)."""
 
     quarter: str
     gpu_capacity: NonNegative
-    cost_rmb_bn: NonNegative = 0.0  # paid in the ordering quarter (deducted from profit)
+    cost_rmb_bn: NonNegative = 0.0  # RMB bn, spent in the ordering quarter (deducted from the contribution)
 
     _quarter = field_validator("quarter")(_check_quarter)
 
@@ -123,20 +149,26 @@ class Provider(StrictModel):
         u_ij = delta_jw(t) - alpha_i p_jw(t) + kappa_i a_ij + eps_ij,   eps_ij ~ Gumbel i.i.d.
 
     with delta_jw(t) = quality (w = traditional) or genai_quality (w = genai), plus quality_trend_per_year
-    times years since the start; p_jw the workload type's composite price; kappa_i the switching cost and
+    times years since the start (or since `quality_trend_from`, none before it: a trend with a break); p_jw the workload type's composite price; kappa_i the switching cost and
     a_ij the share of i's volume now at j (the incumbent bonus)."""
 
     initial_share: Probability  # share of the installed traditional workloads at the start quarter
     quality: FiniteFloat
     genai_quality: FiniteFloat
     quality_trend_per_year: FiniteFloat = 0.0
+    quality_trend_from: str | None = None  # the quarter the trend starts from (None: the start quarter)
     prices: ProductPrices
-    unit_cost: ProductPrices  # initial unit cost in price-index units (gross margin = 1 - cost / price)
+    # initial volume-driven unit cost in price-index units (contribution margin = 1 - cost / price)
+    unit_cost: ProductPrices
     learning_rate: Probability = 0.0  # traditional unit cost falls by this fraction per doubling of cumulative volume
     genai_learning_rate: Probability = 0.0  # the same for GenAI (model API) unit cost
+    # the GenAI learning curve stops here: composite GenAI unit cost never falls below this (price-index
+    # units, model_api 1.0 = RMB 0.02 per 1k tokens); 0 = no floor
+    genai_unit_cost_floor: NonNegative = 0.0
     initial_cumulative_quarters: Positive = 8.0  # cumulative volume at t=0, in quarters of initial volume
     initial_genai_cumulative_volume: Positive = 100.0  # GenAI volume units behind the initial GenAI cost
-    # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1); left out: unlimited
+    # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1) before any
+    # capex delivery; absent (None) = unlimited
     gpu_capacity: NonNegative | None = None
     capacity_lead_quarters: int = Field(default=4, ge=0, le=40)
     capex: list[CapacityOrder] = Field(default_factory=list)
@@ -145,11 +177,13 @@ class Provider(StrictModel):
     response_delay_quarters: int = Field(default=1, ge=0, le=40)
     match_fraction: Probability = 1.0  # partial_match: share of the leader's percentage cut that is copied
     price_floor_factor: Positive = 0.05  # best_response searches prices in [floor x cost, 5 x start price]
-    # first quarter the rival best-responds, whatever `response` is (its `response` rule applies before);
-    # None: from the start if response = "best_response", never otherwise
+    # first quarter the provider re-prices to its static best response each quarter, whatever `response`
+    # is (its `response` rule applies before); None: from the start if response = "best_response", never
+    # otherwise. Set on the leader, it makes the leader re-optimise its own prices ("cut and re-optimise")
     best_response_from: str | None = None
 
-    _from = field_validator("best_response_from")(lambda v: v if v is None else _check_quarter(v))
+    _from = field_validator("best_response_from", "quality_trend_from")(
+        lambda v: v if v is None else _check_quarter(v))
 
 
 class WorkloadType(StrictModel):
@@ -229,7 +263,7 @@ class Market(StrictModel):
 
     start_quarter: str = "2020Q1"
     leader: str = "alibaba"
-    discount_rate_per_year: NonNegative = 0.08  # assumption: for NPV of quarterly profits
+    discount_rate_per_year: NonNegative = 0.08  # assumption: for the NPV of the quarterly contribution less capex
     taste_draws: int = Field(default=400, ge=10, le=100_000)  # consumers behind the static kernel shares
     seasonality: Seasonality = Seasonality()  # usage factor by calendar quarter (1 = none)
     # share of a scheduled compute/storage list-price change that reaches the average bill (the price
@@ -243,6 +277,7 @@ class CloudScenario(ScenarioConfig):
     market: Market = Market()
     providers: dict[str, Provider]
     workloads: dict[Literal["traditional", "genai"], WorkloadType]
+    cut: PriceCut | None = None  # the leader's cut under study (the cut-depth sweep), with its no-cut twin
 
     @property
     def n_quarters(self) -> int:

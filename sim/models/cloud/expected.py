@@ -140,6 +140,7 @@ def expected_market(config: CloudScenario, taste_seed: int = 0, segments: int = 
         demand = config.market.seasonality.relative(label, config.market.start_quarter) * volume * price ** elasticity[None, :]
         served = demand.copy()
         served[:, 1] = np.minimum(demand[:, 1], book.gpu_capacity)
+        book.record_genai_demand(demand[:, 1])
         revenue = (rpw[None, :] * price * served).sum(axis=1)
         book.add_volume(served)
         total, total_count = revenue.sum(), counts.sum()

@@ -13,6 +13,13 @@ multiplied by `market.seasonality` of q's calendar quarter relative to the start
 
 Accounts within a quarter are exact in time: the size-time each provider holds is booked from the exact
 event times, and prices only change at quarter starts.
+
+Money, and what each figure is: revenue = price x served volume; the contribution = revenue less the
+volume-driven unit cost (the learning curve), before operating expenses (sales, R&D, administration) and
+before depreciation, so the contribution margin is not comparable with Alibaba Cloud's reported adjusted
+EBITA margin (about 9%, CALIBRATION.md), which is after them; capex is cash spent in the ordering quarter,
+and the contribution less capex is what the cumulative sums and the NPV are taken of (a cash-flow view with
+no terminal value for capacity still in use after the horizon).
 """
 
 from __future__ import annotations
@@ -39,9 +46,11 @@ QUARTERLY_SCHEMA = {
     "quarter": pl.Int64, "quarter_label": pl.String, "provider": pl.String,
     "revenue_rmb_bn_per_quarter": pl.Float64, "genai_revenue_rmb_bn_per_quarter": pl.Float64,
     "revenue_share": pl.Float64, "workload_share": pl.Float64, "traditional_workload_share": pl.Float64,
-    "genai_workload_share": pl.Float64, "gross_profit_rmb_bn_per_quarter": pl.Float64,
-    "gross_margin": pl.Float64, "capex_rmb_bn_per_quarter": pl.Float64, "profit_rmb_bn_per_quarter": pl.Float64,
-    "cumulative_profit_rmb_bn": pl.Float64, "genai_demand_units": pl.Float64, "unmet_demand_units": pl.Float64,
+    "genai_workload_share": pl.Float64, "contribution_rmb_bn_per_quarter": pl.Float64,
+    "contribution_margin": pl.Float64, "capex_rmb_bn_per_quarter": pl.Float64,
+    "contribution_less_capex_rmb_bn_per_quarter": pl.Float64,
+    "cumulative_contribution_less_capex_rmb_bn": pl.Float64, "genai_demand_units": pl.Float64,
+    "unmet_demand_units": pl.Float64,
     "locked_in_workloads": pl.Float64, "locked_in_share": pl.Float64, "workloads": pl.Float64,
     "price_compute": pl.Float64, "price_storage": pl.Float64, "price_model_api": pl.Float64,
     "unit_cost_traditional": pl.Float64, "unit_cost_genai": pl.Float64, "gpu_capacity_units": pl.Float64,
@@ -76,7 +85,7 @@ class CloudMarket:
         self.size_time = np.zeros((J, 2))  # size-quarters held this quarter by provider and type
         self.quarter = 0
         self.quarter_end_day = QUARTER_DAYS
-        self.cumulative_profit = np.zeros(J)
+        self.cumulative_net = np.zeros(J)  # contribution less capex, summed
         self.rows: list[dict[str, float | str]] = []
         volume0 = np.stack([pop.size[: pop.n0] @ pop.allocation[: pop.n0] for pop in self.populations], axis=1)
         self.book.set_initial_volume(volume0)
@@ -110,13 +119,14 @@ class CloudMarket:
         over = demand[:, 1] > capacity
         served[over, 1] = capacity[over]  # proportional rationing of every GenAI customer of j
         unmet = demand[:, 1] - served[:, 1]
+        book.record_genai_demand(demand[:, 1])
         revenue_by_type = rpw[None, :] * price * served
         cost_by_type = rpw[None, :] * cost * served
         revenue = revenue_by_type.sum(axis=1)
-        gross_profit = revenue - cost_by_type.sum(axis=1)
+        contribution = revenue - cost_by_type.sum(axis=1)
         capex = book.capex_due(q)
-        profit = gross_profit - capex
-        self.cumulative_profit += profit
+        net = contribution - capex
+        self.cumulative_net += net
         book.add_volume(served)
 
         counts = np.zeros((J, 2))  # workloads (a multi-homer counts fractionally)
@@ -143,11 +153,11 @@ class CloudMarket:
                 "workload_share": workloads[j] / total_count if total_count > 0 else float("nan"),
                 "traditional_workload_share": counts[j, 0] / type_totals[0] if type_totals[0] > 0 else float("nan"),
                 "genai_workload_share": counts[j, 1] / type_totals[1] if type_totals[1] > 0 else float("nan"),
-                "gross_profit_rmb_bn_per_quarter": gross_profit[j],
-                "gross_margin": gross_profit[j] / revenue[j] if revenue[j] > 0 else float("nan"),
+                "contribution_rmb_bn_per_quarter": contribution[j],
+                "contribution_margin": contribution[j] / revenue[j] if revenue[j] > 0 else float("nan"),
                 "capex_rmb_bn_per_quarter": capex[j],
-                "profit_rmb_bn_per_quarter": profit[j],
-                "cumulative_profit_rmb_bn": self.cumulative_profit[j],
+                "contribution_less_capex_rmb_bn_per_quarter": net[j],
+                "cumulative_contribution_less_capex_rmb_bn": self.cumulative_net[j],
                 "genai_demand_units": demand[j, 1], "unmet_demand_units": unmet[j],
                 "locked_in_workloads": locked[j],
                 "locked_in_share": locked[j] / workloads[j] if workloads[j] > 0 else 0.0,
@@ -192,14 +202,29 @@ class CloudMarket:
         env.run(until=self.config.n_quarters * QUARTER_DAYS + 1e-9)
 
 
-def summary_metrics(table: pl.DataFrame, config: CloudScenario) -> dict[str, float]:
-    """The model's metrics from one replication's quarterly table (Alibaba = provider "alibaba")."""
+def alibaba_npv_rmb_bn(table: pl.DataFrame, discount_rate_per_year: float) -> float:
+    """Alibaba's contribution less capex, quarter q's discounted (1 + r)^-((q + 1) / 4) to the start of the
+    start quarter (each quarter's cash flow at its end)."""
+    ali = table.filter(pl.col("provider") == "alibaba").sort("quarter")
+    q = ali.get_column("quarter").to_numpy()
+    discount = (1.0 + discount_rate_per_year) ** (-(q + 1) / 4.0)
+    return float(discount @ ali.get_column("contribution_less_capex_rmb_bn_per_quarter").to_numpy())
+
+
+def summary_metrics(table: pl.DataFrame, config: CloudScenario,
+                    no_cut_table: pl.DataFrame | None = None) -> dict[str, float]:
+    """The model's metrics from one replication's quarterly table (Alibaba = provider "alibaba"); the
+    gains over the no-cut twin from its table `no_cut_table` (NaN without one: the scenario has no cut)."""
     ali = table.filter(pl.col("provider") == "alibaba").sort("quarter")
     last = ali.row(-1, named=True)
     final = table.filter(pl.col("quarter") == last["quarter"])
     r = config.market.discount_rate_per_year
-    q = ali.get_column("quarter").to_numpy()
-    discount = (1.0 + r) ** (-(q + 1) / 4.0)
+    npv = alibaba_npv_rmb_bn(table, r)
+    share_gain = npv_gain = float("nan")
+    if no_cut_table is not None:
+        twin_last = no_cut_table.filter(pl.col("provider") == "alibaba").sort("quarter").row(-1, named=True)
+        share_gain = last["revenue_share"] - twin_last["revenue_share"]
+        npv_gain = npv - alibaba_npv_rmb_bn(no_cut_table, r)
     # a Float64 column sums to a float (polars types `Series.sum` as any Python number, Decimal included)
     total_demand = cast(float, table.get_column("genai_demand_units").sum())
     return {
@@ -207,9 +232,11 @@ def summary_metrics(table: pl.DataFrame, config: CloudScenario) -> dict[str, flo
         "alibaba_workload_share_final": last["workload_share"],
         "alibaba_revenue_final_rmb_bn_per_quarter": last["revenue_rmb_bn_per_quarter"],
         "alibaba_genai_revenue_final_rmb_bn_per_quarter": last["genai_revenue_rmb_bn_per_quarter"],
-        "alibaba_gross_margin_final": last["gross_margin"],
-        "alibaba_cumulative_profit_rmb_bn": last["cumulative_profit_rmb_bn"],
-        "alibaba_npv_rmb_bn": float(discount @ ali.get_column("profit_rmb_bn_per_quarter").to_numpy()),
+        "alibaba_contribution_margin_final": last["contribution_margin"],
+        "alibaba_cumulative_contribution_less_capex_rmb_bn": last["cumulative_contribution_less_capex_rmb_bn"],
+        "alibaba_npv_rmb_bn": npv,
+        "alibaba_share_gain_vs_no_cut_final": share_gain,
+        "alibaba_npv_gain_vs_no_cut_rmb_bn": npv_gain,
         "alibaba_locked_in_share_final": last["locked_in_share"],
         "market_revenue_final_rmb_bn_per_quarter": float(final.get_column("revenue_rmb_bn_per_quarter").sum()),
         "revenue_hhi_final": float((final.get_column("revenue_share") ** 2).sum()),
@@ -225,7 +252,21 @@ def run_market(config: CloudScenario, streams: Streams) -> pl.DataFrame:
     return pl.DataFrame(market.rows, schema=QUARTERLY_SCHEMA)
 
 
+def no_cut_twin(config: CloudScenario) -> CloudScenario:
+    """The same scenario with its cut at depth 0 (rivals' answer unchanged: best responders still
+    best-respond from the cut quarter)."""
+    if config.cut is None:
+        raise ValueError("the scenario has no cut")
+    return config.model_copy(update={"cut": config.cut.model_copy(update={"depth": 0.0})})
+
+
 def simulate(config: CloudScenario, streams: Streams) -> ReplicationOutput:
-    """One replication of the cloud market."""
+    """One replication of the cloud market; with a cut, also its no-cut twin on fresh streams of the same
+    seed and replication (common random numbers: the same workloads, tastes and choice uniforms), for the
+    paired gains. At depth 0 the twin is the scenario itself and the gains are 0."""
     table = run_market(config, streams)
-    return ReplicationOutput(metrics=summary_metrics(table, config), tables={"quarterly": table})
+    twin = None
+    if config.cut is not None:
+        twin = table if config.cut.depth == 0.0 else run_market(no_cut_twin(config),
+                                                                 Streams(streams.seed, streams.replication))
+    return ReplicationOutput(metrics=summary_metrics(table, config, twin), tables={"quarterly": table})

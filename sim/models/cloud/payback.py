@@ -1,8 +1,9 @@
-"""When does a price cut pay back? The paired difference of cumulative profit against the status quo.
+"""When does a price cut pay back? The paired difference of cumulative contribution less capex (revenue
+less volume-driven cost less capex spend; not a profit, see `market.py`) against the status quo.
 
 Both runs must use the same seed and replications (common random numbers: replication k of each scenario
 sees the same workloads, tastes and choice uniforms, so only the prices differ). For each quarter q,
-d_kq = cumulative profit of the cut run minus the status-quo run in replication k; the paired-t interval
+d_kq = cumulative contribution less capex of the cut run minus the status-quo run in replication k; the paired-t interval
 (`sim.core.stats.paired_comparison`, Law 2015 ch. 10) gives the CI of E[d_q]. The payback quarter is the
 first quarter whose CI lower bound is above 0 (None if there is none within the horizon). Quarters before
 the cut have d = 0 exactly, so they never count.
@@ -28,19 +29,19 @@ _SCHEMA = {"quarter": pl.Int64, "quarter_label": pl.String, "n": pl.Int64, "stat
 
 def _cumulative(result: RunResult, provider: str) -> pl.DataFrame:
     return (result.tables["quarterly"].filter(pl.col("provider") == provider)
-            .select("replication", "quarter", "quarter_label", "cumulative_profit_rmb_bn"))
+            .select("replication", "quarter", "quarter_label", "cumulative_contribution_less_capex_rmb_bn"))
 
 
 def payback_table(cut_result: RunResult, status_quo_result: RunResult, provider: str = "alibaba",
                   level: float = 0.95) -> pl.DataFrame:
-    """One row per quarter: the mean cumulative profit of each run, their paired difference (cut minus
+    """One row per quarter: the mean cumulative contribution less capex of each run, their paired difference (cut minus
     status quo) and its CI at `level`, over the replications both runs have."""
     seeds = {getattr(r, "manifest", {}).get("seed") for r in (cut_result, status_quo_result)}
     if len(seeds) > 1:
         raise ValueError(f"payback needs common random numbers: both runs must use the same seed (got {seeds})")
-    joined = _cumulative(status_quo_result, provider).rename({"cumulative_profit_rmb_bn": "a"}).join(
+    joined = _cumulative(status_quo_result, provider).rename({"cumulative_contribution_less_capex_rmb_bn": "a"}).join(
         _cumulative(cut_result, provider).select("replication", "quarter",
-                                                 pl.col("cumulative_profit_rmb_bn").alias("b")),
+                                                 pl.col("cumulative_contribution_less_capex_rmb_bn").alias("b")),
         on=["replication", "quarter"], how="inner").sort("quarter", "replication")
     rows = []
     for (quarter,), group in joined.group_by("quarter", maintain_order=True):
@@ -54,7 +55,7 @@ def payback_table(cut_result: RunResult, status_quo_result: RunResult, provider:
 
 def payback_quarter(cut_result: RunResult, status_quo_result: RunResult, provider: str = "alibaba",
                     level: float = 0.95) -> str | None:
-    """The label ("2025Q3") of the first quarter in which the CI lower bound of the cumulative-profit
+    """The label ("2025Q3") of the first quarter in which the CI lower bound of the cumulative
     difference (cut minus status quo) is above 0; None if it never is within the horizon."""
     table = payback_table(cut_result, status_quo_result, provider, level)
     paid = table.filter(pl.col("ci_low").is_not_nan() & (pl.col("ci_low") > 0.0))
@@ -64,12 +65,12 @@ def payback_quarter(cut_result: RunResult, status_quo_result: RunResult, provide
 
 def payback_report(status_quo_result: RunResult, cut_result: RunResult, provider: str = "alibaba",
                    level: float = 0.95) -> pl.DataFrame:
-    """One row for `sim compare`: the payback quarter and the cumulative-profit difference at the horizon."""
+    """One row for `sim compare`: the payback quarter and the difference in cumulative contribution less capex at the horizon."""
     table = payback_table(cut_result, status_quo_result, provider, level)
     last = table.row(table.height - 1, named=True)
     return pl.DataFrame({
         "payback_quarter": [payback_quarter(cut_result, status_quo_result, provider, level) or "none"],
         "horizon_quarter": [last["quarter_label"]],
-        "cumulative_profit_difference_rmb_bn": [last["difference_rmb_bn"]],
+        "cumulative_contribution_less_capex_difference_rmb_bn": [last["difference_rmb_bn"]],
         "ci_low": [last["ci_low"]], "ci_high": [last["ci_high"]], "level": [level],
     })

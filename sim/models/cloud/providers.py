@@ -11,7 +11,14 @@ the whole bill moves with the list; a list cut of "100+ products, 500+ specifica
 bill). Model-API changes are per-token prices and pass through whole.
 
 Learning curve (Wright 1936): unit cost c_jw(t) = c_jw(0) (V_jw(t) / V_jw(0))^(-b) with
-b = -log2(1 - learning_rate), V_jw the cumulative served volume of provider j in workload type w.
+b = -log2(1 - learning_rate), V_jw the cumulative served volume of provider j in workload type w; the
+GenAI cost stops at `genai_unit_cost_floor` (the cost of the GPUs and power behind a unit of volume does
+not learn away): c_j,genai(t) = max(floor_j, learned cost).
+
+GPU capacity: a provider without `gpu_capacity` has unlimited capacity (infinity here).
+
+The leader's cut under study (`CloudScenario.cut`) is one more scheduled change, tagged with how rivals
+answer it (`PriceCut.rival_response`); its no-cut twin is the same book with depth 0.
 """
 
 from __future__ import annotations
@@ -48,19 +55,29 @@ class ProviderBook:
                                      -np.log2(1.0 - min(p.genai_learning_rate, 0.999))] for p in providers])
         self.quality = np.array([[p.quality, p.genai_quality] for p in providers], dtype=np.float64)
         self.quality_trend = np.array([p.quality_trend_per_year for p in providers], dtype=np.float64)
+        self.quality_trend_from = np.array([0 if p.quality_trend_from is None else quarter_index(p.quality_trend_from, start)
+                                            for p in providers], dtype=np.float64)
         self.gpu_capacity = np.array([np.inf if p.gpu_capacity is None else p.gpu_capacity for p in providers],
-                                     dtype=np.float64)  # GenAI volume units a quarter; inf: no limit
+                                     dtype=np.float64)
+        self.genai_cost_floor = np.array([p.genai_unit_cost_floor for p in providers], dtype=np.float64)
+        # GenAI demand (volume units) and composite GenAI price of the last two quarters (row 0 the last),
+        # for capacity-aware best responses (no demand before the first quarter)
+        self.genai_demand_history = np.zeros((2, self.J))
+        self.genai_price_history = np.ones((2, self.J))
         self.cumulative = np.ones((self.J, 2))  # set by `set_initial_volume`
         self.cumulative0 = np.ones((self.J, 2))
-        self.schedule: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+        # quarter -> (provider, product, factor, rivals' answer: None = each by its own `response` rule)
+        self.schedule: dict[int, list[tuple[int, int, float, str | None]]] = defaultdict(list)
         self.deliveries: dict[int, NDArray[np.float64]] = defaultdict(lambda: np.zeros(self.J))
         self.capex_cost: dict[int, NDArray[np.float64]] = defaultdict(lambda: np.zeros(self.J))
         pass_through = config.market.list_price_pass_through
+        def billed(product: str, factor: float) -> float:
+            return factor if product == "model_api" else 1.0 - pass_through * (1.0 - factor)
+
         for j, p in enumerate(providers):
             for change in p.price_changes:
-                factor = change.factor if change.product == "model_api" else 1.0 - pass_through * (1.0 - change.factor)
                 self.schedule[quarter_index(change.quarter, start)].append(
-                    (j, PRODUCTS.index(change.product), factor))
+                    (j, PRODUCTS.index(change.product), billed(change.product, change.factor), None))
             for order in p.capex:
                 q = quarter_index(order.quarter, start)
                 self.deliveries[q + p.capacity_lead_quarters][j] += order.gpu_capacity
@@ -70,16 +87,32 @@ class ProviderBook:
         self.match_fraction = [p.match_fraction for p in providers]
         self.floor = np.array([p.price_floor_factor for p in providers])
         self.start_prices = self.prices.copy()
-        self.best_responders = [j for j, p in enumerate(providers) if j != self.leader
-                                and (p.response == "best_response" or p.best_response_from is not None)]
-        self.best_response_from = [0 if p.best_response_from is None else quarter_index(p.best_response_from, start)
-                                   for p in providers]
+        # a rival best-responds if its rule says so or from `best_response_from`; the leader only from its
+        # `best_response_from` (re-optimising its own prices)
+        self.best_response_from: list[float] = [
+            quarter_index(p.best_response_from, start) if p.best_response_from is not None
+            else 0 if (p.response == "best_response" and j != self.leader) else np.inf
+            for j, p in enumerate(providers)]
+        cut = config.cut
+        if cut is not None:
+            q = quarter_index(cut.quarter, start)
+            answer = None if cut.rival_response == "rules" else "match" if cut.rival_response == "match" else "ignore"
+            for product in cut.products:
+                self.schedule[q].append((self.leader, PRODUCTS.index(product), billed(product, 1.0 - cut.depth),
+                                         answer))
+            if cut.rival_response == "best_response":
+                for j in range(self.J):
+                    if j != self.leader:
+                        self.best_response_from[j] = min(self.best_response_from[j], q)
+        self.best_responders = [j for j in range(self.J) if np.isfinite(self.best_response_from[j])]
 
     # --- state read by the market -------------------------------------------------------------------------
 
     def delta(self, quarter: int) -> NDArray[np.float64]:
-        """(J, 2) mean utilities delta_jw at quarter `quarter` (quality plus trend x years)."""
-        delta: NDArray[np.float64] = self.quality + self.quality_trend[:, None] * (quarter / 4.0)
+        """(J, 2) mean utilities delta_jw at quarter `quarter` (quality plus trend x years since the trend's
+        first quarter)."""
+        years = np.maximum(quarter - self.quality_trend_from, 0.0) / 4.0
+        delta: NDArray[np.float64] = self.quality + (self.quality_trend * years)[:, None]
         return delta
 
     def type_prices(self) -> NDArray[np.float64]:
@@ -88,9 +121,10 @@ class ProviderBook:
         return prices
 
     def type_costs(self) -> NDArray[np.float64]:
-        """(J, 2) composite unit cost, after learning."""
+        """(J, 2) composite unit cost, after learning (GenAI no lower than its floor)."""
         multiplier = (self.cumulative / self.cumulative0) ** (-self.learning_b)
         costs: NDArray[np.float64] = (self.unit_cost0 @ self.weights.T) * multiplier
+        costs[:, 1] = np.maximum(costs[:, 1], self.genai_cost_floor)
         return costs
 
     def set_initial_volume(self, volume: NDArray[np.float64]) -> None:
@@ -103,16 +137,39 @@ class ProviderBook:
     def add_volume(self, served: NDArray[np.float64]) -> None:
         self.cumulative = self.cumulative + served
 
+    def record_genai_demand(self, demand: NDArray[np.float64]) -> None:
+        """Remember this quarter's (J,) GenAI demand and the GenAI prices it was met at."""
+        self.genai_demand_history = np.vstack([np.asarray(demand, dtype=np.float64), self.genai_demand_history[0]])
+        self.genai_price_history = np.vstack([self.type_prices()[:, 1], self.genai_price_history[0]])
+
+    def capacity_clearing_multiplier(self, j: int, elasticity: float) -> float:
+        """The smallest multiplier on provider j's current GenAI price p at which the GenAI demand expected
+        this quarter fits its GPU capacity K. Expected demand: last quarter's, grown at last quarter's
+        growth net of price, D(p) = D_1 g (p / p_1)^e with g = (D_1 / D_2) (p_2 / p_1)^e (1 without an
+        earlier quarter), choosers' shares held; so m = (p_1 / p) (D_1 g / K)^(1 / |e|). 0 when nothing
+        binds (no demand yet, unlimited capacity, or e = 0)."""
+        (d1, d2), (p1, p2) = self.genai_demand_history[:, j], self.genai_price_history[:, j]
+        capacity = float(self.gpu_capacity[j])
+        if elasticity >= 0.0 or d1 <= 0.0 or not np.isfinite(capacity):
+            return 0.0
+        if capacity <= 0.0:
+            return np.inf
+        growth = d1 / d2 * (p2 / p1) ** elasticity if d2 > 0.0 else 1.0
+        now = float(self.type_prices()[j, 1])
+        return float(p1 / now * (d1 * growth / capacity) ** (1.0 / -elasticity))
+
     # --- quarter start -----------------------------------------------------------------------------------
 
     def begin_quarter(self, quarter: int) -> None:
         """Apply the price changes due this quarter (own schedules first, then rivals' responses to the
         leader's changes: `match` copies the leader's factor, `partial_match` copies `match_fraction` of
-        its percentage change, both after `response_delay_quarters`), and deliver ordered GPU capacity."""
-        for j, k, factor in self.schedule.pop(quarter, []):
+        its percentage change, both after `response_delay_quarters`; a change tagged with an answer, the
+        cut under study, is answered that way by every rival instead), and deliver ordered GPU capacity."""
+        for j, k, factor, answer in self.schedule.pop(quarter, []):
             self.prices[j, k] *= factor
             if j == self.leader:
-                for r, response in enumerate(self.responses):
+                for r, rule in enumerate(self.responses):
+                    response = rule if answer is None else answer
                     if r == self.leader or response not in ("match", "partial_match"):
                         continue
                     copied = factor if response == "match" else 1.0 - self.match_fraction[r] * (1.0 - factor)
@@ -120,7 +177,7 @@ class ProviderBook:
                     if due == quarter:
                         self.prices[r, k] *= copied
                     else:
-                        self.schedule[due].append((r, k, copied))
+                        self.schedule[due].append((r, k, copied, None))
         if quarter in self.deliveries:
             self.gpu_capacity = self.gpu_capacity + self.deliveries.pop(quarter)
 

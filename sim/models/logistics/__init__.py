@@ -18,7 +18,7 @@ Tables of a replication:
 from sim.core.model import Metric, Model, WarmupSeries
 from sim.models.logistics.charts import logistics_charts
 from sim.models.logistics.config import LogisticsScenario
-from sim.models.logistics.costs import COST_STAGES
+from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
 from sim.models.logistics.model import simulate
 
 __all__ = ["MODEL", "LogisticsScenario"]
@@ -26,6 +26,10 @@ __all__ = ["MODEL", "LogisticsScenario"]
 _STAGE_COST_METRICS = tuple(
     Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel", f"{name.replace('_', ' ')} cost per finished parcel")
     for name in COST_STAGES
+) + tuple(
+    Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel",
+           f"fixed cost of {name.replace('_', ' ')} held in the window per finished parcel")
+    for name in FIXED_COST_LINES
 )
 
 MODEL = Model(
@@ -37,14 +41,21 @@ MODEL = Model(
     metrics=(
         Metric("on_time_share", "share", "promised parcels delivered within the promise (of those delivered)",
                kind="proportion", key=True),
+        Metric("on_time_share_lost_as_late", "share",
+               "promised parcels delivered within the promise, a lost one counted as a broken promise",
+               kind="proportion"),
         Metric("p50_delivery_days", "days", "median calendar days from order to delivery", kind="quantile"),
         Metric("p95_delivery_days", "days", "95th percentile of calendar days from order to delivery",
                kind="quantile", key=True),
+        Metric("p50_delivery_business_days", "business days",
+               "median Spanish business days from order to delivery", kind="quantile"),
+        Metric("p50_promised_delivery_business_days", "business days",
+               "median Spanish business days from order to delivery of promised parcels", kind="quantile"),
         Metric("p95_delivery_business_days", "business days",
                "95th percentile of Spanish business days from order to delivery", kind="quantile"),
         Metric("mean_delivery_days", "days", "mean calendar days from order to delivery"),
-        Metric("cost_per_parcel_eur", "EUR/parcel", "logistics cost plus compensation per finished parcel",
-               key=True),
+        Metric("cost_per_parcel_eur", "EUR/parcel",
+               "logistics cost (per-parcel and fixed) plus compensation per finished parcel", key=True),
         Metric("compensation_cost_eur", "EUR", "coupons and refunds paid for late promised parcels"),
         Metric("compensation_eur_per_parcel", "EUR/parcel",
                "coupons and refunds paid for late promised parcels per finished parcel (part of cost_per_parcel_eur)"),

@@ -4,6 +4,13 @@ Units are in the key names: `_hours`, `_days`, `_eur`, `_per_day`, `_kg`. The si
 hours from t = 0 at 00:00 (Spanish local time) of `calendar.start_date`; every hour-of-day key below is
 Spanish local time, so Chinese-side schedules are given already converted. Defaults live here, never in
 model code.
+
+Daylight saving time is not modelled: every day has 24 hours and every fixed hour keeps its Spanish
+wall-clock value all year. Where a horizon crosses a change (CEST -> CET on the last Sunday of October, e.g.
+2025-10-26, inside the default horizon), the real day of the change has 25 hours, and Chinese-side times
+(China keeps UTC+8 all year) move one hour earlier in Spanish time after it (a 02:00 CEST departure becomes
+01:00 CET). The model keeps them where they were: an error of at most one hour on the Chinese-side
+cut-offs, against transit times of days.
 """
 
 from __future__ import annotations
@@ -61,15 +68,22 @@ class PeakPeriod(StrictModel):
 class DemandParameters(StrictModel):
     """Shoppers visit each day (Poisson, or negative binomial of size `dispersion` around the seasonal
     mean), each visit is one customer of a fixed population, and a visit becomes an order with the
-    binary-logit probability of the customer's utility: `base_utility` + the delivery-response shift from the promise and the customer's own history
-    of late and kept deliveries (sim.kernels). With `feedback = false` the history is ignored, so the
-    order stream does not depend on the network."""
+    binary-logit probability of the customer's utility: `base_utility` + the delivery-response shift from
+    the promise and the customer's own history of late and kept deliveries (sim.kernels). With
+    `feedback = false` the history is ignored, so the order stream does not depend on the network.
+
+    Delivery times the shoppers hold, in business days: `reference_days` (R) for an item shown without a
+    promise, `expected_days` (E) for an item shown with one (unset: they believe the promise, E = P). The
+    speed term is b_E (E - R), linear (`speed_response = "linear"`) or flat outside the range Fisher et al.
+    (2019) measured (`"flat_outside_measured"`, the lower bracket); the promise term acts on E - P."""
 
     shoppers_per_day: Positive
     customers: int = Field(ge=1, le=50_000_000)
     base_utility: FiniteFloat = Field(ge=-20.0, le=20.0)
     dispersion: Positive | None = None
     reference_days: Positive = 7.0
+    expected_days: Positive | None = None
+    speed_response: Literal["linear", "flat_outside_measured"] = "linear"
     utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0)
     utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0)
     weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7)
@@ -151,7 +165,12 @@ class OriginHubParameters(StrictModel):
 class LineHaulParameters(StrictModel):
     """Scheduled flights: each day in `weekdays`, one departure at each of `departure_hours`. A flight
     takes sorted parcels that are ready `cutoff_hours` before departure, first come first served, up to
-    `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody."""
+    `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody.
+    `service` says how the capacity is bought, which sets its costs (`sim.models.logistics.costs`):
+    `"dedicated"` flights (charter or block space, paid per flight-week and per kg) or `"consolidated"`
+    economy space via a transit hub (paid per kg and per parcel)."""
+
+    service: Literal["dedicated", "consolidated"] = "dedicated"
 
     departure_hours: list[HourOfDay] = Field(default_factory=lambda: [2.0, 14.0])
     weekdays: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
@@ -200,7 +219,10 @@ class LastMileParameters(StrictModel):
     (`delivery_weekdays`, Spanish holidays skipped) starting at `wave_hours`; a parcel must reach the
     station `wave_cutoff_hours` before a wave; it is delivered uniformly within `wave_duration_hours`.
     A failed attempt is retried in the first wave of the next delivery day; after `max_attempts` failures
-    the parcel is returned."""
+    the parcel is returned. `service` sets the price per attempt (`sim.models.logistics.costs`): an
+    `"express"` carrier or the `"postal"` round."""
+
+    service: Literal["express", "postal"] = "express"
 
     transfer_hours: NonNegative = 10.0
     wave_hours: list[HourOfDay] = Field(default_factory=lambda: [8.0, 14.0])
@@ -233,15 +255,16 @@ class ForwardStockParameters(StrictModel):
 
 class GuaranteeParameters(StrictModel):
     """The delivery promise: `promised_days` (0 = no promise) counted in `day_count` days from
-    `counted_from` (the moment of the order: a parcel ordered at 14:30 on day 0 with a 5-day promise is due
-    by 14:30 on the fifth day after); `applies_to` says which items carry it. A late promised parcel earns
+    `counted_from`: `"order_moment"`, the moment of the order (a parcel ordered at 14:30 on day 0 with a
+    5-day promise is due by 14:30 on the fifth day after), or `"order_date_end"`, by the end (24:00) of the
+    fifth (business) day after the order date; `applies_to` says which items carry it. A late promised parcel earns
     a coupon of `coupon_eur` or a refund of `refund_share` of its value. With no promise, `kpi_days` is the
     target the on-time share is reported against. The rule itself lives in
     `sim.models.logistics.guarantee`."""
 
     promised_days: int = Field(default=5, ge=0, le=60)
     day_count: Literal["business", "calendar"] = "business"
-    counted_from: Literal["order_moment"] = "order_moment"
+    counted_from: Literal["order_moment", "order_date_end"] = "order_moment"
     applies_to: Literal["choice", "all"] = "choice"
     compensation: Literal["coupon", "refund"] = "coupon"
     coupon_eur: NonNegative = 0.92
@@ -250,23 +273,35 @@ class GuaranteeParameters(StrictModel):
 
 
 class CostParameters(StrictModel):
-    """Cost per parcel at each stage (EUR), charged when the parcel passes the stage. No defaults: every
-    scenario states each cost with its source or the word `assumption` (the shipped ones inherit them from
-    `aliexpress_spain_5day.toml`), so a cost has one source of truth."""
+    """Cost per parcel at each stage (EUR), charged when the parcel passes the stage, and fixed costs of
+    capacity (EUR per flight-week, officer shift, hub shift; `sim.models.logistics.costs`). No defaults for
+    the per-parcel costs: every scenario states each with its source or the word `assumption` (the shipped
+    ones inherit them from `aliexpress_spain_5day.toml`), so a cost has one source of truth. The fixed costs
+    are 0 unless set. `air_freight_eur_per_kg` is the rate of a dedicated line haul; a consolidated one pays
+    `consolidated_air_eur_per_kg`, `transit_hub_eur` and `road_feeder_eur` instead;
+    `last_mile_eur_per_attempt` is the express carrier's rate, a postal last mile pays
+    `postal_last_mile_eur_per_attempt`."""
 
     merchant_handling_eur: NonNegative
     first_mile_eur: NonNegative
     origin_hub_eur: NonNegative
     air_freight_eur_per_kg: NonNegative
+    consolidated_air_eur_per_kg: NonNegative
+    transit_hub_eur: NonNegative
+    road_feeder_eur: NonNegative
     destination_hub_eur: NonNegative
     customs_clearance_eur: NonNegative
     duty_per_item_eur: NonNegative
     handling_fee_per_item_eur: NonNegative
     warehouse_handling_fee_per_item_eur: NonNegative
     last_mile_eur_per_attempt: NonNegative
+    postal_last_mile_eur_per_attempt: NonNegative
     forward_inbound_eur_per_kg: NonNegative
     forward_warehouse_eur: NonNegative
     stock_holding_eur_per_item: NonNegative
+    fixed_eur_per_flight_week: NonNegative = 0.0
+    fixed_eur_per_officer_shift: NonNegative = 0.0
+    fixed_eur_per_hub_shift: NonNegative = 0.0
 
 
 class LogisticsParameters(StrictModel):

@@ -5,11 +5,14 @@ Day d (model clock hours [24d, 24d + 24)):
 1. shoppers N_d = draw_shoppers(rng, m_d, dispersion) with m_d = shoppers_per_day x weekday factor x
    peak multiplier (sim.kernels.sampling);
 2. each shopper is a customer c drawn uniformly from the population, with a visit time (hourly profile)
-   and an item (value, weight, Choice or direct, forward-stocked or not) drawn per visit;
+   and an item (value, weight, Choice or direct, forward-stocked or not) drawn per visit, before the buy
+   decision: the shopper sees whether the item carries the promise;
 3. customer c buys with the binary-logit probability P_c = purchase_probability(v_c) (sim.kernels.logit),
-   v_c = base_utility + DeliveryResponse.utility(promised days, late_c, kept_c) (sim.kernels.
-   delivery_response), where late_c and kept_c count the customer's own late and kept promised deliveries
-   so far (zero when `feedback = false`);
+   v_c = base_utility + DeliveryResponse.utility(P, late_c, kept_c, expected_days=E) (sim.kernels.
+   delivery_response) for an item with the promise, P its business days as shoppers read them
+   (`GuaranteeRule.shoppers_business_days`: a calendar promise is converted) and E = `expected_days`; an
+   item without it has P = 0 and E = R (`reference_days`), so only the experience term acts. late_c and
+   kept_c count the customer's own late and kept promised deliveries so far (zero when `feedback = false`);
 4. the buy decision uses the customer's own uniform: a counter-based draw keyed by (customer, number of
    the customer's visit) from the customers' seed material, so a customer's draws never depend on anyone
    else's (their own random substream).
@@ -28,7 +31,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sim.core.rng import Streams
-from sim.kernels.delivery_response import DeliveryResponse
+from sim.kernels.delivery_response import FISHER_MEASURED_RANGE_DAYS, DeliveryResponse
 from sim.kernels.logit import purchase_probability
 from sim.kernels.sampling import draw_shoppers, lognormal_from_uniforms
 from sim.models.logistics.calendar import SpainCalendar
@@ -109,17 +112,26 @@ class Demand:
         self.window = window
         self.customers = Customers(self.d.customers)
         baseline = float(purchase_probability(np.array([self.d.base_utility]))[0])
+        speed_range = FISHER_MEASURED_RANGE_DAYS if self.d.speed_response == "flat_outside_measured" \
+            else (0.0, float("inf"))
         self.response = DeliveryResponse.calibrated(
-            baseline, reference_days=self.d.reference_days,
+            baseline, reference_days=self.d.reference_days, speed_range_days=speed_range,
             utility_per_late_delivery=self.d.utility_per_late_delivery,
             utility_per_kept_promise=self.d.utility_per_kept_promise)
         self.guarantee = GuaranteeRule(params.guarantee, calendar)
+        profile = np.asarray(self.d.hourly_profile, dtype=np.float64)
+        self._hour_cdf = np.cumsum(profile) / profile.sum()
+        # the promise in business days, averaged over the visits of the order horizon (by day and hour)
+        horizon_days = int(np.ceil(window[1] / 24.0))
+        hours = np.arange(24 * horizon_days) + 0.5
+        visits = np.repeat([self.mean_shoppers(day) for day in range(horizon_days)], 24) * np.tile(profile, horizon_days)
+        self.promised_business_days = self.guarantee.shoppers_business_days(hours, visits)
+        self.expected_days = self.d.expected_days if self.d.expected_days is not None \
+            else self.promised_business_days
         # what a shopper expects for a late promised parcel, valued at the median item
         self._compensation_eur = self.guarantee.compensation_per_late_parcel_eur(self.d.item_value_eur_median)
         key = streams.entropy("demand.customers")
         self._key0, self._key1 = np.uint64(key[0]), np.uint64(key[1])
-        profile = np.asarray(self.d.hourly_profile, dtype=np.float64)
-        self._hour_cdf = np.cumsum(profile) / profile.sum()
         self._next_index = 0
 
     def mean_shoppers(self, day: int) -> float:
@@ -131,15 +143,26 @@ class Demand:
                 m *= peak.multiplier
         return m
 
-    def purchase_probabilities(self, customers: NDArray[np.int64]) -> NDArray[np.float64]:
+    def purchase_probabilities(self, customers: NDArray[np.int64], promised: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Each visit's purchase probability; `promised`: the visit's item carries the promise."""
         if self.d.feedback:
             late = self.customers.late[customers].astype(np.float64)
             kept = self.customers.kept[customers].astype(np.float64)
         else:
             late = np.zeros(customers.size)
             kept = np.zeros(customers.size)
-        shift = self.response.utility(self.guarantee.promised_days, late, kept, compensation_eur=self._compensation_eur)
-        return purchase_probability(self.d.base_utility + np.asarray(shift, dtype=np.float64))
+        shift = np.empty(customers.size)
+        for shown, mask in ((True, promised), (False, ~promised)):
+            if not mask.any():
+                continue
+            if shown:
+                shift[mask] = self.response.utility(self.promised_business_days, late[mask], kept[mask],
+                                                    expected_days=self.expected_days,
+                                                    compensation_eur=self._compensation_eur)
+            else:
+                shift[mask] = self.response.utility(0.0, late[mask], kept[mask],
+                                                    compensation_eur=self._compensation_eur)
+        return purchase_probability(self.d.base_utility + shift)
 
     def generate_day(self, day: int) -> DayOrders:
         n = int(draw_shoppers(self.streams["demand.shoppers"], self.mean_shoppers(day), self.d.dispersion))
@@ -147,7 +170,9 @@ class Demand:
         u = self.streams["demand.visits"].random((n, 6))
         counters = visit_counters(self.customers.visits, visitors)
         draws = counter_uniforms(self._key0, self._key1, visitors, counters)
-        buy = draws < self.purchase_probabilities(visitors)
+        choice_all = u[:, _V_CHOICE] < self.d.choice_share
+        promised_all = self.guarantee.is_promised(choice_all)
+        buy = draws < self.purchase_probabilities(visitors, promised_all)
 
         hour = np.searchsorted(self._hour_cdf, u[:, _V_HOUR], side="right").clip(0, 23)
         time = 24.0 * day + hour + u[:, _V_WITHIN]
@@ -159,9 +184,8 @@ class Demand:
         uu = u[keep]
         value = lognormal_from_uniforms(self.d.item_value_eur_median, self.d.item_value_sigma, uu[:, _V_VALUE])
         weight = lognormal_from_uniforms(self.d.weight_kg_median, self.d.weight_sigma, uu[:, _V_WEIGHT])
-        choice = uu[:, _V_CHOICE] < self.d.choice_share
+        choice, promised = choice_all[keep], promised_all[keep]
         forward = choice & (uu[:, _V_FORWARD] < self.p.forward_stock.share)
-        promised = self.guarantee.is_promised(choice)
         orders = DayOrders(index, time[keep], visitors[keep], value, weight, choice, forward, promised)
         inside = (orders.time >= self.window[0]) & (orders.time < self.window[1])
         increment(self.customers.orders_in_window, orders.customer[inside])

@@ -19,7 +19,7 @@ from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.config import LogisticsParameters
 from sim.models.logistics import costs
-from sim.models.logistics.costs import COST_STAGES
+from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
 from sim.models.logistics.guarantee import GuaranteeRule
 from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
 
@@ -104,6 +104,10 @@ class Ledger:
         self.late = np.zeros(nd)
         self.compensation = np.zeros(nd)
         self.stage_cost = np.zeros((nd, len(COST_STAGES)))
+        # capacity held on each day of the order horizon (the drain is measurement, not operations)
+        horizon_days = int(np.ceil(window[1] / 24.0))
+        self.fixed_cost = costs.fixed_costs_by_day(params, calendar.weekday[:nd]) \
+            * (np.arange(nd) < horizon_days)[:, None]
         self.day_hist = np.zeros((nd, N_BINS), dtype=np.int32)
         self.entries = np.zeros((nd + 1, ns))
         self.exits = np.zeros((nd + 1, ns))
@@ -113,10 +117,15 @@ class Ledger:
         # cohort (orders placed in the window)
         self.cohort = dict(orders=0.0, gmv=0.0, finished=0.0, delivered=0.0, lost=0.0, returned=0.0,
                            promised=0.0, on_time=0.0, late=0.0, compensation=0.0, refunds=0.0, cost=0.0,
-                           attempts=0.0, delivery_days_sum=0.0)
+                           attempts=0.0, delivery_days_sum=0.0, promised_lost=0.0)
         self.cohort_stage_cost = np.zeros(len(COST_STAGES))
+        # fixed costs of the days of the window (hours of each day inside [warm-up, horizon) / 24)
+        day_start = 24.0 * np.arange(nd)
+        inside_hours = np.clip(np.minimum(day_start + 24.0, window[1]) - np.maximum(day_start, window[0]), 0.0, 24.0)
+        self.cohort_fixed_cost = (self.fixed_cost * (inside_hours / 24.0)[:, None]).sum(axis=0)
         self.cohort_hist = np.zeros(N_BINS, dtype=np.int64)
         self.cohort_business_hist = np.zeros(N_BINS, dtype=np.int64)
+        self.cohort_promised_business_hist = np.zeros(N_BINS, dtype=np.int64)
         # the per-parcel table goes to disk in parts as parcels finish, so a year of parcels never sits in memory
         self.parcel_spool = TableSpool(prefix="sim-parcels-") if params.record_parcels else None
 
@@ -157,7 +166,7 @@ class Ledger:
         promised = r["promised"].astype(bool) & delivered
         late = promised & ~on_time
         comp = self.guarantee.compensation_eur(late, r["value_eur"])
-        stage_costs = costs.parcel_costs(self.p.costs, r["forward"].astype(bool), r["weight_kg"],
+        stage_costs = costs.parcel_costs(self.p, r["forward"].astype(bool), r["weight_kg"],
                                          outcome == OUTCOME_LOST, r["refused"].astype(bool), r["attempts"])
         refunds = np.where(outcome != OUTCOME_DELIVERED, r["value_eur"], 0.0)
         day = self._day(r["final_time"])
@@ -197,6 +206,7 @@ class Ledger:
         c["returned"] += float((inside & (outcome == OUTCOME_RETURNED)).sum())
         c["promised"] += float((inside & promised_ledger & delivered).sum())
         c["on_time"] += float((inside & promised_ledger & delivered & on_time).sum())
+        c["promised_lost"] += float((inside & promised_ledger & (outcome == OUTCOME_LOST)).sum())
         c["late"] += float((inside & late).sum())
         c["compensation"] += float(comp[inside].sum())
         c["refunds"] += float(refunds[inside].sum())
@@ -206,6 +216,8 @@ class Ledger:
         self.cohort_stage_cost += stage_costs[inside].sum(axis=0)
         self.cohort_hist += np.bincount(_bins(days[d_in]), minlength=N_BINS)
         self.cohort_business_hist += np.bincount(_bins(business[d_in]), minlength=N_BINS)
+        d_promised = d_in & r["promised"].astype(bool)
+        self.cohort_promised_business_hist += np.bincount(_bins(business[d_promised]), minlength=N_BINS)
 
     # ---- outputs -----------------------------------------------------------------------------------
     def held_at_end_of_day(self) -> NDArray[np.float64]:
@@ -232,10 +244,13 @@ class Ledger:
                 "compensation_eur": self.compensation,
                 "gmv_eur": self.gmv,
             }
+            fixed_per_parcel = self.fixed_cost / self.finished[:, None]
             for k, name in enumerate(COST_STAGES):
                 table[f"cost_per_parcel_{name}_eur"] = cost_per_parcel[:, k]
-            table["cost_per_parcel_eur"] = costs.cost_per_parcel_eur(self.stage_cost.sum(axis=1), self.compensation,
-                                                               self.finished)
+            for k, name in enumerate(FIXED_COST_LINES):
+                table[f"cost_per_parcel_{name}_eur"] = fixed_per_parcel[:, k]
+            table["cost_per_parcel_eur"] = costs.cost_per_parcel_eur(
+                self.stage_cost.sum(axis=1) + self.fixed_cost.sum(axis=1), self.compensation, self.finished)
         for k, name in enumerate(STAGES):
             table[f"held_{name}"] = held[:, k]
         table["in_transit"] = held.sum(axis=1)
@@ -284,13 +299,19 @@ class Ledger:
         finished = c["finished"]
         stage = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_stage_cost[k], finished)
                  for k, name in enumerate(COST_STAGES)}
+        fixed = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_fixed_cost[k], finished)
+                 for k, name in enumerate(FIXED_COST_LINES)}
         return {
             "on_time_share": ratio(c["on_time"], c["promised"]),
+            "on_time_share_lost_as_late": ratio(c["on_time"], c["promised"] + c["promised_lost"]),
             "p50_delivery_days": histogram_quantile(self.cohort_hist, 0.5),
             "p95_delivery_days": histogram_quantile(self.cohort_hist, 0.95),
+            "p50_delivery_business_days": histogram_quantile(self.cohort_business_hist, 0.5),
+            "p50_promised_delivery_business_days": histogram_quantile(self.cohort_promised_business_hist, 0.5),
             "p95_delivery_business_days": histogram_quantile(self.cohort_business_hist, 0.95),
             "mean_delivery_days": ratio(c["delivery_days_sum"], c["delivered"]),
-            "cost_per_parcel_eur": float(costs.cost_per_parcel_eur(c["cost"], c["compensation"], finished)),
+            "cost_per_parcel_eur": float(costs.cost_per_parcel_eur(c["cost"] + self.cohort_fixed_cost.sum(),
+                                                                   c["compensation"], finished)),
             "compensation_eur_per_parcel": ratio(c["compensation"], finished),
             "compensation_cost_eur": c["compensation"],
             "late_parcels": c["late"],
@@ -302,4 +323,5 @@ class Ledger:
             "unfinished_orders": c["orders"] - finished,
             "repeat_purchase_rate": repeat_purchase_rate,
             **stage,
+            **fixed,
         }

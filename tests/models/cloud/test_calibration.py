@@ -10,11 +10,13 @@ import numpy as np
 import polars as pl
 import pytest
 
+from sim.core.errors import InputError
 from sim.core.runner import run_model
 from sim.core.stats import t_interval
-from sim.models.cloud.calibration import (FIXED_PARAMETERS, FREE_PARAMETERS, PUBLISHED, FitReport,
+from sim.models.cloud.calibration import (FIXED_PARAMETERS, FREE_PARAMETERS, SPECIFICATIONS, FitReport,
                                           apply_parameters, calibrate, current_values, fit, holdout_quarters,
-                                          predictions, standard_errors, write_calibrated_scenario)
+                                          load_published, predictions, standard_errors,
+                                          write_calibrated_scenario)
 from sim.models.cloud.config import quarter_label
 from sim.models.cloud.expected import expected_arrivals, expected_market
 from sim.models.cloud.customers import arrival_times_quarters
@@ -175,18 +177,36 @@ def test_standard_errors_cover_the_truth_at_their_nominal_rate():
     assert np.all(np.isinf(singular) | (singular > 1e6))  # an unidentified pair is reported, not hidden
 
 
+def test_published_series_are_read_from_the_csv_in_their_units():
+    """Hand checks against CALIBRATION.md: Alibaba's 2020Q1 share 44.5%; the 2020Q1 market $3.9bn at 6.98
+    CNY per US$; Mar-2025 revenue derived as 25.6 x 1.18; no row without a value."""
+    published = load_published()
+    assert published.columns == ["quarter_label", "series", "provider", "published"]
+
+    def value(quarter: str, series: str, provider: str) -> float:
+        return published.filter((pl.col("quarter_label") == quarter) & (pl.col("series") == series)
+                                & (pl.col("provider") == provider))["published"].item()
+
+    assert value("2020Q1", "revenue_share", "alibaba") == 0.445
+    assert value("2020Q1", "market_revenue_rmb_bn", "market") == pytest.approx(3.9 * 6.98)
+    assert value("2025Q1", "revenue_rmb_bn", "alibaba") == pytest.approx(25.6 * 1.18)
+    assert published["published"].is_finite().all()
+    assert published.height == 24 + 9 + 8
+
+
 def test_holdout_marks_the_last_two_published_quarters_of_each_series():
-    marked = holdout_quarters(PUBLISHED)
+    published = load_published()
+    marked = holdout_quarters(published)
     out = marked.filter(pl.col("sample") == "out")
     assert sorted(out.filter(pl.col("series") == "revenue_share")["quarter_label"].unique()) == ["2024Q2", "2025Q1"]
     assert sorted(out.filter(pl.col("series") == "revenue_rmb_bn")["quarter_label"].unique()) == ["2025Q1", "2025Q2"]
     assert sorted(out.filter(pl.col("series") == "market_revenue_rmb_bn")["quarter_label"].unique()) == [
         "2024Q2", "2025Q1"]
-    assert marked.height == PUBLISHED.height
+    assert marked.height == published.height
 
 
 def generated_series(result) -> pl.DataFrame:
-    """A simulated stand-in for PUBLISHED: replication means of the three share series, Alibaba's revenue
+    """A simulated stand-in for the published series: replication means of the three share series, Alibaba's revenue
     and the market's revenue, every quarter."""
     quarterly = result.tables["quarterly"]
     means = quarterly.group_by("quarter_label", "provider").agg(
@@ -252,7 +272,7 @@ def test_reported_standard_errors_are_consistent_under_their_assumptions(noise_s
         [(label, "revenue_share", provider, 0.0) for label in labels for provider in ("alibaba", "huawei", "tencent")]
         + [(label, "revenue_rmb_bn", "alibaba", 0.0) for label in labels]
         + [(label, "market_revenue_rmb_bn", "market", 0.0) for label in labels],
-        schema=PUBLISHED.schema, orient="row")
+        schema=load_published().schema, orient="row")
     clean = predictions(apply_parameters(base, TRUTH), template, taste_seed=5)
     rng = np.random.default_rng(noise_seed)
     is_share = (template["series"] == "revenue_share").to_numpy()
@@ -311,3 +331,121 @@ def test_no_scenario_is_written_from_a_fit_on_a_bound(tmp_path):
         write_calibrated_scenario(report, SCENARIOS / "cloud_price_cut_2024.toml", tmp_path / "x.toml",
                                   scenario("cloud_price_cut_2024.toml").config)
     assert not (tmp_path / "x.toml").exists()
+
+
+def test_hac_standard_errors_reduce_to_the_white_sandwich_without_lags():
+    """Hand formula: with lag 0 and one residual per quarter the Newey-West estimator is White's
+    (J'J)^-1 [sum_i r_i^2 J_i J_i'] (J'J)^-1 times m / (m - k), computed here by an explicit loop."""
+    rng = np.random.default_rng(2)
+    jacobian, residuals = rng.normal(size=(12, 3)), rng.normal(size=12)
+    bread = np.linalg.inv(jacobian.T @ jacobian)
+    meat = sum(residuals[i] ** 2 * np.outer(jacobian[i], jacobian[i]) for i in range(12))
+    white = np.sqrt(np.diag(bread @ meat @ bread) * 12 / 9)
+    se, _, _ = standard_errors(jacobian, residuals, times=np.arange(12), lag=0)
+    np.testing.assert_allclose(se, white, rtol=1e-12)
+
+
+def test_hac_standard_errors_cover_better_than_iid_ones_when_errors_persist():
+    """Theory check at a fixed seed: 1000 least-squares fits of a line on 40 quarters with AR(1) errors
+    (rho = 0.7). Independent-errors SEs cover the truth in about 58% of the fits (nominal 95%); Newey-West
+    with a four-quarter window in about 71% (Newey-West is known to under-cover in short series, so the
+    calibration's HAC SEs are still lower bounds). Asserted: HAC coverage above the iid one by at least 0.08
+    for both coefficients (observed +0.13; the coverage difference has SE below 0.02) and, with independent
+    errors (rho = 0), HAC coverage at least 0.82 (observed 0.87)."""
+    rng = np.random.default_rng(3)
+    T = 40
+    t = np.arange(T)
+    X = np.column_stack([np.ones(T), t / T])
+    truth = np.array([1.0, 0.5])
+    for rho, check in ((0.7, "better"), (0.0, "adequate")):
+        hac, iid = [], []
+        for _ in range(1000):
+            e = np.zeros(T)
+            e[0] = rng.normal() / np.sqrt(1 - rho**2)
+            for i in range(1, T):
+                e[i] = rho * e[i - 1] + rng.normal()
+            y = X @ truth + 0.1 * e
+            b = np.linalg.lstsq(X, y, rcond=None)[0]
+            r = X @ b - y
+            hac.append(np.abs(b - truth) < 1.96 * standard_errors(X, r, times=t, lag=4)[0])
+            iid.append(np.abs(b - truth) < 1.96 * standard_errors(X, r)[0])
+        hac_coverage, iid_coverage = np.mean(hac, axis=0), np.mean(iid, axis=0)
+        if check == "better":
+            assert np.all(hac_coverage - iid_coverage >= 0.08), (hac_coverage, iid_coverage)
+        else:
+            assert np.all(hac_coverage >= 0.82), hac_coverage
+
+
+def _held_out_and_in_sample_rmse(name: str) -> tuple[float, float]:
+    """The expected path of a shipped scenario against the published series: RMSE (share points) over the
+    held-out Alibaba share quarters, and over all in-sample rows (shares in points, revenue in percent)."""
+    targets = holdout_quarters(load_published())
+    config = scenario(name, "run.horizon_days=2007.5").config  # 2020Q1-2025Q2
+    errors = targets.with_columns(pl.Series("e", _scaled(predictions(config, targets, 7), targets)))
+    alibaba_out = errors.filter((pl.col("series") == "revenue_share") & (pl.col("provider") == "alibaba")
+                                & (pl.col("sample") == "out"))["e"].to_numpy()
+    inside = errors.filter(pl.col("sample") == "in")["e"].to_numpy()
+    return float(np.sqrt(np.mean(alibaba_out**2))), float(np.sqrt(np.mean(inside**2)))
+
+
+def _scaled(simulated, targets):
+    published = targets["published"].to_numpy()
+    share = (targets["series"] == "revenue_share").to_numpy()
+    return np.where(share, 100 * (simulated - published), 100 * (simulated - published) / published)
+
+
+def test_calibrated_scenario_fits_better_in_sample_than_its_prior():
+    """On the expected path: the in-sample RMSE of cloud_calibrated is strictly below that of its
+    uncalibrated prior, cloud_price_cut_2024 (errors recomputed here from the published file, not read
+    from the fit)."""
+    _, calibrated_in = _held_out_and_in_sample_rmse("cloud_calibrated.toml")
+    _, prior_in = _held_out_and_in_sample_rmse("cloud_price_cut_2024.toml")
+    assert calibrated_in < prior_in, (calibrated_in, prior_in)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14's target, not met: the calibrated scenario misses Alibaba's "
+                   "held-out shares by +4.5 (2024Q2) and +10.4 (2025Q1) points, RMSE 8.0, against 1.5 for "
+                   "cloud_status_quo, which has no 2024 cuts; every specification chosen without the hold-out "
+                   "keeps a falling rival trend and a share gain from the 2024Q1 cut that the data do not show "
+                   "(README, Cloud price cuts)")
+def test_calibrated_scenario_forecasts_alibaba_no_worse_than_the_status_quo():
+    """On the expected path: the held-out Alibaba share RMSE of cloud_calibrated is no worse than that of
+    cloud_status_quo."""
+    calibrated_out, _ = _held_out_and_in_sample_rmse("cloud_calibrated.toml")
+    status_quo_out, _ = _held_out_and_in_sample_rmse("cloud_status_quo.toml")
+    assert calibrated_out <= status_quo_out, (calibrated_out, status_quo_out)
+
+
+def test_a_fit_is_bit_reproducible_on_one_machine():
+    """Same inputs, same numbers to the last bit: fixed start values, a seeded taste draw and serial
+    kernels (a short fit: two free parameters on the in-sample shares)."""
+    config = scenario("cloud_price_cut_2024.toml").config
+    free = {"workloads.traditional.arrivals_per_quarter": (10.0, 200.0), "market.seasonality.q1": (0.8, 1.2)}
+    published = load_published().filter(pl.col("series") == "revenue_share")
+    first, second = (fit(config, published, free) for _ in range(2))
+    np.testing.assert_array_equal(list(first.parameters.values()), list(second.parameters.values()))
+    np.testing.assert_array_equal(list(first.standard_errors.values()), list(second.standard_errors.values()))
+    assert first.table.equals(second.table)
+    assert first.parameters != first.initial  # it moved: the comparison is of a real fit
+
+
+def test_calibrate_refuses_to_write_over_its_input(tmp_path):
+    base = tmp_path / "base.toml"
+    base.write_text((SCENARIOS / "cloud_price_cut_2024.toml").read_text().replace(
+        'extends = "cloud_status_quo.toml"', f'extends = "{SCENARIOS / "cloud_status_quo.toml"}"'))
+    before = base.read_text()
+    with pytest.raises(InputError, match="cannot replace"):  # bad input: the CLI exits 2
+        calibrate(load_scenario(base), base)
+    assert base.read_text() == before
+
+
+def test_every_specification_is_a_valid_fit_setup():
+    """The specifications differ only in the rival trend and each sets keys the scenario has."""
+    config = scenario("cloud_price_cut_2024.toml").config
+    names = [s.name for s in SPECIFICATIONS]
+    assert len(set(names)) == len(names) >= 3
+    for specification in SPECIFICATIONS:
+        assert set(specification.free) - {"rival_quality_trend_per_year"} == set(FREE_PARAMETERS) - {
+            "rival_quality_trend_per_year"}
+        apply_parameters(config, {**specification.settings, **{n: (lo + hi) / 2 for n, (lo, hi) in
+                                                               specification.free.items()}})

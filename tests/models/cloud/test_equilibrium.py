@@ -24,9 +24,16 @@ def test_mixed_logit_equilibrium_satisfies_single_product_markup_rule(outside_op
     alpha = tastes()
     eq = bertrand_equilibrium(DELTA, COST, alpha, outside_option=outside_option)
     assert eq.converged, eq.message
-    own = np.diag(eq.derivatives)
-    np.testing.assert_allclose(eq.prices - COST, -eq.shares / own, rtol=0, atol=1e-8)
-    assert eq.max_foc_residual < 1e-10
+    # first-order condition read off profit itself, not the solver's expression: a central finite difference
+    # (step 1e-5: truncation ~1e-10, rounding ~1e-11) of firm j's profit in its own price is 0
+    step = 1e-5
+    for j in range(DELTA.size):
+        def own_profit(pj, j=j):
+            p = eq.prices.copy()
+            p[j] = pj
+            return (pj - COST[j]) * static_shares(DELTA, p, alpha, outside_option)[j]
+        slope = (own_profit(eq.prices[j] + step) - own_profit(eq.prices[j] - step)) / (2 * step)
+        assert abs(slope) < 1e-6, (j, slope)
     # the kernel's derivatives at the solution agree with central finite differences of its shares
     h = 1e-6
     for k in range(DELTA.size):
@@ -51,7 +58,10 @@ def test_plain_logit_matches_closed_form(outside_option):
     alpha = 2.5
     eq = bertrand_equilibrium(DELTA, COST, np.array([alpha]), outside_option=outside_option)
     assert eq.converged
-    np.testing.assert_allclose(eq.prices - COST, 1.0 / (alpha * (1.0 - eq.shares)), rtol=0, atol=1e-8)
+    # shares by hand from the logit formula at the solver's prices, then the closed-form markup 1/(alpha(1-s_j))
+    weights = np.exp(DELTA - alpha * eq.prices)
+    shares = weights / (weights.sum() + (1.0 if outside_option else 0.0))
+    np.testing.assert_allclose(eq.prices - COST, 1.0 / (alpha * (1.0 - shares)), rtol=0, atol=1e-8)
 
 
 def test_multi_product_ownership_raises_prices_of_merged_products():

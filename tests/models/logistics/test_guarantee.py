@@ -166,3 +166,54 @@ def test_patching_the_target_moves_the_chart(tmp_path, monkeypatch):
     monkeypatch.setattr(guarantee_module, "target_days", lambda g: 9)
     patched = [p.read_bytes() for p in MODEL.charts(result, tmp_path / "c")]
     assert patched[1] != first[1]  # the delivery-time distribution draws the target
+
+
+# --- the "order_date_end" convention: by the end of the D-th day after the order date ---------------------
+
+def test_calendar_days_by_the_end_of_the_fifth_day_after_the_order_date():
+    r = rule(promised_days=5, day_count="calendar", counted_from="order_date_end")
+    order = 10.0                        # Monday 10:00; the fifth day after is Saturday, day 5
+    end_of_saturday = 6 * 24.0          # 24:00 of day 5
+    assert r.deadline_hours(np.array([order]))[0] == end_of_saturday
+    assert both_ways(r, order, end_of_saturday)
+    assert not both_ways(r, order, end_of_saturday + MINUTE)
+    # an order at 23:30 has the same deadline: half an hour of its own day, against 14 h for the 10:00 order
+    assert r.deadline_hours(np.array([23.5]))[0] == end_of_saturday
+    # the same delivery is late under the order-moment reading (due Saturday 10:00)
+    moment = rule(promised_days=5, day_count="calendar")
+    assert not both_ways(moment, order, end_of_saturday - MINUTE)
+    assert both_ways(moment, order, 5 * 24.0 + 10.0)
+
+
+def test_business_days_by_the_end_of_the_fifth_business_day_after_the_order_date():
+    r = rule(promised_days=5, counted_from="order_date_end")
+    # Monday 10:00: Tue, Wed, Thu, Fri, Mon -> end of next Monday (day 7)
+    assert r.deadline_hours(np.array([10.0]))[0] == 8 * 24.0
+    assert both_ways(r, 10.0, 8 * 24.0)
+    assert not both_ways(r, 10.0, 8 * 24.0 + MINUTE)
+    # Friday 16:00 (day 4) and Saturday 09:00 (day 5): Mon..Fri -> end of Friday, day 11
+    assert r.deadline_hours(np.array([4 * 24.0 + 16.0, 5 * 24.0 + 9.0])).tolist() == [12 * 24.0, 12 * 24.0]
+    # a Saturday delivery after a Friday deadline is late, although no business day has passed since
+    assert not both_ways(r, 4 * 24.0 + 16.0, 12 * 24.0 + 10.0)
+    # a holiday on Wednesday 2025-10-08 (day 2) pushes the Monday order's deadline to Tuesday, day 8
+    with_holiday = rule(holidays=[dt.date(2025, 10, 8)], promised_days=5, counted_from="order_date_end")
+    assert with_holiday.deadline_hours(np.array([10.0]))[0] == 9 * 24.0
+
+
+def test_a_promise_in_business_days_as_shoppers_read_it_by_hand():
+    """Order moments uniform over four whole weeks (hour midpoints), no holidays. By hand: a window of 120
+    hours from a uniform moment covers business time 120 x 5/7 h = 25/7 days; to the end of the fifth
+    calendar day after the order date it is 25/7 for the five whole days plus 5/7 x 1/2 for the rest of the
+    order day = 55/14; five business days to the end of the fifth business day: 5 + 5/14 = 75/14."""
+    hours = np.arange(24 * 28) + 0.5
+    weights = np.ones(hours.size)
+    assert rule(promised_days=5).shoppers_business_days(hours, weights) == 5.0
+    assert rule(promised_days=5, day_count="calendar").shoppers_business_days(hours, weights) == \
+        pytest.approx(25 / 7, rel=1e-12)
+    assert rule(promised_days=5, day_count="calendar", counted_from="order_date_end").shoppers_business_days(
+        hours, weights) == pytest.approx(55 / 14, rel=1e-12)
+    assert rule(promised_days=5, counted_from="order_date_end").shoppers_business_days(hours, weights) == \
+        pytest.approx(75 / 14, rel=1e-12)
+    assert rule(promised_days=0).shoppers_business_days(hours, weights) == 0.0
+    assert guarantee_module.describe(GuaranteeParameters(counted_from="order_date_end")) == \
+        "promise: 5 business days (by the end of the day)"

@@ -91,3 +91,16 @@ def test_levers_move_the_answer_the_right_way():
     assert mean(forward, "p50_delivery_days") < mean(base, "p50_delivery_days")
     delta = mean(reform, "cost_per_parcel_eur") - mean(base, "cost_per_parcel_eur")
     assert delta == pytest.approx(5.0, abs=0.05)
+
+
+def test_the_two_promise_cost_sweeps_share_one_design_and_seed():
+    """The cost of the promise over its cost ranges pairs design point i and replication k of the two sweep
+    files: that is only common random numbers if both hold the same design, run seed and replications."""
+    from sim.sweeps.spec import read_sweep_file
+
+    promise, promise_design, _ = read_sweep_file(SCENARIOS / "sweeps" / "promise_cost_range.toml")
+    economy, economy_design, _ = read_sweep_file(SCENARIOS / "sweeps" / "promise_cost_range_no_promise.toml")
+    assert (promise.seed, promise.replications) == (economy.seed, economy.replications)
+    assert promise.scenario != economy.scenario
+    assert promise_design.describe() == economy_design.describe()
+    assert promise_design.table().equals(economy_design.table())
