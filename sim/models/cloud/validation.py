@@ -82,7 +82,7 @@ def validation_cases() -> list[ValidationCase]:
                          "static mixed-logit share (BLP 1995), 400k tastes"),
              Expectation("alibaba_locked_in_share_final", 0.0, "no switching costs: none locked in",
                          tolerance=IDENTITY_TOLERANCE),
-             Expectation("alibaba_gross_margin_final", 0.5, "unit cost 0.5 x price: margin 0.5",
+             Expectation("alibaba_contribution_margin_final", 0.5, "unit cost 0.5 x price: margin 0.5",
                          tolerance=IDENTITY_TOLERANCE)),
             Pilot(PILOT_SEED, PILOT_REPLICATIONS, PILOT_SD[multihome])))
     return cases

@@ -1,5 +1,9 @@
 """The two fidelities give one answer (equivalence within margins), and with feedback off a capacity change
-leaves the order stream identical (common random numbers)."""
+leaves the order stream identical (common random numbers).
+
+Statistical family of this file: only the slow TOST test (independent seeds; its own docstring states its
+false-failure rate from a resampling pilot). Every other test is exact for its seed: the fidelities draw
+the same numbers parcel by parcel, so their paired differences are 0, not small."""
 
 import math
 
@@ -9,7 +13,7 @@ import pytest
 import sim
 from sim.core.rng import Streams
 from sim.core.runner import run_model
-from sim.core.stats import paired_comparison, t_critical
+from sim.core.stats import t_critical
 from sim.models.logistics import MODEL
 from sim.models.logistics.model import simulate
 from tests.models.logistics.helpers import small_config
@@ -23,28 +27,28 @@ MARGINS = {
 }
 
 
-def test_parcel_and_batch_fidelities_are_equivalent():
-    """Paired by replication (same seeds): the 95% CI of each difference batch - parcel lies inside its
-    margin, and each half-width is below the margin. The small scenario switches every random mechanism on
-    (cancellations, losses, customs queue, inspections, refusals, failed attempts, forward stock) and a
-    tight flight capacity, so offloading is frequent."""
+def test_parcel_and_batch_fidelities_give_the_same_metrics_replication_by_replication():
+    """Same seeds, both fidelities: every replication's metrics coincide (to 1e-9 relative), which is stronger
+    than equivalence within `MARGINS` and cannot fail by chance. The small scenario switches every random
+    mechanism on (cancellations, losses, customs queue, inspections, refusals, failed attempts, forward
+    stock) and a tight flight capacity, so offloading is frequent.
+
+    This replaced a paired 95% interval inside each margin (12 replications, four metrics): its differences
+    were exactly 0, so it was a deterministic check dressed as a statistical one. The statistical evidence
+    that the fidelities agree with nothing shared between them is the slow TOST test below."""
     results = {}
     for fidelity in ("parcel", "batch"):
         config = small_config(fidelity, horizon_days=10.0)
-        results[fidelity] = run_model(MODEL, config, scenario_name=fidelity, replications=12, seed=2024)
-    for metric, (margin, relative) in MARGINS.items():
+        results[fidelity] = run_model(MODEL, config, scenario_name=fidelity, replications=4, seed=2024)
+    for metric in MARGINS:
         a = results["parcel"].metric_values(metric).to_numpy()
         b = results["batch"].metric_values(metric).to_numpy()
-        assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
-        if relative:
-            margin = margin * float(np.mean(a))
-        comparison = paired_comparison(a, b)
-        ci = comparison.difference
-        assert ci.half_width < margin, metric
-        assert -margin < ci.low and ci.high < margin, (metric, ci)
-    # the scenario is not degenerate: promises are broken and offloads happen
+        assert np.all(np.isfinite(a)), metric
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12, err_msg=metric)
+    # the scenario is not degenerate: promises are broken and the metrics vary across replications
     on_time = results["parcel"].metric_values("on_time_share").to_numpy()
     assert 0.3 < on_time.mean() < 0.995
+    assert np.unique(results["parcel"].metric_values("p95_delivery_days").to_numpy()).size > 1
 
 
 # The peak scenario shortened so that 45 parcel-fidelity replications fit the CI budget (4-6 minutes on
