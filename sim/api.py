@@ -14,15 +14,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pydantic
+
 from sim.core.options import RunOptions
-from sim.core.results import RunResult, load_run, new_run_directory, write_run
-from sim.core.runner import run_model
-from sim.scenario import Scenario, load_scenario
+from sim.core.results import RunResult, check_run_target, load_run, new_run_directory, write_run
+from sim.core.runner import run_model, with_run_settings
+from sim.scenario import Scenario, ScenarioError, load_scenario, validation_error
 
 __all__ = ["run", "run_scenario", "load", "RunOptions"]
 
 #: replications run before the sequential precision rule is first checked (t with 4 degrees of freedom)
 MIN_REPLICATIONS_FOR_PRECISION = 5
+
+
+def check_run_settings(scenario: Scenario, *, reps: int | None, seed: int | None) -> None:
+    """`reps` and `seed` checked against the `[run]` table's rules before anything runs: a value the table
+    would reject is a ScenarioError naming the option (not a failure after every replication)."""
+    for name, value in (("reps", reps), ("seed", seed)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ScenarioError(scenario.label, name, value, "must be a whole number")
+    try:
+        with_run_settings(scenario.config, replications=reps, seed=seed)
+    except pydantic.ValidationError as error:
+        problem = validation_error(scenario.label, scenario.document, error)
+        key = {"run.replications": "reps", "run.seed": "seed"}.get(problem.key or "", "reps, --seed")
+        value = reps if key == "reps" else seed if key == "seed" else problem.value
+        raise ScenarioError(scenario.label, f"--{key}", value, problem.message) from None
 
 
 def run_scenario(
@@ -39,6 +56,9 @@ def run_scenario(
     that fraction of its mean); write it to `out` (a run directory) or under `results_root/<scenario>/`
     when either is given (`force` replaces an existing `out`)."""
     options = options or RunOptions()
+    check_run_settings(scenario, reps=reps, seed=seed)
+    if out is not None:
+        check_run_target(out, force=force)
     if options.precision is not None and reps is None:
         reps = MIN_REPLICATIONS_FOR_PRECISION
     provenance = {

@@ -1,54 +1,117 @@
 """The command line: `sim run | list | show | validate | ...`. Argument parsing, tables and exit codes
 only; the work is done by `sim.api`, `sim.scenario` and the models.
 
-Exit codes: 0 success, 1 a validation check failed, 2 bad input (scenario, override, path).
+Exit codes: see `EXIT_CODES` (shown by `sim --help`). Only input the user can fix maps to 2; a fault of the
+machine (disk full, permission, name too long, a missing optional tool) to 3; anything else is a bug (70),
+reported in one line naming a file that holds the traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import sys
+import tempfile
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
+import click
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
+from sim.core.errors import InputError
 from sim.core.model import Metric
 from sim.core.options import RunOptions
-from sim.core.results import RunExistsError, RunResult, load_run
+from sim.core.results import (RunResult, check_run_target, environment_record, load_run, new_run_directory,
+                              publish_folder)
 from sim.scenario import NO_VALUE, ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
 
-app = typer.Typer(
-    name="sim",
-    help="Discrete-event economics of platform businesses: run scenarios, validate models, analyse results.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 # Tables are the output people read; when piped (CI logs, files) rich would squeeze them to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
+EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_CHECK_FAILED: "a check failed (sim validate)",
+    EXIT_BAD_INPUT: "bad input: one line names the file, key and value",
+    EXIT_ENVIRONMENT: "environment fault: disk full, permission, name too long, a missing optional tool",
+    EXIT_INTERNAL: "internal error (a bug): one line names the file holding the traceback",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): rerun a sweep to resume it",
+}
+
+#: OS errors that are faults of the machine or its limits, not of the input or the package: exit 3
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS,
+                                errno.ENAMETOOLONG, errno.EMFILE, errno.ENFILE, errno.EIO, errno.EBUSY})
+#: optional tools: importing them may fail on a machine that lacks them (exit 3)
+OPTIONAL_MODULES = frozenset({"dask", "distributed", "SALib", "typst"})
 
 
-@contextlib.contextmanager
-def user_errors():
-    """Turn bad input into one clear line on stderr and exit code 2, with no traceback."""
+def _fail(message: str, code: int) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def write_traceback_file(error: BaseException) -> Path:
+    """The traceback of an internal error, written to a new file in the temp directory."""
+    handle, name = tempfile.mkstemp(prefix="sim-error-", suffix=".txt")
+    with open(handle, "w", encoding="utf-8") as stream:
+        stream.write(f"sim {' '.join(sys.argv[1:])}\n\n")
+        stream.write("".join(traceback.format_exception(error)))
+    return Path(name)
+
+
+def exit_for(error: BaseException) -> typer.Exit:
+    """The one line on stderr and the exit code (see `EXIT_CODES`) for an exception a command raised."""
+    if isinstance(error, InputError):  # what the user can fix by changing the input
+        return _fail(str(error), EXIT_BAD_INPUT)
+    if isinstance(error, OSError) and error.errno in ENVIRONMENT_ERRNOS:
+        where = error.filename if error.filename is not None else "?"
+        return _fail(f"{where}: {error.strerror or error}", EXIT_ENVIRONMENT)
+    if isinstance(error, ImportError) and (error.name or "").split(".")[0] in OPTIONAL_MODULES:
+        return _fail(f"optional tool missing: {error} (install it, e.g. pip install {error.name})", EXIT_ENVIRONMENT)
     try:
-        yield
-    except ScenarioError as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except (RunExistsError, FileNotFoundError, FileExistsError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        path: Any = write_traceback_file(error)
+    except OSError:
+        path = "(could not be written; rerun with python -X dev -m sim for it)"
+    summary = (str(error).splitlines() or [""])[0][:200]
+    return _fail(f"internal error {type(error).__name__}: {summary}; please report it with the traceback in {path}",
+                 EXIT_INTERNAL)
+
+
+class SimGroup(TyperGroup):
+    """The command group: every exception a command raises becomes one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.exceptions.ClickException):
+            raise  # click's own exits and usage errors (exit 2); KeyboardInterrupt is no Exception: 130
+        except Exception as error:  # noqa: BLE001 - classified by exit_for: 2, 3 or 70, never a traceback
+            raise exit_for(error) from None
+
+
+app = typer.Typer(
+    name="sim",
+    cls=SimGroup,
+    help="Discrete-event economics of platform businesses: run scenarios, validate models, analyse results.",
+    epilog="Exit codes: " + " | ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + ".",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 def run_options(**settings) -> RunOptions:
@@ -130,13 +193,10 @@ def run(
     """Run a scenario's replications, write Parquet results and a manifest, print the summary table."""
     from sim.api import run_scenario
 
-    with user_errors():
-        loaded = load_scenario(scenario, set_ or ())
-        if out is not None and out.exists() and not force:
-            raise RunExistsError(f"{out} already exists (use --force to replace it)")
-        options = run_options(progress=progress, precision=precision, max_replications=max_reps)
-        result = run_scenario(loaded, reps=reps, seed=seed, options=options, out=out,
-                              results_root=None if out else results, force=force)
+    loaded = load_scenario(scenario, set_ or ())
+    options = run_options(progress=progress, precision=precision, max_replications=max_reps)
+    result = run_scenario(loaded, reps=reps, seed=seed, options=options, out=out,
+                          results_root=None if out else results, force=force)
     console.print(statistics_table(result))
     if "precision" in result.manifest:
         record = result.manifest["precision"]
@@ -166,8 +226,7 @@ def show(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override KEY.PATH=VALUE")] = None,
 ) -> None:
     """Print the fully resolved configuration (after extends, overrides and defaults) as TOML."""
-    with user_errors():
-        loaded = load_scenario(scenario, set_ or ())
+    loaded = load_scenario(scenario, set_ or ())
     sys.stdout.write(dump_config(loaded.config))
 
 
@@ -224,15 +283,14 @@ def validate(
     from sim.sweeps.executors import default_workers, process_pool
 
     suites = []
-    with user_errors():
-        if not 0.0 < family_level < 1.0:
-            raise ScenarioError("--family-level", None, family_level, "must lie strictly between 0 and 1")
-        for name in model or model_names():
-            loaded_model = get_model(name, "--model")
-            if loaded_model.validation_checks is None:
-                errors.print(f"model {name!r} declares no validation checks", highlight=False)
-                continue
-            suites.append((loaded_model, list(loaded_model.validation_checks())))
+    if not 0.0 < family_level < 1.0:
+        raise ScenarioError("--family-level", None, family_level, "must lie strictly between 0 and 1")
+    for name in model or model_names():
+        loaded_model = get_model(name, "--model")
+        if loaded_model.validation_checks is None:
+            errors.print(f"model {name!r} declares no validation checks", highlight=False)
+            continue
+        suites.append((loaded_model, list(loaded_model.validation_checks())))
     if not suites:
         raise typer.Exit(EXIT_BAD_INPUT)
     pool_size = workers or default_workers()
@@ -258,9 +316,8 @@ def plot(
     out: Annotated[Optional[Path], typer.Option("--out", help="folder for the PNGs (default: RUN/charts)")] = None,
 ) -> None:
     """Draw the model's standard charts from a finished run as PNG files."""
-    with user_errors():
-        result = load_run(run_directory)
-        model = get_model(result.model_name, run_directory / "manifest.json")
+    result = load_run(run_directory)
+    model = get_model(result.model_name, run_directory / "manifest.json")
     if model.charts is None:
         errors.print(f"model {model.name!r} declares no charts")
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -277,17 +334,20 @@ def compare(
     metric: Annotated[Optional[list[str]], typer.Option("--metric", help="only these metrics")] = None,
     rank: Annotated[Optional[str], typer.Option(help="rank the scenarios on this metric, e.g. on_time_share")] = None,
     smaller_is_better: Annotated[bool, typer.Option(help="with --rank: smaller values are better")] = False,
-    out: Annotated[Path, typer.Option("--out", help="folder for the paired-differences chart and table")] = Path(
-        "results/comparisons"),
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for the paired-differences chart and table "
+                                                "(default: results/comparisons/<names>/<time>-seed<seed>)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing --out folder that sim wrote")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
 ) -> None:
     """Run scenarios under common random numbers and report paired differences against the first."""
     from sim.comparison import compare as run_comparison
     from sim.comparison import plot_differences
 
-    with user_errors():
-        comparison = run_comparison(scenarios, reps=reps, seed=seed, overrides=set_ or (), metrics=metric,
-                                    options=run_options(progress=progress))
+    stem = "_vs_".join(path.stem for path in scenarios)[:150]
+    if out is not None:
+        check_run_target(out, force=force)
+    comparison = run_comparison(scenarios, reps=reps, seed=seed, overrides=set_ or (), metrics=metric,
+                                options=run_options(progress=progress))
     table = comparison.differences
     verdict = (pl.when(pl.col("constant") & pl.col("no_difference")).then(pl.lit("no difference (constant)"))
                .when(pl.col("no_difference")).then(pl.lit("no difference"))
@@ -314,19 +374,25 @@ def compare(
         + "independent_half_width_est: what independent seeds would give, estimated from the two variances."
     ) if table.height else None
     console.print(rich_table)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "_vs_".join(path.stem for path in scenarios)[:150]
-    table.write_parquet(out / f"{stem}.parquet")
-    chart = plot_differences(comparison, out / stem, metric)
-    console.print(f"table: {out / (stem + '.parquet')}  chart: {chart}", highlight=False)
+    baseline = comparison.results[comparison.baseline]
+    directory = out or new_run_directory(Path("results") / "comparisons", stem, baseline.manifest["seed"])
+
+    def fill(staging: Path) -> dict[str, Any]:
+        table.write_parquet(staging / "paired_differences.parquet")
+        plot_differences(comparison, staging, metric)
+        return {"kind": "comparison", "baseline": comparison.baseline, "scenarios": [str(p) for p in scenarios],
+                "overrides": list(set_ or ()), "seed": baseline.manifest["seed"],
+                "replications": baseline.manifest["replications"], **environment_record()}
+
+    publish_folder(directory, fill, force=force)
+    console.print(f"table and chart: {directory}", highlight=False)
     reports = comparison.model_reports()
     if reports is not None:
         console.print(dataframe_table(reports, f"{comparison.results[comparison.baseline].model_name} model: "
                                                f"each scenario against {comparison.baseline}"))
     if rank:
-        with user_errors():
-            if rank not in comparison.results[comparison.baseline].statistics["metric"].to_list():
-                raise ScenarioError("--rank", "rank", rank, "not a metric of this model")
+        if rank not in comparison.results[comparison.baseline].statistics["metric"].to_list():
+            raise ScenarioError("--rank", "rank", rank, "not a metric of this model")
         ranking = comparison.ranking(rank, larger_is_better=not smaller_is_better)
         ranked = dataframe_table(ranking.select("scenario", "mean", "advantage_of_best", "advantage_low",
                                                 "advantage_high", "separated_from_best", "could_be_best",
@@ -339,22 +405,33 @@ def compare(
 def warmup(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override KEY.PATH=VALUE")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="PNG path (default results/<scenario>/warmup.png)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="folder for the plot (default: "
+                                                "results/warmup/<scenario>/<time>-seed<seed>)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing --out folder that sim wrote")] = False,
 ) -> None:
     """Suggest a warm-up by MSER-5 on a pilot replication, with a plot of the series and the cut."""
     from sim.core.runner import choose_warmup
     from sim.core.warmup import plot_mser
 
-    with user_errors():
-        loaded = load_scenario(scenario, set_ or ())
-        if loaded.model.warmup_series is None:
-            raise ScenarioError(scenario, "model", loaded.model.name, "this model declares no warm-up series")
+    loaded = load_scenario(scenario, set_ or ())
+    if loaded.model.warmup_series is None:
+        raise ScenarioError(scenario, "model", loaded.model.name, "this model declares no warm-up series")
+    directory = out or new_run_directory(Path("results") / "warmup", loaded.name, loaded.config.run.seed)
+    check_run_target(directory, force=force)
     choice = choose_warmup(loaded.model, loaded.config)
-    path = out or Path("results") / loaded.name / "warmup.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
     spec = loaded.model.warmup_series
     period = {1.0: "day", 1.0 / 24.0: "hour"}.get(spec.time_unit_days, "period")
-    plot_mser(choice.series, choice.mser, path, label=f"{spec.table}.{spec.value_column}", period=period)
+
+    def fill(staging: Path) -> dict[str, Any]:
+        plot_mser(choice.series, choice.mser, staging / "warmup.png", label=f"{spec.table}.{spec.value_column}",
+                  period=period)
+        return {"kind": "warmup", "scenario": loaded.name, "scenario_file": str(scenario),
+                "overrides": list(set_ or ()), "series": f"{spec.table}.{spec.value_column}",
+                "truncation_index": choice.truncation_index, "warmup_days": choice.warmup_days,
+                **environment_record()}
+
+    publish_folder(directory, fill, force=force)
+    path = directory / "warmup.png"
     console.print(f"MSER-5 on {spec.table}.{spec.value_column}: cut after {choice.truncation_index} observations "
                   f"= [bold]warmup_days = {choice.warmup_days:.3f}[/]", highlight=False)
     if choice.mser.at_search_limit:
@@ -379,16 +456,19 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: every design point validated first, common random numbers across points,
     each run saved as it finishes (rerun to resume)."""
-    from sim.sweeps import prepare_sweep_file, run_sweep_file
+    from sim.sweeps import SweepInterrupted, prepare_sweep_file, run_sweep_file
 
-    with user_errors():
-        if dry_run:
-            _, prepared = prepare_sweep_file(sweep_file)
-            console.print(dataframe_table(prepared.design.table(), f"design of {sweep_file}"))
-            return
+    if dry_run:
+        _, prepared = prepare_sweep_file(sweep_file)
+        console.print(dataframe_table(prepared.design.table(), f"design of {sweep_file}"))
+        return
+    try:
         result = run_sweep_file(sweep_file, workers=workers, scheduler=scheduler, out=out, progress=progress,
                                 executor="serial" if serial else None, chunk_size=chunk_size,
                                 retry_failed=retry_failed)
+    except SweepInterrupted as interrupted:
+        errors.print(str(interrupted), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     model = get_model(result.model_name)
     key = list(metric or model.key_metrics or result.metrics)
     summary = result.summary().filter(pl.col("metric").is_in(key)).drop("level", "sd", "half_width", strict=False)
@@ -404,14 +484,17 @@ def calibrate(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file of a model that can be calibrated")],
     out: Annotated[Optional[Path], typer.Option("--out", help="calibrated scenario to write "
                                                 "(default: <scenario>_calibrated.toml beside it)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an existing calibrated scenario")] = False,
 ) -> None:
     """Fit the scenario's free parameters to published data; print the fit table and write a scenario
     that extends the original with the fitted values."""
-    with user_errors():
-        loaded = load_scenario(scenario)
-        if loaded.model.calibrate is None:
-            raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
-        report = loaded.model.calibrate(loaded, out)  # refusing to overwrite its input is bad input, not a crash
+    loaded = load_scenario(scenario)
+    if loaded.model.calibrate is None:
+        raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
+    out = out or scenario.with_name(f"{scenario.stem}_calibrated.toml")
+    if out.exists() and not force:
+        raise ScenarioError("--out", None, str(out), "already exists (use --force to replace it)")
+    report = loaded.model.calibrate(loaded, out)
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
     console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import tomli_w
 
 from sim.core import documents
 from sim.core.config import ScenarioConfig
+from sim.core.errors import InputError
 from sim.core.model import Model
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "dump_config",
     "list_scenarios",
     "NO_VALUE",
+    "validation_error",
 ]
 
 #: model name -> module that defines `MODEL`. A new model is a new folder and one line here. Read only
@@ -52,7 +55,7 @@ _MODELS: dict[str, str] = {
 }
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """Bad scenario input: says where (file), what (key path) and which value, and what was expected."""
 
     def __init__(self, source: str | Path, key: str | None, value: Any, message: str):
@@ -60,7 +63,7 @@ class ScenarioError(Exception):
         self.key = key
         self.value = value
         self.message = message
-        super().__init__(str(self))
+        super().__init__(self.source, key, value, message)  # the text is built when shown, not per problem
 
     def __str__(self) -> str:
         where = self.source
@@ -79,9 +82,12 @@ class _NoValue:
 NO_VALUE: Any = _NoValue()
 
 
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return _shorten(repr(value))
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,8 @@ def _read_toml(path: Path, referenced_from: tuple[Path, str] | None) -> dict[str
         raise ScenarioError(path, None, NO_VALUE, f"malformed TOML: {error}") from None
     except UnicodeDecodeError as error:
         raise ScenarioError(path, None, NO_VALUE, f"not UTF-8 text: {error}") from None
+    except RecursionError:
+        raise ScenarioError(path, None, NO_VALUE, "malformed TOML: arrays or tables nested too deeply") from None
 
 
 def merge_documents(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -221,8 +229,15 @@ def _value_at(document: Mapping[str, Any], location: Sequence[Any]) -> Any:
     return node
 
 
-def _validation_error(source: str | Path, document: Mapping[str, Any], error: pydantic.ValidationError):
-    problems = []
+#: a message lists at most this many problems, then "and N more" (bad input costs bounded work and text)
+MAX_PROBLEMS_SHOWN = 5
+
+
+def validation_error(source: str | Path, document: Mapping[str, Any], error: pydantic.ValidationError):
+    """One ScenarioError for a failed validation: the problem itself, or "N problems" listing the first
+    `MAX_PROBLEMS_SHOWN` (all of them in `.problems`)."""
+    problems: list[ScenarioError] = []
+    by_key: dict[str | None, ScenarioError] = {}
     for item in error.errors(include_url=False):
         location = [part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
         # pydantic appends the union member's type (e.g. 'float', 'literal[...]') to the location
@@ -237,16 +252,34 @@ def _validation_error(source: str | Path, document: Mapping[str, Any], error: py
         else:
             message = item["msg"].removeprefix("Value error, ")
         value = _value_at(document, location) if item["type"] != "missing" else NO_VALUE
-        same_key = next((p for p in problems if p.key == (key or None)), None)
+        named = message.split(" ", 1)[0].rstrip(":,")
+        named_value = _value_at(document, [*location, *named.split(".")])
+        if "." in named and (named_value is not NO_VALUE or "*" in named):
+            # a rule of a whole table that names the key it is about ("market.leader must name ...", or a
+            # pattern such as "providers.*.initial_share must sum to 1"): that key, and its value if one
+            key = _format_location([*location, *named.split(".")])
+            value = named_value
+            if value is not NO_VALUE:
+                message = re.sub(r" \(got .*\)$", "", message[len(named):].lstrip(" :,"))
+            else:
+                message = message[len(named):].lstrip(" :,")
+        elif not location:
+            value = NO_VALUE  # a rule of the whole scenario: its message says what; the document is no value
+        same_key = by_key.get(key or None)
         if same_key is not None:  # a union type reports one error per member: say them together
-            same_key.message += f", or {message[0].lower()}{message[1:]}"
+            if len(same_key.message) < 400:
+                same_key.message += f", or {message[0].lower()}{message[1:]}"
             continue
-        problems.append(ScenarioError(source, key or None, value, message))
+        by_key[key or None] = problem = ScenarioError(source, key or None, value, message)
+        problems.append(problem)
     if len(problems) == 1:
         return problems[0]
     combined = ScenarioError(source, None, NO_VALUE, f"{len(problems)} problems")
-    combined.problems = problems
-    combined.message = f"{len(problems)} problems:\n  " + "\n  ".join(str(p) for p in problems)
+    combined.problems = problems  # type: ignore[attr-defined]
+    shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        shown.append(f"and {len(problems) - MAX_PROBLEMS_SHOWN} more")
+    combined.message = f"{len(problems)} problems:\n  " + "\n  ".join(shown)
     return combined
 
 
@@ -265,18 +298,20 @@ def scenario_from_document(
     try:
         config = model.config_type.model_validate(document)
     except pydantic.ValidationError as error:
-        raise _validation_error(source, document, error) from None
+        raise validation_error(source, document, error) from None
     return Scenario(Path(path) if path is not None else None, name, model, config, document,
                     tuple(source_files), tuple(overrides), str(source))
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read, resolve and validate a scenario file, applying `--set` overrides in order."""
+    if isinstance(overrides, (str, bytes)) or not all(isinstance(text, str) for text in overrides):
+        raise ScenarioError(path, "overrides", overrides, 'must be a list of "KEY.PATH=VALUE" strings')
     path = Path(path)
     document, files = resolve_extends(path)
     for text in overrides:
         document = apply_override(document, text)
-    label = str(path) if not overrides else f"{path} with --set {' '.join(overrides)}"
+    label = str(path) if not overrides else f"{path} with --set {' '.join(_shorten(text) for text in overrides)}"
     return scenario_from_document(document, source=label, name=path.stem, source_files=files,
                                   overrides=overrides, path=path)
 

@@ -28,6 +28,11 @@ class ScenarioSource(Protocol):
     @property
     def path(self) -> Path | None: ...
 
+    @property
+    def source_files(self) -> tuple[Path, ...]:
+        """The files of its `extends` chain, base first (a calibrated scenario must not replace one)."""
+        ...
+
 
 class CalibrationReport(Protocol):
     """A fit to published data as `sim calibrate` reports it."""

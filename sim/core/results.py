@@ -6,18 +6,26 @@ Layout of `results/<scenario>/<run-id>/`:
   <table>.parquet     the model's own tidy tables (one row per entity, event or period); tables a model
                       spools to disk (see sim.core.spool) are streamed here and read back lazily
   scenario.toml       the fully resolved scenario (run it again with `sim run .../scenario.toml`)
-  manifest.json       provenance: scenario, file hashes, seed, versions, git commit, timings
+  manifest.json       provenance: scenario, file hashes, seed, versions, git commit, timings; `run_folder`
+                      (the layout's version) and `run_id` mark a folder `sim` wrote
+  charts/             PNGs that `sim plot` draws (optional)
 Result tables never contain timings, so the same scenario and seed give identical Parquet files.
+
+`--force` replaces only a folder this module wrote: its manifest carries `run_folder` and `run_id`, and it
+holds nothing but the files listed above; anything else is refused (`RunFolderError`) and left untouched.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -27,16 +35,153 @@ from typing import Any
 import polars as pl
 import tomli_w
 
-__all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError"]
+from sim.core.errors import InputError
+from sim.core.faults import fault_point
+
+__all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
+           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries"]
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary"
 STATISTICS = "statistics"
 RESERVED_TABLES = (SUMMARY, STATISTICS)
+#: version of the run-folder layout, written to every manifest as `run_folder`
+RUN_FOLDER_VERSION = 1
+CHARTS = "charts"
 
 
-class RunExistsError(Exception):
+class RunExistsError(InputError):
     """The run directory exists and `force` was not given."""
+
+
+class RunFolderError(InputError):
+    """A path that should be a run folder is not one `sim` wrote, or is damaged (names the path and why)."""
+
+
+#: every temporary name `atomic_write_bytes` and `publish_folder` use: `.sim-<name>.<pid>.<random>.tmp`
+TEMPORARY_PREFIX = ".sim-"
+TEMPORARY_SUFFIX = ".tmp"
+_TEMPORARY_NAME = re.compile(r"^\.sim-.*\.(\d+)\.[^.]*\.tmp$")
+
+
+def _temporary_prefix(name: str) -> str:
+    return f"{TEMPORARY_PREFIX}{name}.{os.getpid()}."
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_dead_temporaries(folder: Path) -> list[Path]:
+    """Remove, in `folder` only, the temporary files and staging folders of `sim` processes that no longer
+    run (a SIGKILL or power loss mid-write); another program's files and a live writer's are left alone.
+    Returns what was removed."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for entry in folder.iterdir():
+        match = _TEMPORARY_NAME.match(entry.name)
+        if match is None or entry.is_symlink() or _process_alive(int(match.group(1))):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def sync_directory(directory: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk; a no-op where folders cannot be opened."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write `path` whole or not at all: to a temporary sibling, synced to disk, then renamed over `path`
+    (atomic on POSIX). A crash leaves the old file or the new one, never a torn one; the temporary name
+    (`.sim-<name>.<random>.tmp`) is removed on any error."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
+                                         dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        fault_point("before-rename")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    sync_directory(path.parent)
+
+
+def _is_run_folder_file(path: Path, files: Any) -> bool:
+    """Whether `path` (an entry of a results folder) is one `publish_folder` wrote (listed in the manifest's
+    `files`) or a chart `sim plot` added."""
+    if path.is_symlink():
+        return False
+    if path.is_dir() and path.name == CHARTS:
+        return all(p.is_file() and not p.is_symlink() and p.suffix == ".png" for p in path.iterdir())
+    return path.name == MANIFEST or (isinstance(files, list) and path.name in files and path.is_file())
+
+
+def check_run_target(directory: str | Path, *, force: bool = False) -> None:
+    """Raise unless a run may be written to `directory`: it does not exist, or `force` is given and it is a
+    run folder that `sim` wrote (a manifest with `run_folder` and `run_id`, and only the files a run holds).
+    Called before any simulation, so a refused target costs no work."""
+    directory = Path(directory)
+    if not directory.exists() and not directory.is_symlink():
+        if directory.parent.exists() and not directory.parent.is_dir():
+            raise RunFolderError(f"{directory}: cannot be a run folder, {directory.parent} is a file")
+        return
+    if not force:
+        raise RunExistsError(f"{directory} already exists (use --force to replace it)")
+    if directory.is_symlink() or not directory.is_dir():
+        raise RunFolderError(f"{directory}: --force replaces only a run folder, and this is not a folder")
+    if directory.resolve() == Path.cwd().resolve() or directory.resolve() in Path.cwd().resolve().parents:
+        raise RunFolderError(f"{directory}: --force will not replace the working folder or one above it")
+    manifest = _read_manifest(directory)
+    if manifest.get("run_folder") is None or not manifest.get("run_id") or not isinstance(manifest.get("files"), list):
+        raise RunFolderError(f"{directory}: --force replaces only a run folder written by sim (its {MANIFEST} has "
+                             "no run_folder version and run_id); delete it yourself or choose another --out")
+    strangers = sorted(p.name for p in directory.iterdir() if not _is_run_folder_file(p, manifest.get("files")))
+    if strangers:
+        shown = ", ".join(strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
+        raise RunFolderError(f"{directory}: --force replaces only a run folder holding files sim writes; "
+                             f"it also holds {shown}")
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of a run folder, or a RunFolderError saying why it cannot be read as one."""
+    manifest_path = directory / MANIFEST
+    if not directory.is_dir():
+        raise RunFolderError(f"{directory}: not a run folder (no such folder)")
+    if not manifest_path.is_file():
+        raise RunFolderError(f"{directory}: not a run folder (no {MANIFEST})")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise RunFolderError(f"{manifest_path}: damaged manifest ({type(error).__name__}: {error})") from None
+    if not isinstance(manifest, dict):
+        raise RunFolderError(f"{manifest_path}: damaged manifest (not a JSON object)")
+    return manifest
 
 
 @dataclass
@@ -100,6 +245,9 @@ def environment_record() -> dict[str, Any]:
 
 def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -> Path:
     """`results_root/<scenario>/<UTC time>-seed<seed>`, with a suffix if that name is taken."""
+    if scenario_name in {"", ".", ".."} or any(sep in scenario_name for sep in ("/", "\\", os.sep)):
+        raise RunFolderError(f"scenario name {scenario_name!r} would write outside {results_root}: rename the "
+                             "scenario file or give the run folder with --out")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     base = Path(results_root) / scenario_name / f"{stamp}-seed{seed}"
     candidate, suffix = base, 1
@@ -118,16 +266,51 @@ def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
     return frame.height
 
 
-def write_run(result: RunResult, directory: str | Path, *, force: bool = False) -> Path:
-    """Write `result` to `directory` atomically: everything goes to a temporary sibling first and is
-    renamed into place only when complete. An existing directory is replaced only with `force`, and
-    even then only after the new run is fully written."""
+def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]], *, force: bool = False) \
+        -> dict[str, Any]:
+    """Write a results folder whole or not at all. `fill(staging)` writes the files into a temporary sibling
+    and returns the manifest; the manifest gains `run_folder`, `run_id` and `files` (what `--force` may later
+    replace), everything is synced to disk, and the folder is renamed into place. An existing `directory`
+    is replaced only with `force`, only if `sim` wrote it (`check_run_target`), and only after the new
+    folder is complete: the old one is moved aside, the new one renamed in, then the old one deleted.
+    Returns the manifest written."""
     directory = Path(directory)
-    if directory.exists() and not force:
-        raise RunExistsError(f"{directory} already exists (use --force to replace it)")
+    check_run_target(directory, force=force)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
+    remove_dead_temporaries(directory.parent)
+    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
+                                    dir=directory.parent))
     try:
+        manifest = {**fill(staging), "run_folder": RUN_FOLDER_VERSION, "run_id": uuid.uuid4().hex}
+        manifest["files"] = sorted(path.name for path in staging.iterdir())
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        for path in staging.rglob("*"):  # on disk before the folder is published
+            if path.is_file():
+                with open(path, "rb") as stream:
+                    os.fsync(stream.fileno())
+        sync_directory(staging)
+        fault_point("before-publish")
+        if directory.exists():
+            retired = directory.with_name(f"{_temporary_prefix(directory.name)}replaced{TEMPORARY_SUFFIX}")
+            directory.rename(retired)
+            staging.rename(directory)
+            sync_directory(directory.parent)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(directory)
+            sync_directory(directory.parent)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def write_run(result: RunResult, directory: str | Path, *, force: bool = False) -> Path:
+    """Write `result` to `directory` atomically (`publish_folder`): an existing run folder is replaced only
+    with `force`, and only after the new run is fully written."""
+    directory = Path(directory)
+
+    def fill(staging: Path) -> dict[str, Any]:
         rows = {SUMMARY: _write_parquet(result.summary, staging / f"{SUMMARY}.parquet"),
                 STATISTICS: _write_parquet(result.statistics, staging / f"{STATISTICS}.parquet")}
         for name, frame in result.tables.items():
@@ -140,17 +323,9 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
         manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
         # the resolved scenario holds the seed and the replication count, so this reproduces every table
         manifest["rerun"] = f"sim run {directory / 'scenario.toml'}"
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-        if directory.exists():
-            retired = directory.with_name(f".{directory.name}.replaced-{os.getpid()}")
-            directory.rename(retired)
-            staging.rename(directory)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        return manifest
+
+    manifest = publish_folder(directory, fill, force=force)
     result.path = directory
     result.manifest = manifest
     for name in manifest["lazy_tables"]:  # read from the run directory from now on; the spools can go
@@ -159,25 +334,50 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
     return directory
 
 
+def _read_frame(path: Path) -> pl.DataFrame:
+    frame = _read_table(path, lazily=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _read_table(path: Path, *, lazily: bool) -> pl.DataFrame | pl.LazyFrame:
+    """A run folder's table (a LazyFrame when `lazily`, its footer read now); a RunFolderError if it does not
+    read."""
+    try:
+        if lazily:
+            frame = pl.scan_parquet(path)
+            frame.collect_schema()
+            return frame
+        return pl.read_parquet(path)
+    except FileNotFoundError:
+        raise RunFolderError(f"{path}: missing from the run folder") from None
+    except pl.exceptions.PolarsError as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise RunFolderError(f"{path}: damaged table ({reason})") from None
+
+
 def load_run(directory: str | Path) -> RunResult:
-    """Read a run directory written by `write_run`."""
+    """Read a run directory written by `write_run`; a folder that is not one, or is damaged (a manifest or
+    table that does not read, a key missing), is a `RunFolderError` naming the file and the reason."""
     directory = Path(directory)
-    manifest_path = directory / MANIFEST
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"{directory} is not a run directory (no {MANIFEST})")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = _read_manifest(directory)
+    if "fingerprint" in manifest and "design_points" in manifest:
+        raise RunFolderError(f"{directory}: a sweep folder, not a run folder; read it with sim.sweeps.load_sweep")
+    if manifest.get("kind", "run") != "run":
+        raise RunFolderError(f"{directory}: a {manifest['kind']} folder, not a run folder")
+    missing = [key for key in ("scenario", "model", "resolved_scenario") if key not in manifest]
+    if missing:
+        raise RunFolderError(f"{directory / MANIFEST}: damaged manifest (missing {', '.join(missing)})")
     lazy = set(manifest.get("lazy_tables", ()))
-    tables = {
-        path.stem: pl.scan_parquet(path) if path.stem in lazy else pl.read_parquet(path)
-        for path in sorted(directory.glob("*.parquet"))
-        if path.stem not in RESERVED_TABLES
-    }
+
+    tables = {path.stem: _read_table(path, lazily=path.stem in lazy) for path in sorted(directory.glob("*.parquet"))
+              if path.stem not in RESERVED_TABLES}
     return RunResult(
         scenario_name=manifest["scenario"],
         model_name=manifest["model"],
         resolved_scenario=manifest["resolved_scenario"],
-        summary=pl.read_parquet(directory / f"{SUMMARY}.parquet"),
-        statistics=pl.read_parquet(directory / f"{STATISTICS}.parquet"),
+        summary=_read_frame(directory / f"{SUMMARY}.parquet"),
+        statistics=_read_frame(directory / f"{STATISTICS}.parquet"),
         tables=tables,
         manifest=manifest,
         path=directory,

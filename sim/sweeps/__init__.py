@@ -23,7 +23,7 @@ _HOME = {
     "SweepOptions": "executors", "default_workers": "executors", "process_pool": "executors",
     "saltelli_design": "sensitivity", "sobol_analysis": "sensitivity", "sobol_indices": "sensitivity",
     "prepare_sweep_file": "spec", "read_sweep_file": "spec", "run_sweep_file": "spec",
-    "SweepMismatchError": "store",
+    "SweepMismatchError": "store", "SweepLockedError": "store", "SweepInterrupted": "engine",
 }
 
 
@@ -42,6 +42,8 @@ __all__ = [
     "load_sweep",
     "SweepResult",
     "SweepMismatchError",
+    "SweepLockedError",
+    "SweepInterrupted",
     "Parameter",
     "Design",
     "grid_design",

@@ -36,12 +36,22 @@ from sim.scenario import (Scenario, ScenarioError, load_scenario, model_module, 
 from sim.sweeps.designs import Design, Parameter, make_design, parameters_from_vary
 from sim.sweeps.executors import (Backend, Chunk, RunOutcome, SweepOptions, chunk_size_for, make_chunks,
                                   resolve_backend)
-from sim.sweeps.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepStore
+from sim.sweeps.store import FAILURE_SCHEMA, RUN_SCHEMA, SweepMismatchError, SweepStore
 
-__all__ = ["SweepResult", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep"]
+__all__ = ["SweepResult", "SweepInterrupted", "PreparedSweep", "prepare_sweep", "execute_sweep", "sweep", "load_sweep"]
 
 
 # --- results -------------------------------------------------------------------------------------------
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGINT) during a sweep: `saved` of `total` runs are stored in `directory`; rerunning the
+    sweep resumes from them."""
+
+    def __init__(self, saved: int, total: int, directory: Path | None):
+        self.saved, self.total, self.directory = saved, total, directory
+        super().__init__(f"interrupted: {saved} of {total} runs saved" +
+                         ("; rerun to resume" if directory is not None else " (no output folder: nothing kept)"))
+
 
 @dataclass
 class SweepResult:
@@ -132,6 +142,40 @@ class PreparedSweep:
     seed: int
     fingerprint: str
     provenance: Mapping[str, Any]
+
+
+#: the largest design a sweep builds (assumption: 10^6 points x the runs each costs is beyond any sweep here;
+#: a larger one is refused before a single point or array is built, so a typo costs no work)
+MAX_DESIGN_POINTS = 1_000_000
+
+
+def design_size(kind: str, parameters: Sequence[Parameter], points: int | None,
+                calc_second_order: bool = False) -> int:
+    """How many points a design of `kind` over `parameters` has, computed from the parameters alone."""
+    if kind == "grid":
+        size = 1
+        for parameter in parameters:
+            if parameter.levels is not None:
+                size *= len(parameter.levels)
+            elif parameter.grid_points is not None:
+                size *= parameter.grid_points
+            elif parameter.kind == "integer" and parameter.low is not None and parameter.high is not None:
+                size *= int(parameter.high) - int(parameter.low) + 1
+        return size
+    if kind == "saltelli":
+        k = len(parameters)
+        return (points or 0) * (2 * k + 2 if calc_second_order else k + 2)
+    return points or 0
+
+
+def check_design_size(kind: str, parameters: Sequence[Parameter], points: int | None, source: str | Path,
+                      calc_second_order: bool = False) -> None:
+    """A ScenarioError naming `source` if the design would exceed `MAX_DESIGN_POINTS`."""
+    size = design_size(kind, parameters, points, calc_second_order)
+    if size > MAX_DESIGN_POINTS:
+        raise ScenarioError(source, "design", {"kind": kind, "points": size},
+                            f"{size:,} design points is more than the {MAX_DESIGN_POINTS:,} a sweep builds; "
+                            "use fewer levels or grid_points, or a sampled design (lhs, sobol)")
 
 
 def _problems(error: ScenarioError) -> list[ScenarioError]:
@@ -324,11 +368,16 @@ def execute_sweep(
         **environment_record(),
     }
     done: set[tuple[int, int]] = set()
+    done_runs = pl.DataFrame(schema=RUN_SCHEMA)
     failed_before: set[tuple[int, int]] = set()
     if store is not None:
         store.open({**manifest, "status": "running"}, design.table())
-        done = store.done() & wanted
-        failed_before = (store.failed() & wanted) - done
+        try:
+            done_runs, done = store.read_done(store.done() & wanted, metrics)
+            failed_before = (store.failed() & wanted) - done
+        except BaseException:
+            store.close()
+            raise
     retry_failed = options.retry_failed
     todo = [key for key in all_runs if key not in done and (retry_failed or key not in failed_before)]
     clock = time.perf_counter()
@@ -369,22 +418,28 @@ def execute_sweep(
                                                     outcome.traceback or "")
                     bar.update(task, advance=len(outcomes), failed=n_failed)
         status = "complete"
+    except KeyboardInterrupt:
+        raise SweepInterrupted(len(done) + len(values), len(all_runs), store.directory if store else None) \
+            from None
     finally:
         if backend is not None:
             backend.close(abort=status != "complete")
         if store is not None:
-            manifest.update(status=status, updated_utc=datetime.now(timezone.utc).isoformat(),
-                            wall_seconds_last_session=round(time.perf_counter() - clock, 3),
-                            runs_total=len(all_runs), runs_done=len(done) + len(values),
-                            runs_failed=len(failures) + (len(failed_before) if not retry_failed else 0))
-            existing = store.read_manifest() or {}
-            manifest["created_utc"] = existing.get("created_utc", manifest["created_utc"])
-            store.write_manifest(manifest)
+            try:
+                manifest.update(status=status, updated_utc=datetime.now(timezone.utc).isoformat(),
+                                wall_seconds_last_session=round(time.perf_counter() - clock, 3),
+                                runs_total=len(all_runs), runs_done=len(done) + len(values),
+                                runs_failed=len(failures) + (len(failed_before) if not retry_failed else 0))
+                existing = store.read_manifest() or {}
+                manifest["created_utc"] = existing.get("created_utc", manifest["created_utc"])
+                store.write_manifest(manifest)
+            finally:
+                store.close()
 
     new_keys = sorted(values)
     frames = [_runs_table(new_keys, values, prepared.seed, metrics)]
-    if store is not None and done:
-        frames.append(store.read_runs(done))
+    if done:
+        frames.append(done_runs)
     runs = pl.concat(frames, how="vertical")
     order = pl.DataFrame({"metric": list(metrics), "_order": list(range(len(metrics)))},
                          schema={"metric": pl.String, "_order": pl.Int64})
@@ -431,7 +486,9 @@ def sweep(
     else:
         if vary is None:
             raise ValueError("vary is needed: {path: levels or Parameter}")
-        built = make_design(design, parameters_from_vary(vary), points=points, seed=design_seed)
+        parameters = parameters_from_vary(vary)
+        check_design_size(design, parameters, points, name or str(scenario))
+        built = make_design(design, parameters, points=points, seed=design_seed)
     prepared = prepare_sweep(scenario, built, replications=replications, seed=seed, overrides=overrides, name=name)
     return execute_sweep(prepared, out=out, options=options)
 
@@ -441,7 +498,7 @@ def load_sweep(directory: str | Path) -> SweepResult:
     store = SweepStore(directory)
     manifest = store.read_manifest()
     if manifest is None:
-        raise FileNotFoundError(f"{directory} is not a sweep directory (no manifest.json)")
+        raise SweepMismatchError(f"{directory}: not a sweep folder (no manifest.json)")
     metrics = tuple(manifest["metrics"])
     replications = int(manifest["replications"])
     design = pl.read_parquet(Path(directory) / "design.parquet")

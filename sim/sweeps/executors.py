@@ -19,6 +19,9 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 import traceback as traceback_module
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,6 +51,13 @@ __all__ = [
 ]
 
 
+#: the executors a sweep file may name (a scheduler address comes only from --scheduler or the API: Dask's
+#: protocol carries pickles, so a sweep file from someone else must not choose where code runs)
+EXECUTOR_NAMES = ("serial", "process", "dask")
+#: seconds between a pool worker's checks that its parent still runs
+PARENT_CHECK_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class SweepOptions:
     """How a sweep's runs execute, in one typed object; none of it changes a run's numbers.
@@ -68,6 +78,9 @@ class SweepOptions:
     progress: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.executor, str) and self.executor not in EXECUTOR_NAMES and "://" not in self.executor:
+            raise ValueError(f"unknown executor {self.executor!r}: use {', '.join(map(repr, EXECUTOR_NAMES))} or a "
+                             "scheduler address like 'tcp://host:8786'")
         for name in ("workers", "chunk_size"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -196,6 +209,20 @@ def _check_not_bootstrapping() -> None:
                            f"{SCRIPT_GUARD_HINT}")
 
 
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent_pid:  # the parent died (even by SIGKILL): its runs have no one to go to
+            os._exit(1)
+
+
+def start_worker(parent_pid: int) -> None:
+    """Run in every pool worker as it starts: Ctrl-C is left to the parent (which stops the pool and keeps
+    every finished run), and the worker exits within `PARENT_CHECK_SECONDS` of its parent's death."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="sim-watch-parent", daemon=True).start()
+
+
 def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A local `spawn` process pool to pass as the executor of several sweeps in a row, so the workers
     start (and import the package) once:
@@ -207,7 +234,8 @@ def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
     Workers keep the model code they imported: start a new pool after editing a model."""
     _check_not_bootstrapping()
     return ProcessPoolExecutor(max_workers=workers or default_workers(),
-                               mp_context=multiprocessing.get_context("spawn"))
+                               mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
+                               initargs=(os.getpid(),))
 
 
 class PoolBackend(Backend):
@@ -271,6 +299,7 @@ class DaskBackend(Backend):
                                              dashboard_address=None)
                 client = Client(self._cluster)
             else:
+                print(f"connecting to the Dask scheduler at {address}", file=sys.stderr, flush=True)
                 client = Client(address)
         self.client = client
         threads = sum(info.get("nthreads", 1) for info in client.scheduler_info()["workers"].values())

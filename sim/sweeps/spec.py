@@ -33,9 +33,10 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.core.config import FiniteFloat
 from sim.scenario import NO_VALUE, ScenarioError  # the spine's "no value to show" marker
 from sim.sweeps.designs import Design, Parameter, make_design
-from sim.sweeps.engine import PreparedSweep, SweepResult, execute_sweep, prepare_sweep
+from sim.sweeps.engine import PreparedSweep, SweepResult, check_design_size, execute_sweep, prepare_sweep
 from sim.sweeps.executors import SweepOptions
 
 __all__ = ["ParameterSpec", "DesignSpec", "SweepSpec", "read_sweep_file", "prepare_sweep_file", "run_sweep_file"]
@@ -51,8 +52,8 @@ class _Strict(BaseModel):
 class ParameterSpec(_Strict):
     path: str = Field(min_length=1)
     kind: Literal["float", "integer", "categorical"] | None = None
-    low: float | int | None = None
-    high: float | int | None = None
+    low: FiniteFloat | int | None = None
+    high: FiniteFloat | int | None = None
     levels: list[Any] | None = None
     grid_points: int | None = None
 
@@ -81,7 +82,7 @@ class SweepSpec(_Strict):
     replications: int | None = Field(default=None, ge=1, le=100_000)
     seed: int | None = Field(default=None, ge=0, lt=2**63)
     out: str | None = None
-    executor: str | None = None
+    executor: Literal["serial", "process", "dask"] | None = None
     workers: int | None = Field(default=None, ge=1)
     overrides: list[str] = Field(default_factory=list)
     design: DesignSpec = DesignSpec()
@@ -132,6 +133,7 @@ def read_sweep_file(path: str | Path) -> tuple[SweepSpec, Design, Path]:
             shown = {k: v for k, v in item.model_dump(exclude_none=True).items() if k != "path"}
             message = _GOT.sub("", str(error).removeprefix(f"{item.path}: "))
             raise ScenarioError(path, item.path, shown, message) from None
+    check_design_size(spec.design.kind, parameters, spec.design.points, path, spec.design.calc_second_order)
     try:
         if spec.design.kind == "saltelli":
             from sim.sweeps.sensitivity import saltelli_design
@@ -184,15 +186,26 @@ def run_sweep_file(
     "local" / "dask" for a LocalCluster) runs it on Dask; otherwise `executor`, the file's `executor`, or
     the local process pool. Results go to `out`, the file's `out`, or `results/sweeps/<file stem>`; a
     rerun resumes."""
+    if scheduler is not None and scheduler not in {"local", "dask"} and "://" not in scheduler:
+        raise ScenarioError("--scheduler", None, scheduler, "expected a scheduler address like tcp://host:8786, "
+                            "or 'local' for a Dask cluster on this machine")
     spec, prepared = prepare_sweep_file(path)
     if scheduler is not None:
         chosen = "dask" if scheduler in {"local", "dask"} else scheduler
     else:
         chosen = executor or spec.executor or "process"
-    if out is not None:
+    if out is not None:  # said explicitly: any folder the user names
         directory = Path(out)
+    elif spec.out:
+        directory = Path(spec.out)
+        if directory.is_absolute() or ".." in directory.parts or not directory.parts:
+            raise ScenarioError(path, "out", spec.out, "must be a folder below the working directory, without "
+                                "'..' (a sweep file chooses no place outside it; give --out to write elsewhere)")
     else:
-        directory = Path(spec.out) if spec.out else Path("results/sweeps") / Path(path).stem
+        stem = Path(path).stem
+        if stem in {"", ".", ".."}:
+            raise ScenarioError(path, None, stem, "the file's name cannot name a results folder; give --out")
+        directory = Path("results/sweeps") / stem
     options = SweepOptions(executor=chosen, workers=workers or spec.workers, chunk_size=chunk_size,
                            retry_failed=retry_failed, progress=progress)
     return execute_sweep(prepared, out=directory, options=options)

@@ -112,9 +112,9 @@ def test_plot_and_warmup_commands_write_pngs(tmp_path):
     assert [p.name for p in pngs] == ["queue_length.png", "wait_vs_theory.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     warm = subprocess.run([sys.executable, "-m", "sim", "warmup", str(BASE), "--set", "run.horizon_days=4.0",
-                           "--out", str(tmp_path / "w.png")], cwd=REPO, capture_output=True, text=True, timeout=120)
+                           "--out", str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert warm.returncode == 0, warm.stderr
-    assert "warmup_days =" in warm.stdout and (tmp_path / "w.png").stat().st_size > 1000
+    assert "warmup_days =" in warm.stdout and (tmp_path / "w" / "warmup.png").stat().st_size > 1000
 
 
 def test_sim_compare_ranks_and_says_no_difference_where_the_arms_agree(tmp_path):
@@ -125,7 +125,7 @@ def test_sim_compare_ranks_and_says_no_difference_where_the_arms_agree(tmp_path)
     six = SCENARIOS / "customs_clearance_six_officers.toml"
     done = subprocess.run([sys.executable, "-m", "sim", "compare", str(BASE), str(six), "--reps", "4",
                            *[arg for setting in SHORT for arg in ("--set", setting)], "--rank", "mean_wait_hours",
-                           "--smaller-is-better", "--out", str(tmp_path), "--no-progress"],
+                           "--smaller-is-better", "--out", str(tmp_path / "comparison"), "--no-progress"],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     ranking = done.stdout[done.stdout.index("ranking on mean_wait_hours"):]

@@ -53,16 +53,19 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
+import tomli_w
 from scipy.optimize import least_squares
 
 from sim.core.calibration import ScenarioSource
 from sim.core.documents import get_key_path, set_key_path
+from sim.core.errors import InputError
+from sim.core.results import atomic_write_bytes
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, quarter_index
 from sim.models.cloud.expected import expected_market
 
@@ -572,49 +575,52 @@ def compare_specifications(config: CloudScenario, published: pl.DataFrame | None
                         "specifications": table}), table
 
 
-def _toml_value(value: float | str) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(float(value))
+def _comment(text: str) -> str:
+    """`text` as one TOML comment line (a name with a line break cannot end the comment early)."""
+    return ("# " + " ".join(text.split())).rstrip()
 
 
 def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path, config: CloudScenario) -> None:
     """A scenario that `extends` the base and overrides only the fitted, specification and fixed keys, with
     the fit's provenance (date, specification and how it was chosen, held-out errors per provider, standard
-    errors, fixed priors) in comments. Refuses a fit with a free parameter on a bound (ValueError: such a
-    value is an artefact of the search box, not an estimate) and an `out_path` that is the base itself (FileExistsError);
-    writes a temporary file beside `out_path` and renames it, so a failure leaves nothing half-written."""
+    errors, fixed priors) in comments; written by a TOML writer (names and paths escaped) to a temporary file,
+    synced and renamed into place (`atomic_write_bytes`), so a failure leaves nothing half-written. Refuses
+    a fit with a free parameter on a bound (ValueError: such a value is an artefact of the search box, not
+    an estimate) and an `out_path` that is the base itself (InputError)."""
     if report.at_bound:
         raise ValueError(f"not writing {out_path}: free parameters at a bound {report.at_bound}")
     if out_path.resolve() == base_path.resolve():
-        raise FileExistsError(f"not writing {out_path}: it is the scenario being calibrated (choose another --out)")
+        raise InputError(f"{out_path}: it is the scenario being calibrated; choose another --out")
     relative = os.path.relpath(base_path.resolve(), out_path.resolve().parent)
     errors = report.error_table()
-    lines = [
-        f'description = "{base_path.stem} with growth, seasonality, list-price pass-through and rivals\' trend '
-        'fitted to Canalys shares and market size and Alibaba Cloud revenue"',
-        f'extends = "{relative}"',
-        "",
-        f"# Written by sim.models.cloud.calibration.calibrate on {datetime.date.today().isoformat()}: "
+    header = {
+        "description": f"{base_path.stem} with growth, seasonality, list-price pass-through and rivals' trend "
+                       "fitted to Canalys shares and market size and Alibaba Cloud revenue",
+        "extends": relative,
+    }
+    comments = [
+        f"Written by sim.models.cloud.calibration.calibrate on {datetime.date.today().isoformat()}: "
         "scipy.optimize.least_squares on the",
-        "# expected path (expected.py) against docs/sources/cloud_published.csv (CALIBRATION.md, Cloud).",
-        f"# Specification: {report.specification or 'as given'}, chosen by rolling-origin validation on quarters "
+        "expected path (expected.py) against docs/sources/cloud_published.csv (CALIBRATION.md, Cloud).",
+        f"Specification: {report.specification or 'as given'}, chosen by rolling-origin validation on quarters "
         f"before 2024Q2 (origins {', '.join(VALIDATION_ORIGINS)}), not by the hold-out.",
-        "# Errors (shares in points, revenue in percent; held out = the last two published quarters of each series):",
+        "Errors (shares in points, revenue in percent; held out = the last two published quarters of each series):",
     ]
     for row in errors.iter_rows(named=True):
-        lines.append(f"#   {row['provider']} {row['series']}: in-sample RMSE {row['in_sample_rmse']:.1f}, "
-                     f"held out {row['held_out_errors']}")
+        comments.append(f"  {row['provider']} {row['series']}: in-sample RMSE {row['in_sample_rmse']:.1f}, "
+                        f"held out {row['held_out_errors']}")
     if report.specifications is not None:
-        lines.append("# Specifications tried (validation share RMSE -> held-out Alibaba share errors):")
+        comments.append("Specifications tried (validation share RMSE -> held-out Alibaba share errors):")
         for row in report.specifications.iter_rows(named=True):
-            lines.append(f"#   {row['specification']}: {row['validation_share_rmse_points']:.2f} -> "
-                         f"{row['held_out_alibaba_share_errors']}{' (chosen)' if row['chosen'] else ''}")
-    lines += [
-        "# fitted: estimate and HAC standard error (Newey-West, errors up to a year apart correlated);",
-        "# fixed: a prior the data do not identify (calibration.FIXED_PARAMETERS).",
-        "# Use for the 2020-2024 history and policy comparisons; the held-out errors above are what to expect "
+            comments.append(f"  {row['specification']}: {row['validation_share_rmse_points']:.2f} -> "
+                            f"{row['held_out_alibaba_share_errors']}{' (chosen)' if row['chosen'] else ''}")
+    comments += [
+        "fitted: estimate and HAC standard error (Newey-West, errors up to a year apart correlated);",
+        "fixed: a prior the data do not identify (calibration.FIXED_PARAMETERS).",
+        "Use for the 2020-2024 history and policy comparisons; the held-out errors above are what to expect "
         "of it as a forecast.",
+        "",
     ]
-    tables: dict[str, dict[str, tuple[float | str, str]]] = {}
 
     def note(name: str) -> str:
         se, (low, high) = report.standard_errors.get(name, float("nan")), report.bounds[name]
@@ -624,27 +630,32 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
     entries: list[tuple[str, float | str, str]] = [(n, v, note(n)) for n, v in report.parameters.items()]
     entries += [(n, v, f"set by the specification ({report.specification})") for n, v in report.settings.items()]
     entries += [(n, v, "fixed prior, not identified by these data") for n, v in report.fixed.items()]
+    tables: dict[str, Any] = {}
     for name, value, comment in entries:
+        value = value if isinstance(value, str) else float(value)
         if name in (TREND, TREND_FROM):
             key = "quality_trend_per_year" if name == TREND else "quality_trend_from"
             for provider in config.providers:
                 if provider != config.market.leader:
-                    tables.setdefault(f"providers.{provider}", {})[key] = (value, comment)
+                    tables.setdefault("providers", {}).setdefault(provider, {})[key] = value
+                    comments.append(f"providers.{provider}.{key} = {value!r}: {comment}")
             continue
-        *path, key = name.split(".")
-        tables.setdefault(".".join(path), {})[key] = (value, comment)
-    for table in sorted(tables):
-        lines += ["", f"[{table}]"]
-        lines += [f"{key} = {_toml_value(value)}  # {comment}" for key, (value, comment) in tables[table].items()]
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("\n".join(lines) + "\n")
-        os.replace(temporary, out_path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        set_key_path(tables, name, value)
+        comments.append(f"{name} = {value!r}: {comment}")
+    text = tomli_w.dumps(header) + "\n" + "\n".join(_comment(line) if line else "#" for line in comments) \
+        + "\n\n" + tomli_w.dumps(tables)
+    atomic_write_bytes(out_path, text.encode("utf-8"))
+
+
+def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:
+    """Refuse (InputError) an output that is the scenario itself or a file of its `extends` chain (the
+    calibrated scenario extends the scenario, so it would extend itself), or a folder."""
+    chain = [Path(p).resolve() for p in (*scenario.source_files, scenario.path) if p is not None]
+    if out_path.resolve() in chain:
+        raise InputError(f"{out_path}: the calibrated scenario cannot replace {scenario.path} or a file it "
+                         "extends; choose another --out")
+    if out_path.exists() and not out_path.is_file():
+        raise InputError(f"{out_path}: not a file; choose another --out")
 
 
 def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, taste_seed: int = 7) -> FitReport:
@@ -661,8 +672,7 @@ def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, tast
         raise TypeError(f"calibrate fits a cloud scenario (got a {type(config).__name__})")
     scenario_path = Path(scenario.path)
     out = Path(out_path) if out_path is not None else scenario_path.with_name(f"{scenario_path.stem}_calibrated.toml")
-    if out.resolve() == scenario_path.resolve():
-        raise FileExistsError(f"not writing {out}: it is the scenario being calibrated (choose another --out)")
+    check_output_path(scenario, out)
     report, _ = compare_specifications(config, taste_seed=taste_seed)
     if report.at_bound:  # no scenario from a fit on a bound; the tables still show why
         return FitReport(**{**report.__dict__, "scenario_path": None,

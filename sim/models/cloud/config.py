@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.core.config import NonNegative, Positive, Probability, ScenarioConfig, StrictModel
+from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
 __all__ = [
     "QUARTER_DAYS",
@@ -74,7 +74,7 @@ class PriceChange(StrictModel):
 
     quarter: str
     product: Literal["compute", "storage", "model_api"]
-    factor: float = Field(gt=0.0, le=10.0)
+    factor: FiniteFloat = Field(gt=0.0, le=10.0)
 
     _quarter = field_validator("quarter")(_check_quarter)
 
@@ -94,7 +94,7 @@ class PriceCut(StrictModel):
     `alibaba_share_gain_vs_no_cut_final` and `alibaba_npv_gain_vs_no_cut_rmb_bn`."""
 
     quarter: str
-    depth: float = Field(ge=0.0, lt=1.0)  # fraction off the list price: 0.5 = a 50% cut
+    depth: FiniteFloat = Field(ge=0.0, lt=1.0)  # fraction off the list price: 0.5 = a 50% cut
     products: list[Product] = Field(default_factory=lambda: list[Product](["compute", "storage"]), min_length=1)
     rival_response: Literal["rules", "ignore", "match", "best_response"] = "rules"
 
@@ -153,9 +153,9 @@ class Provider(StrictModel):
     a_ij the share of i's volume now at j (the incumbent bonus)."""
 
     initial_share: Probability  # share of the installed traditional workloads at the start quarter
-    quality: float
-    genai_quality: float
-    quality_trend_per_year: float = 0.0
+    quality: FiniteFloat
+    genai_quality: FiniteFloat
+    quality_trend_per_year: FiniteFloat = 0.0
     quality_trend_from: str | None = None  # the quarter the trend starts from (None: the start quarter)
     prices: ProductPrices
     # initial volume-driven unit cost in price-index units (contribution margin = 1 - cost / price)
@@ -205,19 +205,19 @@ class WorkloadType(StrictModel):
     initial_workloads: int = Field(ge=0, le=200_000)
     arrivals_per_quarter: NonNegative  # new workloads a quarter at `arrivals_start_quarter`
     arrivals_start_quarter: str | None = None  # None: from the start quarter
-    arrivals_growth_per_year: float = Field(ge=-0.9, le=20.0)  # continuous growth rate of the arrival rate
+    arrivals_growth_per_year: FiniteFloat = Field(ge=-0.9, le=20.0)  # continuous growth rate of the arrival rate
     revenue_per_workload_quarter_rmb_bn: Positive
-    price_elasticity: float = Field(default=0.0, le=0.0, ge=-5.0)
+    price_elasticity: FiniteFloat = Field(default=0.0, le=0.0, ge=-5.0)
     price_sensitivity_mean: Positive
     price_sensitivity_sigma: NonNegative = 0.5
     switching_cost_mean: NonNegative = 0.0
     switching_cost_sigma: NonNegative = 0.5
-    contract_quarters: float = Field(default=4.0, ge=0.1, le=40.0)  # renewal interval; first renewal uniform over one interval
+    contract_quarters: FiniteFloat = Field(default=4.0, ge=0.1, le=40.0)  # renewal interval; first renewal uniform over one interval
     review_probability: Probability = 0.3  # churn at renewal: chance a renewing workload re-chooses at all
     multihome_share: Probability = 0.0  # share of workloads that split volume across providers
-    size_pareto_shape: float = Field(default=2.5, gt=1.0, le=100.0)
+    size_pareto_shape: FiniteFloat = Field(default=2.5, gt=1.0, le=100.0)
     # per-quarter probability that a live workload leaves the market (1 / mean lifetime in quarters, about)
-    exit_probability_per_quarter: float = Field(default=0.0, ge=0.0, le=0.5)
+    exit_probability_per_quarter: FiniteFloat = Field(default=0.0, ge=0.0, le=0.5)
 
     _start = field_validator("arrivals_start_quarter")(lambda v: v if v is None else _check_quarter(v))
 
@@ -237,10 +237,10 @@ class Seasonality(StrictModel):
     seasonality. The Chinese New Year falls in Q1; Alibaba Cloud's March quarters dip (RMB 28.1bn
     Dec-2023 to 25.6bn Mar-2024)."""
 
-    q1: float = Field(default=1.0, ge=0.5, le=1.5)
-    q2: float = Field(default=1.0, ge=0.5, le=1.5)
-    q3: float = Field(default=1.0, ge=0.5, le=1.5)
-    q4: float = Field(default=1.0, ge=0.5, le=1.5)
+    q1: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
+    q2: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
+    q3: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
+    q4: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
 
     def factor(self, label: str) -> float:
         """The factor of the quarter labelled `label` ("2024Q1" -> q1)."""

@@ -6,7 +6,7 @@ import math
 
 from pydantic import Field
 
-from sim.core.config import NonNegative, ScenarioConfig, StrictModel
+from sim.core.config import FiniteFloat, NonNegative, ScenarioConfig, StrictModel
 
 __all__ = ["IshigamiParameters", "IshigamiScenario"]
 
@@ -17,14 +17,14 @@ class IshigamiParameters(StrictModel):
     much CPU time per evaluation (a compute-bound model) and `sleep_ms` waits that long (a model waiting on
     I/O or an external solver)."""
 
-    x1: float = Field(ge=-math.pi, le=math.pi)
-    x2: float = Field(ge=-math.pi, le=math.pi)
-    x3: float = Field(ge=-math.pi, le=math.pi)
-    a: float = 7.0
-    b: float = 0.1
+    x1: FiniteFloat = Field(ge=-math.pi, le=math.pi)
+    x2: FiniteFloat = Field(ge=-math.pi, le=math.pi)
+    x3: FiniteFloat = Field(ge=-math.pi, le=math.pi)
+    a: FiniteFloat = 7.0
+    b: FiniteFloat = 0.1
     noise_sd: NonNegative = 0.0
-    busy_ms: float = Field(default=0.0, ge=0.0, le=60_000.0)
-    sleep_ms: float = Field(default=0.0, ge=0.0, le=60_000.0)
+    busy_ms: FiniteFloat = Field(default=0.0, ge=0.0, le=60_000.0)
+    sleep_ms: FiniteFloat = Field(default=0.0, ge=0.0, le=60_000.0)
 
 
 class IshigamiScenario(ScenarioConfig):

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from sim.core.errors import InputError
 from sim.core.runner import run_model
 from sim.core.stats import t_interval
 from sim.models.cloud.calibration import (FIXED_PARAMETERS, FREE_PARAMETERS, SPECIFICATIONS, FitReport,
@@ -438,7 +439,7 @@ def test_calibrate_refuses_to_write_over_its_input(tmp_path):
     base.write_text((SCENARIOS / "cloud_price_cut_2024.toml").read_text().replace(
         'extends = "cloud_status_quo.toml"', f'extends = "{SCENARIOS / "cloud_status_quo.toml"}"'))
     before = base.read_text()
-    with pytest.raises(FileExistsError, match="being calibrated"):
+    with pytest.raises(InputError, match="cannot replace"):  # bad input: the CLI exits 2
         calibrate(load_scenario(base), base)
     assert base.read_text() == before
 
