@@ -38,13 +38,13 @@ def fake_result(cumulative: np.ndarray, seed: int = 1):
 
 def paid_back_by_hand(cut, hold, level: float = 0.95) -> str | None:
     """The payback rule computed independently of `sim.models.cloud.payback`: from the raw quarterly tables,
-    per quarter the paired differences d_k (cut - hold) of Alibaba's cumulative profit, the lower bound
+    per quarter the paired differences d_k (cut - hold) of Alibaba's cumulative contribution less capex, the lower bound
     mean(d) - t_{n-1,(1+level)/2} sd(d)/sqrt(n) with scipy.stats.t, and the first quarter it exceeds 0."""
     from scipy import stats
 
     def cumulative(result):
         table = result.tables["quarterly"].filter(pl.col("provider") == "alibaba")
-        return {(row["replication"], row["quarter"]): (row["quarter_label"], row["cumulative_profit_rmb_bn"])
+        return {(row["replication"], row["quarter"]): (row["quarter_label"], row["cumulative_contribution_less_capex_rmb_bn"])
                 for row in table.iter_rows(named=True)}
 
     a, b = cumulative(hold), cumulative(cut)
