@@ -128,7 +128,7 @@ def _customs(out: Path) -> list[dict]:
 
 
 #: scenario label in the figure CSVs -> short name in keys
-CLOUD = {"status quo": "status_quo", "2024 cut": "cut_2024", "LLM API cut only": "api_cut", "price war": "price_war"}
+CLOUD = {"status quo": "status_quo", "2024 cut": "cut_2024", "LLM API cut only": "api_cut", "rivals best-respond": "best_respond"}
 
 
 def _cloud(out: Path) -> list[dict]:
@@ -156,7 +156,8 @@ def _cloud(out: Path) -> list[dict]:
             rows.append(_entry(f"cloud.profit.{short}", "result", row["final_difference_rmb_bn"], RMB_BN, "RMB bn",
                                name, f"scenario == {row['scenario']}, final_difference_rmb_bn",
                                row["final_ci_low"], row["final_ci_high"],
-                               table1=f"cumulative profit to {row['final_quarter']}, {row['scenario']} minus status quo"))
+                               table1=f"cumulative contribution less capex to {row['final_quarter']}, "
+                                      f"{row['scenario']} minus status quo"))
             rows.append(_label(f"cloud.payback.{short}", row["payback_quarter"] or "", name,
                                f"scenario == {row['scenario']}, payback_quarter",
                                table1=f"payback quarter, {row['scenario']}"))

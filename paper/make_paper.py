@@ -61,7 +61,7 @@ FIGURES = {
               "customs M/M/4: simulated mean wait and P(wait) vs Erlang C across utilisation"),
     2: Figure("fig2_cloud_share_paths", "cloud", "cloud: Alibaba revenue share by scenario; rivals' compute prices"),
     3: Figure("fig3_cloud_payback", "cloud",
-              "cloud: cumulative-profit difference of each cut vs status quo; payback quarter"),
+              "cloud: cumulative contribution less capex, each cut vs status quo; payback quarter"),
     4: Figure("fig4_logistics_capacity", "logistics",
               "logistics: on-time share and p95 delivery days vs line-haul capacity and flight frequency, and "
               "customs officers"),

@@ -1,11 +1,10 @@
 """Figure 2: Alibaba's revenue share of China public cloud by scenario, and the rivals' price responses.
 
 Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, rivals best-responding) with
-the same
-seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean across
-replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the 2024-cut
-scenario (rivals follow their observed rules) and with rivals best-responding (Huawei, Tencent and Baidu best-respond from
-2024Q1). Writes `fig2_cloud_share_paths.png`, `.pdf` and `.csv` (scenario, provider, quarter, series, mean, CI).
+the same seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean
+across replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the
+2024-cut scenario (rivals follow their observed rules) and with rivals best-responding (Huawei, Tencent and
+Baidu re-price to their static best response from 2024Q1). Writes `fig2_cloud_share_paths.png`, `.pdf` and `.csv` (scenario, provider, quarter, series, mean, CI).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ of each cut against the status quo.
 
 Each cut scenario and the status quo run with the same seed and replications (common random numbers), so
 replication k of both sees the same workloads and tastes. `sim.models.cloud.payback.payback_table` gives,
-per quarter, the paired difference in Alibaba's cumulative contribution less capex (cut minus status quo, RMB bn) and its 95%
-paired-t interval; the payback quarter (`payback_quarter`) is the first quarter whose interval lies above 0.
+per quarter, the paired difference in Alibaba's cumulative contribution less capex (cut minus status quo,
+RMB bn) and its 95% paired-t interval; the payback quarter (`payback_quarter`) is the first quarter whose interval lies above 0.
 Writes `fig3_cloud_payback.png`, `.pdf`, `fig3_cloud_payback.csv` (one row per scenario and quarter) and
 `fig3_cloud_payback_quarters.csv` (one row per scenario: the payback quarter, or empty if none).
 """
