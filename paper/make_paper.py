@@ -167,7 +167,7 @@ def compile_pdf(staging: Path) -> Path:
         typst.compile(str(source / "main.typ"), output=str(pdf), root=str(staging), ignore_system_fonts=True,
                       timestamp=PDF_TIMESTAMP)
     except typst.TypstError as error:
-        raise BuildInputError(f"{TYPST_SOURCE.relative_to(REPO)}: {error.message}") from None
+        raise BuildInputError(f"{TYPST_SOURCE}: {error.message}") from None
     return pdf
 
 
@@ -179,7 +179,7 @@ def readme_block(key_table_json: Path) -> str:
     def fill(match: re.Match) -> str:
         key, part = match.group(1), match.group(2)
         if key not in keys:
-            raise BuildInputError(f"{README_TEMPLATE.relative_to(REPO)}: key {key!r} is not in the key table")
+            raise BuildInputError(f"{README_TEMPLATE}: key {key!r} is not in the key table")
         return keys[key]["ci_text"] if part == "ci" else keys[key]["text"]
 
     body = re.sub(r"\{([a-z0-9_.]+)(?::(ci))?\}", fill, README_TEMPLATE.read_text())

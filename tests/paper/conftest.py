@@ -18,5 +18,5 @@ def built(tmp_path_factory) -> BuildReport:
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
-    # Typst sets a hyphen inside a word as a soft hyphen in the PDF's text
-    return "\n".join(page.extract_text() for page in PdfReader(path).pages).replace("\u00ad", "-")
+    # Typst sets a hyphen inside a word as a soft hyphen, and the space in "Figure 1" as a no-break space
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages).replace("\u00ad", "-").replace("\xa0", " ")
