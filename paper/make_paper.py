@@ -23,6 +23,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +184,10 @@ def readme_block(key_table_json: Path) -> str:
         return keys[key]["ci_text"] if part == "ci" else keys[key]["text"]
 
     body = re.sub(r"\{([a-z0-9_.]+)(?::(ci))?\}", fill, README_TEMPLATE.read_text())
-    return f"{README_BEGIN}\n{body.rstrip()}\n{README_END}"
+    bullets = ["* " + " ".join(bullet.split()) for bullet in re.split(r"^\* ", body, flags=re.M) if bullet.strip()]
+    wrapped = [textwrap.fill(bullet, width=110, subsequent_indent="  ", break_long_words=False,
+                             break_on_hyphens=False) for bullet in bullets]
+    return "\n".join([README_BEGIN, *wrapped, README_END])
 
 
 def write_readme(key_table_json: Path, readme: Path = README) -> None:
