@@ -35,8 +35,10 @@ bench: $(STAMP)
 	@mkdir -p bench/results
 	@for script in bench/*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
 
+# `make paper`: the full paper into paper/build/ (and README's First-answers block); `make paper QUICK=1`:
+# the test size, README untouched
 paper: $(STAMP)
-	$(PYTHON) paper/build_figures.py
+	$(PYTHON) paper/make_paper.py $(if $(QUICK),--quick,--readme)
 
 clean:
 	rm -rf $(VENV) results bench/results paper/build .pytest_cache .hypothesis

@@ -1,14 +1,27 @@
-"""Table 1 of the paper: the headline numbers, read from the CSVs the figure scripts wrote.
+"""The key table: every number the paper's text quotes, each under one name, with where it comes from.
 
-The text of `paper/paper.md` quotes no number itself; it points to this table (`paper/build/key_numbers.md`,
-also `key_numbers.csv`), which `build_figures.py` writes after the figures. Each row names the CSV and the
-rows it comes from, so every number can be traced to the figure that plots it. Rows whose CSV is missing
-(a figure not built) are left out.
+Two kinds of entry:
+
+* **results**, read from the CSVs the figure modules write (which are computed from the cached runs in
+  `build/cache/`); each names its CSV and the rows it reads (`selection`);
+* **inputs**, read from the resolved scenario files (`sim.scenario.load_scenario`); each names the file and
+  the dotted key.
+
+Each entry has a value (with a 95% interval where there is one), a unit, and the text the paper prints
+(`text`, `ci_text`), formatted here once. The Typst source reads them through `#num("key")` and
+`#ci("key")` from `key_table.json`; the README's "First answers" block is filled from the same table.
+Table 1 is the entries with a `table1` label (`key_numbers.md` and `.csv`). An entry whose CSV is missing
+(its figure was not built) is left out; a result that does not exist in the data (e.g. no grid point
+reaches a threshold) has a null value and the text "none".
 """
 
 from __future__ import annotations
 
+import json
+import math
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -16,127 +29,294 @@ if __package__ in (None, ""):
 
 import polars as pl  # noqa: E402
 
-__all__ = ["key_numbers", "write_key_numbers"]
+from paper.figures._common import LEVEL  # noqa: E402
+from sim.core.documents import get_key_path  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+__all__ = ["Display", "key_table", "write_key_table", "KEY_TABLE_JSON", "KEY_TABLE_CSV", "SCHEMA"]
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+KEY_TABLE_JSON = "key_table.json"
+#: the on-time share whose interval a capacity must keep above to count as reliable (assumption: a reading
+#: of "keeps the promise", not a published target)
+RELIABILITY_TARGET = 0.99
+KEY_TABLE_CSV = "key_table.csv"
+SCHEMA = {"key": pl.String, "kind": pl.String, "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
+          "unit": pl.String, "text": pl.String, "ci_text": pl.String, "table1": pl.String, "source": pl.String,
+          "selection": pl.String}
 
 
-def _row(quantity: str, value, low=None, high=None, source: str = "", selection: str = "", unit: str = "") -> dict:
-    return {"quantity": quantity, "value": None if value is None else float(value),
-            "ci_low": None if low is None else float(low), "ci_high": None if high is None else float(high),
-            "unit": unit, "source": source, "selection": selection}
+@dataclass(frozen=True)
+class Display:
+    """How a value is printed: multiplied by `scale`, `decimals` places, thousands separated, then `suffix`."""
 
+    decimals: int = 1
+    scale: float = 1.0
+    suffix: str = ""
+    signed: bool = False
+
+    def __call__(self, value: float | None) -> str:
+        if value is None or not math.isfinite(value):
+            return "none"
+        return _minus(f"{value * self.scale:{'+' if self.signed else ''},.{self.decimals}f}") + self.suffix
+
+    def bare(self, value: float | None) -> str:
+        """The number without its suffix or sign (interval bounds)."""
+        if value is None or not math.isfinite(value):
+            return "none"
+        return _minus(f"{value * self.scale:,.{self.decimals}f}")
+
+
+def _minus(number: str) -> str:
+    """A typographic minus sign (a hyphen would be set, and extracted from the PDF, as a hyphen)."""
+    return number.replace("-", "\N{MINUS SIGN}")
+
+
+PERCENT = Display(1, 100.0, "%")
+POINTS = Display(1, 100.0, " points", signed=True)
+RELATIVE = Display(1, 1.0, "%", signed=True)
+COUNT = Display(0)
+EUR = Display(2)
+RMB_BN = Display(0, signed=True)
+DAYS = Display(1)
+
+
+def _entry(key: str, kind: str, value: float | None, display: Display, unit: str, source: str, selection: str,
+           low: float | None = None, high: float | None = None, table1: str = "") -> dict:
+    value, low, high = (None if v is None or not math.isfinite(float(v)) else float(v) for v in (value, low, high))
+    ci_text = f"[{display.bare(low)}, {display.bare(high)}]" if low is not None and high is not None else ""
+    return {"key": key, "kind": kind, "value": value, "ci_low": low, "ci_high": high, "unit": unit,
+            "text": display(value), "ci_text": ci_text, "table1": table1, "source": source, "selection": selection}
+
+
+def _label(key: str, text: str, source: str, selection: str, table1: str = "") -> dict:
+    """An entry whose value is a label (a quarter such as 2026Q1), printed as it is."""
+    return {"key": key, "kind": "result", "value": None, "ci_low": None, "ci_high": None, "unit": "quarter",
+            "text": text or "none", "ci_text": "", "table1": table1, "source": source, "selection": selection}
+
+
+# --- results: from the figure CSVs ---------------------------------------------------------------------------
 
 def _customs(out: Path) -> list[dict]:
-    path = out / "fig1_customs_validation.csv"
-    frame = pl.read_csv(path)
-    rows = []
-    for metric in ("mean_wait_hours", "probability_of_waiting"):
+    name = "fig1_customs_validation.csv"
+    frame = pl.read_csv(out / name)
+    rows = [_entry("customs.officers", "input", frame["officers"][0], COUNT, "officers", name, "column officers"),
+            _entry("customs.service_rate", "input", frame["service_rate_per_hour"][0], Display(0),
+                   "parcels an hour per officer", name, "column service_rate_per_hour"),
+            _entry("customs.utilisation_low", "input", frame["utilisation"].min(), Display(2), "utilisation", name,
+                   "min of utilisation"),
+            _entry("customs.utilisation_high", "input", frame["utilisation"].max(), Display(2), "utilisation", name,
+                   "max of utilisation"),
+            _entry("customs.replications", "input", frame["n"].max(), COUNT, "replications", name, "max of n"),
+            _entry("customs.horizon_days", "input", frame["horizon_days"][0], Display(0), "days", name,
+                   "column horizon_days")]
+    for metric, short, label in (("mean_wait_hours", "wait", "mean wait in queue"),
+                                 ("probability_of_waiting", "pwait", "probability of waiting")):
         part = frame.filter(pl.col("metric") == metric)
-        inside = int(part["theory_inside_ci"].sum())
         error = ((part["simulated_mean"] - part["erlang_c"]).abs() / part["erlang_c"]).max()
-        rows.append(_row(f"{metric}: 95% CIs covering Erlang C (of {part.height})", inside, source=path.name,
-                         selection=f"metric == {metric}, column theory_inside_ci", unit="intervals"))
-        rows.append(_row(f"{metric}: largest relative error, abs(simulated - Erlang C) / Erlang C", error,
-                         source=path.name,
-                         selection=f"metric == {metric}", unit="relative"))
+        selection = f"metric == {metric}"
+        rows += [
+            _entry(f"customs.{short}.covered", "result", part["theory_inside_ci"].sum(), COUNT, "intervals", name,
+                   f"{selection}, sum of theory_inside_ci",
+                   table1=f"Erlang C inside the 95% interval, {label} (of {part.height} utilisations)"),
+            _entry(f"customs.{short}.points", "result", part.height, COUNT, "utilisations", name, selection),
+            _entry(f"customs.{short}.max_error", "result", error, PERCENT, "relative", name,
+                   f"{selection}, max of abs(simulated_mean - erlang_c) / erlang_c",
+                   table1=f"largest relative error against Erlang C, {label}")]
     return rows
 
 
+#: scenario label in the figure CSVs -> short name in keys
+CLOUD = {"status quo": "status_quo", "2024 cut": "cut_2024", "LLM API cut only": "api_cut", "rivals best-respond": "best_respond"}
+
+
 def _cloud(out: Path) -> list[dict]:
-    rows = []
-    path = out / "fig2_cloud_share_paths.csv"
-    if path.exists():
-        frame = pl.read_csv(path).filter(pl.col("series") == "revenue_share")
-        last = frame["quarter"].max()
-        for row in frame.filter(pl.col("quarter") == last).iter_rows(named=True):
-            rows.append(_row(f"Alibaba revenue share {row['quarter_label']}, {row['scenario']}", row["mean"],
-                             row["ci_low"], row["ci_high"], path.name,
-                             f"series == revenue_share, quarter == {last}", "share"))
-    path = out / "fig3_cloud_payback_quarters.csv"
-    if path.exists():
-        for row in pl.read_csv(path).iter_rows(named=True):
-            rows.append(_row(f"{row['scenario']} minus status quo, cumulative profit to {row['final_quarter']}",
-                             row["final_difference_rmb_bn"], row["final_ci_low"], row["final_ci_high"], path.name,
-                             f"scenario == {row['scenario']}; payback quarter: {row['payback_quarter'] or 'none'}",
-                             "RMB bn"))
+    rows: list[dict] = []
+    name = "fig2_cloud_share_paths.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).filter(pl.col("series") == "revenue_share")
+        first, last = frame["quarter"].min(), frame["quarter"].max()
+        final = frame.filter(pl.col("quarter") == last)
+        quarter = final["quarter_label"][0]
+        rows += [_label("cloud.final_quarter", quarter, name, f"quarter_label at quarter == {last}"),
+                 _entry("cloud.replications", "input", frame["n"].max(), COUNT, "replications", name, "max of n")]
+        for row in final.iter_rows(named=True):
+            rows.append(_entry(f"cloud.share.{CLOUD[row['scenario']]}", "result", row["mean"], PERCENT, "share", name,
+                               f"series == revenue_share, scenario == {row['scenario']}, quarter == {last}",
+                               row["ci_low"], row["ci_high"],
+                               table1=f"Alibaba revenue share {quarter}, {row['scenario']}"))
+        start = frame.filter((pl.col("quarter") == first) & (pl.col("scenario") == "status quo"))
+        rows.append(_entry("cloud.share.start", "result", start["mean"][0], PERCENT, "share", name,
+                           f"series == revenue_share, scenario == status quo, quarter == {first}"))
+    name = "fig3_cloud_payback_quarters.csv"
+    if (out / name).exists():
+        for row in pl.read_csv(out / name).iter_rows(named=True):
+            short = CLOUD[row["scenario"]]
+            rows.append(_entry(f"cloud.profit.{short}", "result", row["final_difference_rmb_bn"], RMB_BN, "RMB bn",
+                               name, f"scenario == {row['scenario']}, final_difference_rmb_bn",
+                               row["final_ci_low"], row["final_ci_high"],
+                               table1=f"cumulative contribution less capex to {row['final_quarter']}, "
+                                      f"{row['scenario']} minus status quo"))
+            rows.append(_label(f"cloud.payback.{short}", row["payback_quarter"] or "", name,
+                               f"scenario == {row['scenario']}, payback_quarter",
+                               table1=f"payback quarter, {row['scenario']}"))
     return rows
 
 
 def _logistics(out: Path) -> list[dict]:
-    rows = []
-    path = out / "fig4_logistics_capacity.csv"
-    if path.exists():
-        frame = pl.read_csv(path).filter((pl.col("lever") == "line_haul") & (pl.col("metric") == "on_time_share"))
+    rows: list[dict] = []
+    name = "fig4_logistics_capacity.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).filter((pl.col("lever") == "line_haul") & (pl.col("metric") == "on_time_share"))
         for flights in frame["flights_per_week"].unique().sort().to_list():
             part = frame.filter(pl.col("flights_per_week") == flights).sort("weekly_capacity_parcels")
-            reliable = part.filter(pl.col("ci_low") >= 0.99)
-            rows.append(_row(f"smallest weekly line-haul capacity in the grid with on-time CI >= 99%, "
-                             f"{flights} flights a week",
-                             reliable["weekly_capacity_parcels"][0] if reliable.height else None, source=path.name,
-                             selection=f"lever == line_haul, flights_per_week == {flights}, ci_low >= 0.99",
-                             unit="parcels a week"))
-    path = out / "fig5_logistics_promise.csv"
-    if path.exists():
-        frame = pl.read_csv(path)
-        for metric, unit in (("on_time_share", "share"), ("p95_delivery_days", "days"),
-                             ("cost_per_parcel_eur", "EUR/parcel")):
-            row = frame.filter(pl.col("metric") == metric).row(0, named=True)
-            rows.append(_row(f"{metric}: no promise", row["mean_baseline"], source=path.name,
-                             selection=f"metric == {metric}, mean_baseline", unit=unit))
-            rows.append(_row(f"{metric}: five-day promise minus no promise", row["difference"], row["ci_low"],
-                             row["ci_high"], path.name, f"metric == {metric}, family-wise CI", unit))
-        for metric in ("orders", "gmv_eur", "repeat_purchase_rate"):
-            row = frame.filter(pl.col("metric") == metric).row(0, named=True)
-            rows.append(_row(f"{metric}: five-day promise minus no promise", row["difference_pct"],
-                             row["ci_low_pct"], row["ci_high_pct"], path.name,
-                             f"metric == {metric}, % of the no-promise mean, family-wise CI", "%"))
-    path = out / "fig6_eu_duty_cost.csv"
-    if path.exists():
-        frame = pl.read_csv(path).filter(pl.col("component") == "cost_per_parcel_eur")
+            reliable = part.filter(pl.col("ci_low") >= RELIABILITY_TARGET)
+            rows.append(_entry(f"logistics.capacity99.flights{flights}", "result",
+                               reliable["weekly_capacity_parcels"][0] if reliable.height else None, COUNT,
+                               "parcels a week", name,
+                               f"lever == line_haul, flights_per_week == {flights}, first ci_low >= "
+                               f"{RELIABILITY_TARGET}",
+                               table1=f"smallest weekly line-haul capacity in the grid with on-time CI above "
+                                      f"{PERCENT(RELIABILITY_TARGET)}, {flights} flights a week"))
+        rows.append(_entry("logistics.reliability_target", "input", RELIABILITY_TARGET, Display(0, 100.0, "%"),
+                           "share", "paper/key_numbers.py", "RELIABILITY_TARGET"))
+        flights = frame["flights_per_week"].unique().sort()
+        rows += [_entry("logistics.flights.base", "input", flights.min(), COUNT, "flights a week", name,
+                        "min of flights_per_week"),
+                 _entry("logistics.flights.more", "input", flights.max(), COUNT, "flights a week", name,
+                        "max of flights_per_week")]
+        rows.append(_entry("logistics.capacity.grid_low", "input", frame["weekly_capacity_parcels"].min(), COUNT,
+                           "parcels a week", name, "min of weekly_capacity_parcels"))
+    name = "fig5_logistics_promise.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+
+        def row_of(metric: str) -> dict:
+            return frame.filter(pl.col("metric") == metric).row(0, named=True)
+
+        rows.append(_entry("logistics.replications", "input", frame["n"].max(), COUNT, "replications", name,
+                           "max of n"))
+        for metric, short, display, unit in (("on_time_share", "on_time", PERCENT, "share"),
+                                             ("p95_delivery_days", "p95_days", DAYS, "calendar days"),
+                                             ("p50_delivery_days", "p50_days", DAYS, "calendar days")):
+            row = row_of(metric)
+            rows.append(_entry(f"logistics.{short}.no_promise", "result", row["mean_baseline"], display, unit, name,
+                               f"metric == {metric}, mean_baseline"))
+            rows.append(_entry(f"logistics.{short}.promise", "result", row["mean_scenario"], display, unit, name,
+                               f"metric == {metric}, mean_scenario"))
+        row = row_of("on_time_share")
+        rows.append(_entry("logistics.on_time.difference", "result", row["difference"], POINTS, "share", name,
+                           "metric == on_time_share, difference, family-wise CI", row["ci_low"], row["ci_high"],
+                           table1="on-time share, five-day promise minus no promise (percentage points)"))
+        for metric, short, label in (("orders", "orders", "orders"), ("gmv_eur", "gmv", "GMV"),
+                                     ("repeat_purchase_rate", "repeat", "repeat-purchase rate")):
+            row = row_of(metric)
+            rows.append(_entry(f"logistics.{short}.difference_pct", "result", row["difference_pct"], RELATIVE,
+                               "% of the no-promise mean", name,
+                               f"metric == {metric}, difference_pct, family-wise CI", row["ci_low_pct"],
+                               row["ci_high_pct"], table1=f"{label}, five-day promise minus no promise (%)"))
+    name = "fig5_logistics_promise_on_time.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).filter(pl.col("scenario") == "aliexpress_spain_5day")
+        rows.append(_entry("logistics.on_time.promise_ci", "result", frame["mean"][0], PERCENT, "share", name,
+                           "scenario == aliexpress_spain_5day", frame["ci_low"][0], frame["ci_high"][0],
+                           table1="on-time share of promised parcels, five-day promise"))
+    name = "fig6_eu_duty_cost.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).filter(pl.col("component") == "cost_per_parcel_eur")
+        short = {"no promise": "no_promise", "five-day promise": "promise", "five-day, EU duty 2026": "eu_duty"}
         for row in frame.iter_rows(named=True):
-            rows.append(_row(f"cost per parcel, {row['scenario']}", row["mean"], row["ci_low"], row["ci_high"],
-                             path.name, "component == cost_per_parcel_eur", "EUR/parcel"))
+            rows.append(_entry(f"logistics.cost.{short[row['scenario']]}", "result", row["mean"], EUR, "EUR/parcel",
+                               name, f"component == cost_per_parcel_eur, scenario == {row['scenario']}",
+                               row["ci_low"], row["ci_high"], table1=f"cost per parcel (EUR), {row['scenario']}"))
+        means = dict(zip(frame["scenario"], frame["mean"]))
+        rows.append(_entry("logistics.cost.eu_duty_ratio", "result",
+                           means["five-day, EU duty 2026"] / means["five-day promise"], Display(1, suffix="-fold"),
+                           "ratio", name, "mean EU duty 2026 / mean five-day promise"))
     return rows
 
 
-def key_numbers(out_dir: Path) -> pl.DataFrame:
-    """One row per headline number: quantity, value, CI (where there is one), unit, source CSV, selection."""
+# --- inputs: from the resolved scenario files ----------------------------------------------------------------
+
+def _input(key: str, file: str, path: str, display: Display, unit: str,
+           transform: Callable[[object], float] = float) -> dict:
+    document = load_scenario(SCENARIOS / file).config.model_dump(mode="json")
+    return _entry(key, "input", transform(get_key_path(document, path)), display, unit, f"scenarios/{file}", path)
+
+
+def _price_factor(product: str, quarter: str) -> Callable[[object], float]:
+    """The cut (1 - factor) Alibaba's price book applies to `product` in `quarter`."""
+    def cut(changes: object) -> float:
+        factors = [c["factor"] for c in changes if c["product"] == product and c["quarter"] == quarter]  # type: ignore[attr-defined]
+        return 1.0 - factors[0]
+    return cut
+
+
+def _inputs() -> list[dict]:
+    base, eu = "aliexpress_spain_5day.toml", "aliexpress_spain_5day_eu_duty_2026.toml"
+    return [
+        _entry("paper.level", "input", LEVEL, Display(0, 100.0, "%"), "confidence level", "paper/figures/_common.py",
+               "LEVEL"),
+        _input("input.promise_days", base, "logistics.guarantee.promised_days", COUNT, "business days"),
+        _input("input.reference_days", base, "logistics.demand.reference_days", COUNT, "days"),
+        _input("input.shoppers_per_day", base, "logistics.demand.shoppers_per_day", COUNT, "shoppers a day"),
+        _input("input.flights_per_day", base, "logistics.line_haul.departure_hours", COUNT, "flights a day", len),
+        _input("input.capacity_per_flight", base, "logistics.line_haul.capacity_parcels", COUNT, "parcels"),
+        _input("input.customs_officers", base, "logistics.customs.officers", COUNT, "officers"),
+        _input("input.pre_cleared_share", base, "logistics.customs.pre_cleared_share", Display(0, 100.0, "%"),
+               "share"),
+        _input("input.coupon_eur", base, "logistics.guarantee.coupon_eur", EUR, "EUR"),
+        _input("input.eu_duty_eur", eu, "logistics.costs.duty_per_item_eur", Display(0), "EUR per item"),
+        _input("input.eu_handling_fee_eur", eu, "logistics.costs.handling_fee_per_item_eur", Display(0),
+               "EUR per item"),
+        _input("input.cloud_compute_cut", "cloud_price_cut_2024.toml", "providers.alibaba.price_changes",
+               Display(0, 100.0, "%"), "share of list price", _price_factor("compute", "2024Q1")),
+        _input("input.cloud_api_cut", "cloud_price_cut_2024.toml", "providers.alibaba.price_changes",
+               Display(0, 100.0, "%"), "share of list price", _price_factor("model_api", "2024Q2")),
+        _input("input.token_elasticity", "cloud_status_quo.toml", "workloads.genai.price_elasticity", Display(1),
+               "elasticity"),
+    ]
+
+
+def key_table(out_dir: Path) -> pl.DataFrame:
+    """Every key number: results from the figure CSVs in `out_dir`, inputs from the scenario files."""
     out = Path(out_dir)
-    rows = []
-    if (out / "fig1_customs_validation.csv").exists():
-        rows += _customs(out)
-    rows += _cloud(out) + _logistics(out)
-    schema = {"quantity": pl.String, "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-              "unit": pl.String, "source": pl.String, "selection": pl.String}
-    return pl.DataFrame(rows, schema=schema)
+    rows = _customs(out) if (out / "fig1_customs_validation.csv").exists() else []
+    rows += _cloud(out) + _logistics(out) + _inputs()
+    table = pl.DataFrame(rows, schema=SCHEMA)
+    duplicated = table.filter(pl.col("key").is_duplicated())["key"].unique().to_list()
+    if duplicated:
+        raise ValueError(f"key table: keys defined twice: {duplicated}")
+    return table
 
 
-def _format(value) -> str:
-    if value is None:
-        return ""
-    return f"{value:.0f}" if abs(value) >= 1000 or float(value).is_integer() else f"{value:.4g}"
-
-
-def write_key_numbers(out_dir: Path) -> list[Path]:
-    """`key_numbers.csv` and `key_numbers.md` (Table 1) in `out_dir`."""
-    out = Path(out_dir)
-    table = key_numbers(out)
-    csv = out / "key_numbers.csv"
-    table.write_csv(csv, float_precision=6)
+def table1_markdown(table: pl.DataFrame) -> str:
     lines = ["# Table 1. Key numbers", "",
-             "Read from the figure CSVs in this directory by `paper/key_numbers.py`; 95% intervals across "
+             "Read by `paper/key_numbers.py` from the figure CSVs in this directory; 95% intervals across "
              "replications (simulation noise only).", "",
-             "| quantity | value | 95% CI | unit | source | selection |", "|---|---|---|---|---|---|"]
-    for row in table.iter_rows(named=True):
-        ci = f"[{_format(row['ci_low'])}, {_format(row['ci_high'])}]" if row["ci_low"] is not None else ""
-        lines.append(f"| {row['quantity']} | {_format(row['value'])} | {ci} | {row['unit']} | `{row['source']}` | "
-                     f"{row['selection']} |")
-    markdown = out / "key_numbers.md"
-    markdown.write_text("\n".join(lines) + "\n")
-    return [markdown, csv]
+             "| quantity | value | 95% CI | unit | key | source | selection |", "|---|---|---|---|---|---|---|"]
+    for row in table.filter(pl.col("table1") != "").iter_rows(named=True):
+        lines.append(f"| {row['table1']} | {row['text']} | {row['ci_text']} | {row['unit']} | `{row['key']}` | "
+                     f"`{row['source']}` | {row['selection']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_key_table(out_dir: Path) -> list[Path]:
+    """`key_table.csv` and `.json` (every entry) and Table 1 (`key_numbers.md`, `key_numbers.csv`)."""
+    out = Path(out_dir)
+    table = key_table(out)
+    paths = [out / KEY_TABLE_CSV, out / KEY_TABLE_JSON, out / "key_numbers.csv", out / "key_numbers.md"]
+    table.write_csv(paths[0], float_precision=6)
+    entries = {row.pop("key"): row for row in table.iter_rows(named=True)}
+    paths[1].write_text(json.dumps(entries, indent=1) + "\n")  # in the table's order (Table 1's row order)
+    table.filter(pl.col("table1") != "").write_csv(paths[2], float_precision=6)
+    paths[3].write_text(table1_markdown(table))
+    return paths
 
 
 if __name__ == "__main__":
     from paper.figures._common import DEFAULT_OUT
 
-    for written in write_key_numbers(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT):
+    for written in write_key_table(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT):
         print(written)

@@ -1,34 +1,40 @@
-"""Shared plumbing of the figure scripts: the command line, 95% t intervals across replications, and
-writing the numbers each figure plots next to its PNG.
+"""Shared plumbing of the figure modules: paths, 95% t intervals across replications, writing a figure's
+numbers and drawings, and the one-figure command line.
 
-Every figure module in this package has `main(out_dir: Path, quick: bool = False) -> list[Path]` and
-returns the files it wrote: one PNG and one CSV of the plotted numbers (the text of `paper/paper.md`
-quotes only those CSVs). `quick=True` is the size the tests run (a few seconds); the default is the size
-`make paper` builds.
+The figure contract (see `paper/README.md`): each module `paper/figures/figN_<what>.py` exposes
+
+* `data(cache: ResultCache) -> dict[str, polars.DataFrame]`: the numbers the figure plots, one table per
+  CSV name (the first is named after the module); every simulation goes through `cache.run`, and
+  `cache.quick` selects the test size;
+* `plot(frames) -> matplotlib.figure.Figure`: the drawing, from those tables only (no simulation);
+* `main(out_dir, quick=False) -> list[Path]`: both, written into `out_dir` (`write_figure`).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
+import polars as pl
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import polars as pl  # noqa: E402
+from paper.cache import ResultCache
+from sim.core.charts import save_figure
+from sim.core.stats import interval_table
 
-from sim.core.stats import interval_table  # noqa: E402
-
-__all__ = ["REPO", "SCENARIOS", "DEFAULT_OUT", "LEVEL", "mean_ci", "save_figure", "write_numbers", "cli"]
+__all__ = ["REPO", "SCENARIOS", "DEFAULT_OUT", "LEVEL", "CACHE_DIR", "mean_ci", "write_figure", "figure_main",
+           "cli"]
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
 DEFAULT_OUT = REPO / "paper" / "build"
+#: the results cache inside an output folder
+CACHE_DIR = "cache"
 #: confidence level of every interval in the paper (across replications: simulation noise only)
 LEVEL = 0.95
+#: resolution of the PNG figures (the PDF figures are vector)
+PNG_DPI = 130
 
 
 def mean_ci(frame: pl.DataFrame, by: Sequence[str], value: str, level: float = LEVEL) -> pl.DataFrame:
@@ -38,24 +44,25 @@ def mean_ci(frame: pl.DataFrame, by: Sequence[str], value: str, level: float = L
     return interval_table(frame, by, value, level)
 
 
-def save_figure(figure, out_dir: Path, name: str) -> Path:
-    path = Path(out_dir) / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=130)
-    plt.close(figure)
-    return path
+def write_figure(name: str, frames: Mapping[str, pl.DataFrame], figure: Figure, out_dir: Path) -> list[Path]:
+    """`<name>.png`, `<name>.pdf` (vector) and one CSV per table in `frames` (the numbers the text may
+    quote); returns the paths, PNG first."""
+    out_dir = Path(out_dir)
+    png = save_figure(figure, out_dir / f"{name}.png", dpi=PNG_DPI)
+    pdf = save_figure(figure, out_dir / f"{name}.pdf", dpi=PNG_DPI)
+    tables = []
+    for table_name, frame in frames.items():
+        path = out_dir / f"{table_name}.csv"
+        frame.write_csv(path, float_precision=6)
+        tables.append(path)
+    return [png, pdf, *tables]
 
 
-def write_numbers(frame: pl.DataFrame, out_dir: Path, name: str) -> Path:
-    """The plotted numbers as CSV (`paper/build/<name>.csv`), the source of every number in the text."""
-    path = Path(out_dir) / f"{name}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(path, float_precision=6)
-    return path
-
-
-def is_finite(value) -> bool:
-    return value is not None and math.isfinite(float(value))
+def figure_main(name: str, data: Callable[[ResultCache], dict[str, pl.DataFrame]],
+                plot: Callable[[dict[str, pl.DataFrame]], Figure], out_dir: Path, quick: bool) -> list[Path]:
+    """What every module's `main` does: its data through the cache in `out_dir/cache`, its plot, its files."""
+    frames = data(ResultCache(Path(out_dir) / CACHE_DIR, quick=quick))
+    return write_figure(name, frames, plot(frames), out_dir)
 
 
 def cli(main: Callable[..., list[Path]], description: str) -> None:

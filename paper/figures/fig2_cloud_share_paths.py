@@ -1,10 +1,10 @@
 """Figure 2: Alibaba's revenue share of China public cloud by scenario, and the rivals' price responses.
 
-Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, rivals best-responding) with the same
-seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean across
-replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the 2024-cut
-scenario (rivals follow their observed rules) and with rivals best-responding (Huawei, Tencent and Baidu best-respond from
-2024Q1). Writes `fig2_cloud_share_paths.png` and `.csv` (scenario, provider, quarter, series, mean, CI).
+Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, rivals best-responding) with
+the same seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean
+across replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the
+2024-cut scenario (rivals follow their observed rules) and with rivals best-responding (Huawei, Tencent and
+Baidu re-price to their static best response from 2024Q1). Writes `fig2_cloud_share_paths.png`, `.pdf` and `.csv` (scenario, provider, quarter, series, mean, CI).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-import sim  # noqa: E402
-from paper.figures._common import SCENARIOS, cli, mean_ci, save_figure, write_numbers  # noqa: E402
+from paper.cache import ResultCache  # noqa: E402
+from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
+from sim.core.results import RunResult  # noqa: E402
 
 NAME = "fig2_cloud_share_paths"
 SCENARIO_FILES = {
@@ -35,10 +36,10 @@ FULL = {"reps": 20, "overrides": []}
 QUICK = {"reps": 2, "overrides": ["run.horizon_days=2190.0"]}
 
 
-def run_scenarios(quick: bool) -> dict[str, object]:
-    size = QUICK if quick else FULL
-    return {label: sim.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
-            for label, file in SCENARIO_FILES.items()}
+def run_scenario(cache: ResultCache, file: str) -> RunResult:
+    """One cloud scenario at the size the cache asks for (figure 3 reads the same runs)."""
+    size = QUICK if cache.quick else FULL
+    return cache.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
 
 
 def quarter_ticks(axes, labels: list[str]) -> None:
@@ -47,11 +48,10 @@ def quarter_ticks(axes, labels: list[str]) -> None:
     axes.set_xlabel("quarter (ticks at Q1)")
 
 
-def main(out_dir: Path, quick: bool = False) -> list[Path]:
-    results = run_scenarios(quick)
+def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
     frames = []
-    for label, result in results.items():
-        quarterly = result.tables["quarterly"]
+    for label, file in SCENARIO_FILES.items():
+        quarterly = run_scenario(cache, file).tables["quarterly"]
         share = mean_ci(quarterly.filter(pl.col("provider") == "alibaba").sort("quarter"),
                         ["provider", "quarter", "quarter_label"], "revenue_share")
         frames.append(share.with_columns(pl.lit(label).alias("scenario"), pl.lit("revenue_share").alias("series")))
@@ -60,10 +60,15 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
         frames.append(price.with_columns(pl.lit(label).alias("scenario"), pl.lit("price_compute").alias("series")))
     numbers = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
                                        "sd", "ci_low", "ci_high", "level")
+    return {NAME: numbers}
+
+
+def plot(frames: dict[str, pl.DataFrame]) -> Figure:
+    numbers = frames[NAME]
     reps = int(numbers["n"].max())
     labels = (numbers.select("quarter", "quarter_label").unique().sort("quarter")["quarter_label"].to_list())
-
-    figure, panels = plt.subplots(1, 2, figsize=(12.5, 4.6))
+    figure = Figure(figsize=(12.5, 4.6))
+    panels = figure.subplots(1, 2)
     axes = panels[0]
     for index, label in enumerate(SCENARIO_FILES):
         part = numbers.filter((pl.col("scenario") == label) & (pl.col("series") == "revenue_share")).sort("quarter")
@@ -85,9 +90,12 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes.set_title("(b) rival responses: observed rules (dashed) vs best response (solid)", fontsize=10)
     quarter_ticks(axes, labels)
     axes.legend(fontsize=7, ncol=2)
-    figure.suptitle("Figure 2. China public cloud, 2020Q1 onwards: Alibaba price cuts and rival responses")
-    figure.tight_layout()
-    return [save_figure(figure, out_dir, NAME), write_numbers(numbers, out_dir, NAME)]
+    figure.suptitle("China public cloud, 2020Q1 onwards: Alibaba price cuts and rival responses")
+    return figure
+
+
+def main(out_dir: Path, quick: bool = False) -> list[Path]:
+    return figure_main(NAME, data, plot, out_dir, quick)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ The base five-day scenario (`scenarios/aliexpress_spain_5day.toml`: 2 daily depa
 over 14 (base) or 21 flights a week (capacity per flight = weekly capacity / flights); panel (c) varies the
 customs officers (1-4) at the base flights. Every point runs with the same seed (common random numbers: the
 same orders meet different capacity); means across replications with 95% t intervals. Writes
-`fig4_logistics_capacity.png` and `.csv` (lever, flights a week, weekly capacity, officers, metric, CI).
+`fig4_logistics_capacity.png`, `.pdf` and `.csv` (lever, flights a week, weekly capacity, officers, metric, CI).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-import sim  # noqa: E402
-from paper.figures._common import SCENARIOS, cli, mean_ci, save_figure, write_numbers  # noqa: E402
+from paper.cache import ResultCache  # noqa: E402
+from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
 
 NAME = "fig4_logistics_capacity"
 SCENARIO = SCENARIOS / "aliexpress_spain_5day.toml"
@@ -37,9 +37,9 @@ QUICK = {"reps": 2, "weekly": (5600, 7700), "flights": (14, 21), "officers": (1,
          "overrides": ["run.horizon_days=10.0", "run.warmup_days=2.0", "logistics.drain_days=10"]}
 
 
-def point(size: dict, lever: str, flights: int, weekly: int, officers: int) -> pl.DataFrame:
+def point(cache: ResultCache, size: dict, lever: str, flights: int, weekly: int, officers: int) -> pl.DataFrame:
     per_flight = int(round(weekly / flights))
-    result = sim.run(SCENARIO, reps=size["reps"], seed=SEED, overrides=[
+    result = cache.run(SCENARIO, reps=size["reps"], seed=SEED, overrides=[
         *size["overrides"], f"logistics.line_haul.departure_hours={DEPARTURES[flights]!r}",
         f"logistics.line_haul.capacity_parcels={per_flight}", f"logistics.customs.officers={officers}"])
     stats = mean_ci(result.summary.filter(pl.col("metric").is_in(METRICS)), ["metric"], "value")
@@ -49,26 +49,33 @@ def point(size: dict, lever: str, flights: int, weekly: int, officers: int) -> p
                               pl.lit(officers).alias("customs_officers"))
 
 
+def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
+    size = QUICK if cache.quick else FULL
+    frames = [point(cache, size, "line_haul", flights, weekly, BASE_OFFICERS)
+              for flights in size["flights"] for weekly in size["weekly"]]
+    frames += [point(cache, size, "customs", BASE_FLIGHTS, BASE_WEEKLY, officers) for officers in size["officers"]]
+    numbers = pl.concat(frames).select("lever", "flights_per_week", "weekly_capacity_parcels", "capacity_per_flight",
+                                       "customs_officers", "metric", "n", "mean", "sd", "ci_low", "ci_high", "level")
+    return {NAME: numbers}
+
+
 def errorbars(axes, part: pl.DataFrame, x: str, scale: float, **style) -> None:
     mean = part["mean"].to_numpy() * scale
     error = np.vstack([mean - part["ci_low"].to_numpy() * scale, part["ci_high"].to_numpy() * scale - mean])
     axes.errorbar(part[x].to_numpy(), mean, yerr=error, fmt="o-", capsize=3, **style)
 
 
-def main(out_dir: Path, quick: bool = False) -> list[Path]:
-    size = QUICK if quick else FULL
-    frames = [point(size, "line_haul", flights, weekly, BASE_OFFICERS)
-              for flights in size["flights"] for weekly in size["weekly"]]
-    frames += [point(size, "customs", BASE_FLIGHTS, BASE_WEEKLY, officers) for officers in size["officers"]]
-    numbers = pl.concat(frames).select("lever", "flights_per_week", "weekly_capacity_parcels", "capacity_per_flight",
-                                       "customs_officers", "metric", "n", "mean", "sd", "ci_low", "ci_high", "level")
-
-    figure, panels = plt.subplots(1, 3, figsize=(15, 4.5))
+def plot(frames: dict[str, pl.DataFrame]) -> Figure:
+    numbers = frames[NAME]
+    line_haul = numbers.filter(pl.col("lever") == "line_haul")
+    flights_grid = line_haul["flights_per_week"].unique().sort().to_list()
+    figure = Figure(figsize=(15, 4.5))
+    panels = figure.subplots(1, 3)
     for axes, metric, label, scale in ((panels[0], "on_time_share", "on-time share of promised parcels (%)", 100.0),
                                        (panels[1], "p95_delivery_days", "p95 delivery time (calendar days)", 1.0)):
-        for index, flights in enumerate(size["flights"]):
-            part = numbers.filter((pl.col("lever") == "line_haul") & (pl.col("metric") == metric)
-                                  & (pl.col("flights_per_week") == flights)).sort("weekly_capacity_parcels")
+        for index, flights in enumerate(flights_grid):
+            part = line_haul.filter((pl.col("metric") == metric) & (pl.col("flights_per_week") == flights)
+                                    ).sort("weekly_capacity_parcels")
             errorbars(axes, part, "weekly_capacity_parcels", scale, color=f"C{index}",
                       label=f"{flights} flights a week" + (" (base)" if flights == BASE_FLIGHTS else ""))
         axes.axvline(BASE_WEEKLY, color="0.5", linestyle=":", linewidth=1, label="base capacity")
@@ -85,15 +92,18 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     low, high = 100 * part["ci_low"].min(), 100 * part["ci_high"].max()
     middle, span = (low + high) / 2.0, max(high - low, 2.0)
     axes.set_ylim(middle - 0.6 * span, min(middle + 0.6 * span, 100.1))
-    axes.set_xticks(list(size["officers"]))
+    axes.set_xticks(part["customs_officers"].to_list())
     axes.set_xlabel(f"customs officers at the Spanish gateway (base: {BASE_OFFICERS})")
     axes.set_ylabel("on-time share of promised parcels (%)")
     axes.set_title("(c) reliability vs customs officers", fontsize=10)
     axes.legend(fontsize=8)
-    figure.suptitle(f"Figure 4. Five-day delivery China -> Spain against capacity: mean and 95% CI, "
-                    f"{size['reps']} replications per point")
-    figure.tight_layout()
-    return [save_figure(figure, out_dir, NAME), write_numbers(numbers, out_dir, NAME)]
+    figure.suptitle(f"Five-day delivery China -> Spain against capacity: mean and 95% CI, "
+                    f"{int(numbers['n'].max())} replications per point")
+    return figure
+
+
+def main(out_dir: Path, quick: bool = False) -> list[Path]:
+    return figure_main(NAME, data, plot, out_dir, quick)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Three scenarios run with the same seed and replications: `aliexpress_spain_5day_
 `aliexpress_spain_5day` and `aliexpress_spain_5day_eu_duty_2026`. Bars stack the mean cost per finished
 parcel of each stage (the model's `cost_<stage>_eur_per_parcel` metrics; duties and fees sit in
 `customs_duties`), plus `compensation_eur_per_parcel` (late-delivery compensation), with the 95%
-t interval of the total on top. Writes `fig6_eu_duty_cost.png` and `.csv` (scenario, component, mean, CI).
+t interval of the total on top. Writes `fig6_eu_duty_cost.png`, `.pdf` and `.csv` (scenario, component, mean, CI).
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import matplotlib.pyplot as plt  # noqa: E402
 import polars as pl  # noqa: E402
+from matplotlib import colormaps  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-import sim  # noqa: E402
-from paper.figures._common import SCENARIOS, cli, mean_ci, save_figure, write_numbers  # noqa: E402
+from paper.cache import ResultCache  # noqa: E402
+from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
 from sim.models.logistics.costs import COST_STAGES  # noqa: E402
 
 NAME = "fig6_eu_duty_cost"
@@ -40,29 +41,34 @@ def stage_metric(stage: str) -> str:
     return f"cost_{stage}_eur_per_parcel"
 
 
-def main(out_dir: Path, quick: bool = False) -> list[Path]:
-    size = QUICK if quick else FULL
+def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
+    size = QUICK if cache.quick else FULL
     frames = []
+    stages = [stage_metric(stage) for stage in COST_STAGES]
     for label, file in SCENARIO_FILES.items():
-        result = sim.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
+        result = cache.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
         wide = result.summary.pivot(on="metric", index="replication", values="value")
-        stages = [stage_metric(stage) for stage in COST_STAGES]
         long = wide.select("replication", *stages, COMPENSATION, TOTAL).unpivot(
             index="replication", variable_name="component", value_name="eur_per_parcel")
         frames.append(mean_ci(long, ["component"], "eur_per_parcel").with_columns(pl.lit(label).alias("scenario")))
-    numbers = pl.concat(frames).select("scenario", "component", "n", "mean", "sd", "ci_low", "ci_high", "level")
+    return {NAME: pl.concat(frames).select("scenario", "component", "n", "mean", "sd", "ci_low", "ci_high", "level")}
 
-    figure, axes = plt.subplots(figsize=(9.5, 5.2))
-    labels = list(SCENARIO_FILES)
+
+def plot(frames: dict[str, pl.DataFrame]) -> Figure:
+    numbers = frames[NAME]
+    figure = Figure(figsize=(9.5, 5.2))
+    axes = figure.subplots()
+    labels = numbers["scenario"].unique(maintain_order=True).to_list()
     bottoms = [0.0] * len(labels)
     components = [stage_metric(stage) for stage in COST_STAGES] + [COMPENSATION]
+    palette = colormaps["tab10"]
     for index, component in enumerate(components):
         heights = [numbers.filter((pl.col("scenario") == s) & (pl.col("component") == component))["mean"][0]
                    for s in labels]
         if max(abs(h) for h in heights) < 1e-9:
             continue  # a stage with no cost in any scenario (e.g. forward stock) gets no legend entry
         name = component.removeprefix("cost_").removesuffix("_eur_per_parcel").replace("_", " ")
-        axes.bar(range(len(labels)), heights, bottom=bottoms, color=plt.cm.tab10(index % 10), label=name)
+        axes.bar(range(len(labels)), heights, bottom=bottoms, color=palette(index % 10), label=name)
         bottoms = [b + h for b, h in zip(bottoms, heights)]
     totals = numbers.filter(pl.col("component") == TOTAL)
     for position, scenario in enumerate(labels):
@@ -73,10 +79,13 @@ def main(out_dir: Path, quick: bool = False) -> list[Path]:
     axes.set_xticks(range(len(labels)), labels)
     axes.set_ylabel("cost per finished parcel (EUR)")
     axes.legend(fontsize=8, loc="upper left", title="stage")
-    axes.set_title(f"Figure 6. Cost per parcel by stage, China -> Spain; total with 95% CI "
-                   f"({size['reps']} replications)", fontsize=10)
-    figure.tight_layout()
-    return [save_figure(figure, out_dir, NAME), write_numbers(numbers, out_dir, NAME)]
+    axes.set_title(f"Cost per parcel by stage, China -> Spain; total with 95% CI "
+                   f"({int(numbers['n'].max())} replications)", fontsize=10)
+    return figure
+
+
+def main(out_dir: Path, quick: bool = False) -> list[Path]:
+    return figure_main(NAME, data, plot, out_dir, quick)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ to R (so "no promise, no history" gives Delta u = 0); a model that knows what cu
 mean delivery time they experienced) passes E explicitly. Signs: b_E, b_slow and b_late are negative,
 b_fast, b_kept and b_coupon positive. Days are business days.
 
-Which estimate for which term, and why (sources in /work/shared/CALIBRATION.md):
+Which estimate for which term, and why (sources, dates and grades in docs/sources.md):
 
 - Speed term, b_E: Fisher, Gallino & Xu (2019, J. Marketing Research): each business day faster delivery
   raises online sales by 1.5%, from a 7-day baseline. They measure a change in actual delivery speed,

@@ -4,7 +4,7 @@ quarters.
 
 Data: `docs/sources/cloud_published.csv` (read by `load_published`; the calibration, the figures and the
 notebooks read this one file). Columns: `quarter` ("2024Q1"; for Alibaba, the fiscal quarter ending in
-that calendar quarter), `series`, `provider`, `value`, `unit`, `source`, `grade` (CALIBRATION.md's H/M/L)
+that calendar quarter), `series`, `provider`, `value`, `unit`, `source`, `grade` (the H/M/L grades of docs/sources.md)
 and `note` ("published", or how a value was derived). Series:
 
 * `revenue_share` (fraction of market revenue; Canalys, M/H) for Alibaba, Huawei and Tencent, 2020Q1-2025Q1.
@@ -119,7 +119,7 @@ FIXED_PARAMETERS: dict[str, tuple[float, str]] = {
     "workloads.traditional.price_sensitivity_mean": (
         2.0, "not identified: profile flat from 0.2 to 2 (2 dcost / s^2 = 3.1 at 2); rivals matched most cuts, "
              "so relative prices barely moved. Prior: the scenario's 2.0, an own-price elasticity of about "
-             "-1.2 for Alibaba's share of new choices ('modestly elastic', CALIBRATION.md; no numeric value "
+             "-1.2 for Alibaba's share of new choices ('modestly elastic', docs/sources.md; no numeric value "
              "found)"),
     "workloads.traditional.review_probability": (
         0.35, "not identified: only the stickiness of review x switching cost is; profile flat over "
@@ -133,7 +133,7 @@ FIXED_PARAMETERS: dict[str, tuple[float, str]] = {
     "workloads.traditional.exit_probability_per_quarter": (
         0.025, "not identified against the arrival level: profile flat over 0-0.02 (2 dcost / s^2 = 0.8). "
                "Prior: assumption, a mean workload life of 1 / 0.025 = 40 quarters = 10 years (not in "
-               "CALIBRATION.md; sweep it)"),
+               "docs/sources.md; sweep it)"),
 }
 
 
@@ -601,7 +601,7 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
     comments = [
         f"Written by sim.models.cloud.calibration.calibrate on {datetime.date.today().isoformat()}: "
         "scipy.optimize.least_squares on the",
-        "expected path (expected.py) against docs/sources/cloud_published.csv (CALIBRATION.md, Cloud).",
+        "expected path (expected.py) against docs/sources/cloud_published.csv (docs/sources.md, Cloud).",
         f"Specification: {report.specification or 'as given'}, chosen by rolling-origin validation on quarters "
         f"before 2024Q2 (origins {', '.join(VALIDATION_ORIGINS)}), not by the hold-out.",
         "Errors (shares in points, revenue in percent; held out = the last two published quarters of each series):",

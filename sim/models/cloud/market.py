@@ -17,7 +17,7 @@ event times, and prices only change at quarter starts.
 Money, and what each figure is: revenue = price x served volume; the contribution = revenue less the
 volume-driven unit cost (the learning curve), before operating expenses (sales, R&D, administration) and
 before depreciation, so the contribution margin is not comparable with Alibaba Cloud's reported adjusted
-EBITA margin (about 9%, CALIBRATION.md), which is after them; capex is cash spent in the ordering quarter,
+EBITA margin (about 9%, docs/sources.md), which is after them; capex is cash spent in the ordering quarter,
 and the contribution less capex is what the cumulative sums and the NPV are taken of (a cash-flow view with
 no terminal value for capacity still in use after the horizon).
 """

@@ -178,7 +178,7 @@ def test_standard_errors_cover_the_truth_at_their_nominal_rate():
 
 
 def test_published_series_are_read_from_the_csv_in_their_units():
-    """Hand checks against CALIBRATION.md: Alibaba's 2020Q1 share 44.5%; the 2020Q1 market $3.9bn at 6.98
+    """Hand checks against docs/sources.md: Alibaba's 2020Q1 share 44.5%; the 2020Q1 market $3.9bn at 6.98
     CNY per US$; Mar-2025 revenue derived as 25.6 x 1.18; no row without a value."""
     published = load_published()
     assert published.columns == ["quarter_label", "series", "provider", "published"]

@@ -19,7 +19,7 @@ SHORT = ("run.horizon_days=1916.25",)  # 2020Q1-2025Q1
 
 
 def test_capex_books_the_announced_programme_as_cash_in_its_quarters():
-    """CALIBRATION.md (H): RMB 380bn over three years from 2025; the status quo spends it 2025Q1-2027Q4, plus
+    """docs/sources.md (H): RMB 380bn over three years from 2025; the status quo spends it 2025Q1-2027Q4, plus
     the 2024Q1 order, and contribution less capex is contribution minus capex every quarter."""
     result = run("cloud_status_quo.toml", reps=1)
     ali = result.tables["quarterly"].filter(pl.col("provider") == "alibaba").sort("quarter")

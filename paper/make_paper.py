@@ -1,0 +1,286 @@
+"""Build the working paper into `paper/build/`: the results (through the cache), the figures, the key table
+and Table 1, the lock, and `paper.pdf` compiled from the Typst source in `paper/typst/`.
+
+    .venv/bin/python paper/make_paper.py                 # full size (what `make paper` runs)
+    .venv/bin/python paper/make_paper.py --quick         # test size (`make paper QUICK=1`)
+    .venv/bin/python paper/make_paper.py --only fig3_cloud_payback   # some figures, no PDF
+    .venv/bin/python paper/make_paper.py --readme        # also write README.md's "First answers" block
+
+Outputs are written to a staging folder inside the output folder and moved into place only when the whole
+build has succeeded, so a failed build leaves the earlier one intact. Exit codes: 2 for bad input (an
+unknown figure, a key the text names that the key table lacks), 3 for the environment (the output folder
+cannot be written, the `typst` package is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from paper.cache import ResultCache  # noqa: E402
+from paper.figures._common import CACHE_DIR, DEFAULT_OUT, REPO, write_figure  # noqa: E402
+from paper.key_numbers import KEY_TABLE_JSON, write_key_table  # noqa: E402
+
+__all__ = ["FIGURES", "Figure", "build", "BuildInputError", "BuildEnvironmentError", "LOCK", "PDF", "main"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of the paper: its module in `paper/figures`, the model it is about, what it shows."""
+
+    module: str
+    model: str
+    shows: str
+
+    @property
+    def label(self) -> str:
+        """The Typst label of the figure: the module name without its `figN_` prefix."""
+        return self.module.split("_", 1)[1]
+
+    @property
+    def script(self) -> Path:
+        return Path("paper") / "figures" / f"{self.module}.py"
+
+
+#: figure number -> figure; the one list of figures
+FIGURES = {
+    1: Figure("fig1_customs_validation", "customs",
+              "customs M/M/4: simulated mean wait and P(wait) vs Erlang C across utilisation"),
+    2: Figure("fig2_cloud_share_paths", "cloud", "cloud: Alibaba revenue share by scenario; rivals' compute prices"),
+    3: Figure("fig3_cloud_payback", "cloud",
+              "cloud: cumulative contribution less capex, each cut vs status quo; payback quarter"),
+    4: Figure("fig4_logistics_capacity", "logistics",
+              "logistics: on-time share and p95 delivery days vs line-haul capacity and flight frequency, and "
+              "customs officers"),
+    5: Figure("fig5_logistics_promise", "logistics",
+              "logistics: five-day promise vs no promise: demand, reliability, delivery days"),
+    6: Figure("fig6_eu_duty_cost", "logistics", "logistics: cost per parcel by stage, incl. the EU duty of 2026"),
+}
+TYPST_SOURCE = REPO / "paper" / "typst"
+BIBLIOGRAPHY = REPO / "docs" / "references.bib"
+README = REPO / "README.md"
+README_TEMPLATE = REPO / "paper" / "readme_answers.md"
+README_BEGIN = "<!-- first-answers: written by `make paper` from paper/readme_answers.md; do not edit -->"
+README_END = "<!-- /first-answers -->"
+LOCK = "figures.lock"
+PDF = "paper.pdf"
+#: the PDF's creation date (a fixed one, so that the same inputs give the same file): 2026-01-01 UTC
+PDF_TIMESTAMP = 1767225600
+
+
+class BuildInputError(Exception):
+    """Bad input to the build (exit 2)."""
+
+
+class BuildEnvironmentError(Exception):
+    """The environment cannot run the build (exit 3)."""
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    outputs: dict[int, list[Path]]
+    cache: ResultCache
+    pdf: Path | None
+
+
+def _typst():
+    try:
+        import typst
+    except ImportError as error:
+        raise BuildEnvironmentError(f"the typst package is not installed ({error}); install the project with "
+                                    "`pip install -e .[dev]` or `pip install typst`") from None
+    return typst
+
+
+def _writable(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".probe-"):
+            pass
+    except OSError as error:
+        raise BuildEnvironmentError(f"cannot write to the output folder {out_dir}: {error.strerror or error}") \
+            from None
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def lock_document(out_dir: Path, runs: dict[str, list[dict]]) -> dict:
+    """The lock: per figure, the SHA-256 of each CSV and PNG it wrote (read from disk now) and the cache key
+    of each run it read."""
+    figures = {}
+    for figure in FIGURES.values():
+        files = sorted(p for p in out_dir.glob(f"{figure.module}*") if p.suffix in (".csv", ".png"))
+        if not files and figure.module not in runs:
+            continue
+        figures[figure.module] = {"files": {p.name: sha256(p) for p in files}, "runs": runs.get(figure.module, [])}
+    return {"figures": figures}
+
+
+def _previous_runs(out_dir: Path) -> dict[str, list[dict]]:
+    try:
+        lock = json.loads((out_dir / LOCK).read_text())
+        return {module: entry["runs"] for module, entry in lock["figures"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def _promote(staging: Path, out_dir: Path) -> None:
+    """Move every file of `staging` into `out_dir` (each by an atomic rename)."""
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = out_dir / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+
+
+def compile_pdf(staging: Path) -> Path:
+    """Copy the Typst source and the bibliography next to the figures and compile `paper.pdf` there (the
+    Typst root is the staging folder: no file outside it, no package, no system font is read)."""
+    typst = _typst()
+    source = staging / "typst"
+    shutil.copytree(TYPST_SOURCE, source)
+    shutil.copy2(BIBLIOGRAPHY, source / BIBLIOGRAPHY.name)
+    pdf = staging / PDF
+    try:
+        typst.compile(str(source / "main.typ"), output=str(pdf), root=str(staging), ignore_system_fonts=True,
+                      timestamp=PDF_TIMESTAMP)
+    except typst.TypstError as error:
+        raise BuildInputError(f"{TYPST_SOURCE}: {error.message}") from None
+    return pdf
+
+
+def readme_block(key_table_json: Path) -> str:
+    """The README's "First answers" block: `paper/readme_answers.md` with each `{key}` replaced by the
+    key table's text and each `{key:ci}` by its interval."""
+    keys = json.loads(key_table_json.read_text())
+
+    def fill(match: re.Match) -> str:
+        key, part = match.group(1), match.group(2)
+        if key not in keys:
+            raise BuildInputError(f"{README_TEMPLATE}: key {key!r} is not in the key table")
+        return keys[key]["ci_text"] if part == "ci" else keys[key]["text"]
+
+    body = re.sub(r"\{([a-z0-9_.]+)(?::(ci))?\}", fill, README_TEMPLATE.read_text())
+    bullets = ["* " + " ".join(bullet.split()) for bullet in re.split(r"^\* ", body, flags=re.M) if bullet.strip()]
+    wrapped = [textwrap.fill(bullet, width=110, subsequent_indent="  ", break_long_words=False,
+                             break_on_hyphens=False) for bullet in bullets]
+    return "\n".join([README_BEGIN, *wrapped, README_END])
+
+
+def write_readme(key_table_json: Path, readme: Path = README) -> None:
+    text = readme.read_text()
+    pattern = re.compile(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), re.S)
+    if not pattern.search(text):
+        raise BuildInputError(f"{readme}: no first-answers block (markers {README_BEGIN!r} ... {README_END!r})")
+    _atomic_write(readme, pattern.sub(lambda _: readme_block(key_table_json), text))
+
+
+def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | None = None,
+          readme: bool = False) -> BuildReport:
+    """Build the figures (all, or those named in `only`), then -- for a full build -- the key table,
+    Table 1 and `paper.pdf`; write the lock. Raises BuildInputError or BuildEnvironmentError."""
+    out_dir = Path(out_dir)
+    known = {figure.module for figure in FIGURES.values()}
+    unknown = sorted(set(only or ()) - known)
+    if unknown:
+        raise BuildInputError(f"--only: unknown figure {', '.join(unknown)}; figures: {', '.join(sorted(known))}")
+    if readme and (quick or only):
+        raise BuildInputError("--readme: the README quotes the full-size paper; not with --quick or --only")
+    if not only:
+        _typst()  # before any simulation
+    _writable(out_dir)
+    cache = ResultCache(out_dir / CACHE_DIR, quick=quick)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    try:
+        outputs, runs = {}, {}
+        for number, figure in FIGURES.items():
+            if only and figure.module not in only:
+                continue
+            start, first_run = time.perf_counter(), len(cache.used)
+            module = importlib.import_module(f"paper.figures.{figure.module}")
+            frames = module.data(cache)
+            outputs[number] = write_figure(figure.module, frames, module.plot(frames), staging)
+            used = cache.used[first_run:]
+            runs[figure.module] = [{"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
+                                    "overrides": list(u.overrides), "key": u.key} for u in used]
+            print(f"figure {number}: {figure.module}: {len(used)} runs, {sum(not u.hit for u in used)} simulated "
+                  f"({time.perf_counter() - start:.1f} s)", flush=True)
+        pdf = None
+        if not only:
+            tables = write_key_table(staging)
+            outputs[0] = tables
+            _atomic_write(staging / "figures.md", figures_table(outputs, quick))
+            _atomic_write(staging / "figures.json",
+                          json.dumps({f.label: f.module for f in FIGURES.values()}, indent=1) + "\n")
+            pdf = compile_pdf(staging)
+        _promote(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if only:
+        runs = {**_previous_runs(out_dir), **runs}
+    _atomic_write(out_dir / LOCK, json.dumps(lock_document(out_dir, runs), indent=1, sort_keys=True) + "\n")
+    if readme:
+        write_readme(out_dir / KEY_TABLE_JSON)
+    moved = {n: [out_dir / p.name for p in paths] for n, paths in outputs.items()}
+    return BuildReport(out_dir, moved, cache, out_dir / PDF if pdf else None)
+
+
+def figures_table(outputs: dict[int, list[Path]], quick: bool) -> str:
+    lines = [f"# Figures ({'quick' if quick else 'full'} size)", "",
+             "Built by `.venv/bin/python paper/make_paper.py" + (" --quick" if quick else "") + "`.", "",
+             "| figure | shows | script | output files |", "|---|---|---|---|"]
+    for number, paths in sorted(outputs.items()):
+        if number in FIGURES:
+            figure = FIGURES[number]
+            files = ", ".join(f"`{p.name}`" for p in paths)
+            lines.append(f"| {number} | {figure.shows} | `{figure.script}` | {files} |")
+    lines += ["", "Key table and Table 1 (read from the CSVs above by `paper/key_numbers.py`): "
+              + ", ".join(f"`{p.name}`" for p in outputs.get(0, [])) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="test size: few replications, short horizons")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    parser.add_argument("--only", nargs="*", help="figure modules to build (default: all, and the PDF)")
+    parser.add_argument("--readme", action="store_true", help="write the README's First-answers block")
+    arguments = parser.parse_args(argv)
+    try:
+        report = build(arguments.out, quick=arguments.quick, only=arguments.only, readme=arguments.readme)
+    except BuildInputError as error:
+        print(f"paper: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except BuildEnvironmentError as error:
+        print(f"paper: {error}", file=sys.stderr)
+        raise SystemExit(3) from None
+    runs = len(report.cache.used)
+    print(f"{runs} runs read, {report.cache.misses} simulated, {runs - report.cache.misses} from the cache")
+    print(report.pdf or report.out_dir / LOCK)
+
+
+if __name__ == "__main__":
+    main()
