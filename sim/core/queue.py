@@ -1,0 +1,175 @@
+"""Monitored SimPy queues: a `simpy.Resource` (and a non-preemptive `simpy.PriorityResource`) that records,
+for every user, the wait from request to grant, and through two `LevelMonitor`s the time-weighted number
+of requests waiting and of busy servers. The records are made inside the resource's own put/get hooks
+(`_do_put` grants a request, `_do_get` releases a user; see `simpy.resources.base.BaseResource`), so a
+model yields the request and releases it as with a plain SimPy resource and never records by hand.
+
+Model assumptions (those of SimPy's resources, stated here because the statistics depend on them):
+
+* `capacity` identical servers; a request is granted when a server is free and every request ahead of it
+  in the queue has been granted (first come first served; the priority variant orders the queue by
+  priority, then request time, and never interrupts a user: non-preemptive).
+* The queue has unlimited room and nobody leaves it unserved unless the request is cancelled
+  (`request.cancel()`, or leaving a `with resource.request() as req:` block before the grant).
+* A request leaves the queue at its grant, not at its release: the queue-length monitor counts requests
+  not yet granted, the busy monitor counts granted requests not yet released.
+* SimPy frees a server at `release()` but grants the next waiting request only when the release event is
+  processed, at the same simulated time; the busy level may therefore dip for zero time, which the
+  time-weighted monitors ignore (an interval of zero length weighs nothing).
+
+Per-user records (`user_records()`) are in grant order, which for the first-come-first-served resource is
+the request order. Records are plain Python lists while the clock runs (one append per grant) and NumPy
+arrays when read.
+"""
+
+from __future__ import annotations
+
+from types import MethodType
+
+import numpy as np
+import simpy
+from simpy.core import BoundClass
+from simpy.resources.resource import PriorityRequest, Release, Request
+
+from sim.core.monitor import LevelMonitor
+
+__all__ = ["MonitoredRequest", "MonitoredPriorityRequest", "MonitoredResource", "MonitoredPriorityResource"]
+
+
+class _Monitored:
+    """What both monitored requests add to SimPy's: `wait`, and a `cancel` that updates the queue length."""
+
+    @property
+    def wait(self) -> float | None:
+        """Grant time minus request time (None before the grant)."""
+        return None if self.usage_since is None else self.usage_since - self.time
+
+    def cancel(self) -> None:
+        """Leave the queue without being served (no effect once granted)."""
+        if not self.triggered:
+            super().cancel()
+            self.resource._queue_changed()
+
+
+class MonitoredRequest(_Monitored, Request):
+    """A SimPy `Request` that remembers when it was made (`time`). Once granted, `usage_since` is the grant
+    time (set by SimPy) and `wait` the time in queue."""
+
+    def __init__(self, resource: MonitoredResource):
+        self.time = resource.env.now
+        super().__init__(resource)  # joins the queue, and is granted here if a server is free
+        if self.usage_since is None:
+            resource._queue_changed()
+
+
+class MonitoredPriorityRequest(_Monitored, PriorityRequest):
+    """A SimPy `PriorityRequest` (lower `priority` is served first; `time` is the request time) for a
+    `MonitoredPriorityResource`. `preempt` is kept for SimPy's signature but a priority resource never
+    preempts."""
+
+    def __init__(self, resource: MonitoredPriorityResource, priority: int = 0, preempt: bool = True):
+        super().__init__(resource, priority, preempt)
+        if self.usage_since is None:
+            resource._queue_changed()
+
+
+class MonitoredResource(simpy.Resource):
+    """A first-come-first-served `simpy.Resource` with `capacity` servers that records every user's wait
+    and, as `LevelMonitor`s from the creation time on, `queue_length` (requests waiting) and `busy`
+    (servers in use). Use it as a `simpy.Resource`::
+
+        request = resource.request()
+        yield request                  # granted; request.wait is the time in queue
+        yield env.timeout(service)
+        resource.release(request)
+    """
+
+    request = BoundClass(MonitoredRequest)
+    release = BoundClass(Release)
+
+    def __init__(self, env: simpy.Environment, capacity: int = 1):
+        super().__init__(env, capacity)
+        self.env = env
+        self.queue_length = LevelMonitor(env.now)
+        self.busy = LevelMonitor(env.now)
+        self._waiting = 0  # the level last recorded in queue_length
+        self._requested: list[float] = []
+        self._granted: list[float] = []
+        # SimPy binds `request`/`release` to the instance (its fast path) only for names in the instance's own
+        # class body (`BoundClass.bind_early`); bind them here so that subclasses keep the fast path too
+        cls = type(self)
+        self.request = MethodType(cls.request, self)
+        self.release = MethodType(cls.release, self)
+
+    # ---- SimPy's hooks -----------------------------------------------------------------------------------
+    def _do_put(self, event: MonitoredRequest) -> None:
+        """Grant `event` if a server is free (as `simpy.Resource._do_put`) and record the grant. SimPy calls
+        this for the head of the queue when a request is made and when a release is processed."""
+        users = self.users
+        if len(users) < self._capacity:
+            now = self.env.now
+            users.append(event)
+            event.usage_since = now
+            event.succeed()
+            self.busy.record(now, len(users))
+            waiting = len(self.put_queue) - 1  # SimPy removes the granted request from the queue after this hook
+            if waiting != self._waiting:
+                self._waiting = waiting
+                self.queue_length.record(now, waiting)
+            self._requested.append(event.time)
+            self._granted.append(now)
+
+    def _do_get(self, event: Release) -> None:
+        """Release `event.request`'s server (as `simpy.Resource._do_get`) and record the release; releasing a
+        request that holds no server changes nothing."""
+        users = self.users
+        try:
+            users.remove(event.request)
+        except ValueError:
+            pass
+        else:
+            self.busy.record(self.env.now, len(users))
+        event.succeed()
+
+    def _queue_changed(self) -> None:
+        """Record the queue length after a request joined it without being granted, or left it unserved."""
+        waiting = len(self.put_queue)
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self.queue_length.record(self.env.now, waiting)
+
+    # ---- records -----------------------------------------------------------------------------------------
+    @property
+    def granted(self) -> int:
+        """How many requests have been granted so far."""
+        return len(self._granted)
+
+    def user_records(self) -> dict[str, np.ndarray]:
+        """Every granted request, in grant order: `requested` (request time), `granted` (grant time) and
+        `wait` (granted - requested: the same IEEE subtraction as `request.wait`, so bit-identical to it)."""
+        requested = np.asarray(self._requested, dtype=np.float64)
+        granted = np.asarray(self._granted, dtype=np.float64)
+        return {"requested": requested, "granted": granted, "wait": granted - requested}
+
+
+class MonitoredPriorityResource(MonitoredResource, simpy.PriorityResource):
+    """A non-preemptive `simpy.PriorityResource` with the records of `MonitoredResource`, plus each user's
+    `priority`. The queue is ordered by (priority, request time); a user is never interrupted. Request with
+    `resource.request(priority=k)`; `user_records()` adds a `priority` column to read waits per class."""
+
+    request = BoundClass(MonitoredPriorityRequest)
+    release = BoundClass(Release)
+
+    def __init__(self, env: simpy.Environment, capacity: int = 1):
+        super().__init__(env, capacity)
+        self._priorities: list[int] = []
+
+    def _do_put(self, event: MonitoredPriorityRequest) -> None:
+        super()._do_put(event)
+        if event.usage_since is not None:
+            self._priorities.append(event.priority)
+
+    def user_records(self) -> dict[str, np.ndarray]:
+        records = super().user_records()
+        records["priority"] = np.asarray(self._priorities, dtype=np.int64)
+        return records
