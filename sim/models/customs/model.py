@@ -8,6 +8,10 @@ a complete wait. Statistics cover parcels arriving in [warm-up, horizon) and the
 Random numbers: arrivals and clearance times come from the streams "arrivals" and "service", drawn as
 standard exponentials per parcel index and scaled by the rates, so a change in `officers` (or a rate)
 keeps every parcel's draws (common random numbers).
+
+The officers are a `sim.core.queue.MonitoredResource`: the resource itself records every parcel's wait
+and the time-weighted queue length and busy officers, so a parcel's process is only request, clearance,
+release (the six SimPy events of a plain SimPy model per parcel).
 """
 
 from __future__ import annotations
