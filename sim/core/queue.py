@@ -1,6 +1,6 @@
 """Monitored SimPy queues: a `simpy.Resource` (and a non-preemptive `simpy.PriorityResource`) that records,
-for every user, the wait from request to grant, and through two `LevelMonitor`s the time-weighted number
-of requests waiting and of busy servers. The records are made inside the resource's own put/get hooks
+for every user, the wait from request to grant, and offers as `LevelMonitor`s the time-weighted number of
+requests waiting and of busy servers. The records are made inside the resource's own put/get hooks
 (`_do_put` grants a request, `_do_get` releases a user; see `simpy.resources.base.BaseResource`), so a
 model yields the request and releases it as with a plain SimPy resource and never records by hand.
 
@@ -11,15 +11,24 @@ Model assumptions (those of SimPy's resources, stated here because the statistic
   priority, then request time, and never interrupts a user: non-preemptive).
 * The queue has unlimited room and nobody leaves it unserved unless the request is cancelled
   (`request.cancel()`, or leaving a `with resource.request() as req:` block before the grant).
-* A request leaves the queue at its grant, not at its release: the queue-length monitor counts requests
-  not yet granted, the busy monitor counts granted requests not yet released.
+* A request leaves the queue at its grant, not at its release: the queue length counts requests not yet
+  granted (or cancelled), the busy servers count granted requests not yet released.
 * SimPy frees a server at `release()` but grants the next waiting request only when the release event is
-  processed, at the same simulated time; the busy level may therefore dip for zero time, which the
-  time-weighted monitors ignore (an interval of zero length weighs nothing).
+  processed, at the same simulated time; several changes at one instant weigh nothing in a time average.
+
+What is recorded while the clock runs is only what the per-user records need: at a grant the request and
+grant times, at a release its time, at a cancellation the request and cancellation times (plain list
+appends, no level bookkeeping: this is the hot path of every queueing model). `queue_length` and `busy`
+build their `LevelMonitor`s from these times when read: the level that rises at each request (grant) and
+falls at its grant (release), which is exactly the level a monitor updated at every grant and release would
+hold. Read them after the run (or whenever a snapshot up to now is wanted), once: each read rebuilds.
+
+The batch fidelity of the logistics model keeps a second implementation of the first-come-first-served
+queue on purpose, a numba recursion on arrays (`sim.models.logistics.network.multi_server_fcfs_kernel`);
+`tests/core/test_queue.py` checks that both give the same waits on the same draws.
 
 Per-user records (`user_records()`) are in grant order, which for the first-come-first-served resource is
-the request order. Records are plain Python lists while the clock runs (one append per grant) and NumPy
-arrays when read.
+the request order.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ __all__ = ["MonitoredRequest", "MonitoredPriorityRequest", "MonitoredResource", 
 
 
 class _Monitored:
-    """What both monitored requests add to SimPy's: `wait`, and a `cancel` that updates the queue length."""
+    """What both monitored requests add to SimPy's: `wait`, and a `cancel` that is recorded."""
 
     @property
     def wait(self) -> float | None:
@@ -48,7 +57,7 @@ class _Monitored:
         """Leave the queue without being served (no effect once granted)."""
         if not self.triggered:
             super().cancel()
-            self.resource._queue_changed()
+            self.resource._cancelled(self)
 
 
 class MonitoredRequest(_Monitored, Request):
@@ -58,8 +67,6 @@ class MonitoredRequest(_Monitored, Request):
     def __init__(self, resource: MonitoredResource):
         self.time = resource.env.now
         super().__init__(resource)  # joins the queue, and is granted here if a server is free
-        if self.usage_since is None:
-            resource._queue_changed()
 
 
 class MonitoredPriorityRequest(_Monitored, PriorityRequest):
@@ -67,16 +74,11 @@ class MonitoredPriorityRequest(_Monitored, PriorityRequest):
     `MonitoredPriorityResource`. `preempt` is kept for SimPy's signature but a priority resource never
     preempts."""
 
-    def __init__(self, resource: MonitoredPriorityResource, priority: int = 0, preempt: bool = True):
-        super().__init__(resource, priority, preempt)
-        if self.usage_since is None:
-            resource._queue_changed()
-
 
 class MonitoredResource(simpy.Resource):
     """A first-come-first-served `simpy.Resource` with `capacity` servers that records every user's wait
-    and, as `LevelMonitor`s from the creation time on, `queue_length` (requests waiting) and `busy`
-    (servers in use). Use it as a `simpy.Resource`::
+    (`user_records()`) and gives, from its creation time on, the `queue_length` (requests waiting) and
+    `busy` (servers in use) as `LevelMonitor`s. Use it as a `simpy.Resource`::
 
         request = resource.request()
         yield request                  # granted; request.wait is the time in queue
@@ -90,11 +92,12 @@ class MonitoredResource(simpy.Resource):
     def __init__(self, env: simpy.Environment, capacity: int = 1):
         super().__init__(env, capacity)
         self.env = env
-        self.queue_length = LevelMonitor(env.now)
-        self.busy = LevelMonitor(env.now)
-        self._waiting = 0  # the level last recorded in queue_length
-        self._requested: list[float] = []
+        self.start = env.now
+        self._requested: list[float] = []  # per grant, in grant order
         self._granted: list[float] = []
+        self._released: list[float] = []  # per release, in release order
+        self._cancel_requested: list[float] = []  # per cancelled request
+        self._cancelled_at: list[float] = []
         # SimPy binds `request`/`release` to the instance (its fast path) only for names in the instance's own
         # class body (`BoundClass.bind_early`); bind them here so that subclasses keep the fast path too
         cls = type(self)
@@ -111,32 +114,23 @@ class MonitoredResource(simpy.Resource):
             users.append(event)
             event.usage_since = now
             event.succeed()
-            self.busy.record(now, len(users))
-            waiting = len(self.put_queue) - 1  # SimPy removes the granted request from the queue after this hook
-            if waiting != self._waiting:
-                self._waiting = waiting
-                self.queue_length.record(now, waiting)
             self._requested.append(event.time)
             self._granted.append(now)
 
     def _do_get(self, event: Release) -> None:
         """Release `event.request`'s server (as `simpy.Resource._do_get`) and record the release; releasing a
         request that holds no server changes nothing."""
-        users = self.users
         try:
-            users.remove(event.request)
+            self.users.remove(event.request)
         except ValueError:
             pass
         else:
-            self.busy.record(self.env.now, len(users))
+            self._released.append(self.env.now)
         event.succeed()
 
-    def _queue_changed(self) -> None:
-        """Record the queue length after a request joined it without being granted, or left it unserved."""
-        waiting = len(self.put_queue)
-        if waiting != self._waiting:
-            self._waiting = waiting
-            self.queue_length.record(self.env.now, waiting)
+    def _cancelled(self, request: MonitoredRequest) -> None:
+        self._cancel_requested.append(request.time)
+        self._cancelled_at.append(self.env.now)
 
     # ---- records -----------------------------------------------------------------------------------------
     @property
@@ -150,6 +144,27 @@ class MonitoredResource(simpy.Resource):
         requested = np.asarray(self._requested, dtype=np.float64)
         granted = np.asarray(self._granted, dtype=np.float64)
         return {"requested": requested, "granted": granted, "wait": granted - requested}
+
+    @property
+    def queue_length(self) -> LevelMonitor:
+        """Requests waiting (made, not yet granted nor cancelled), from the resource's creation up to now."""
+        joined = np.concatenate((self._requested, self._cancel_requested, [r.time for r in self.put_queue]))
+        left = np.concatenate((self._granted, self._cancelled_at))
+        waited = left > joined[: left.size]  # a request granted (or cancelled) the instant it was made never waited
+        joined = np.concatenate((joined[: left.size][waited], joined[left.size:]))
+        left = left[waited]
+        # at one instant, departures before arrivals: the level never passes above its value after the instant
+        return LevelMonitor.from_changes(self.start, np.concatenate((left, joined)),
+                                         np.concatenate((np.full(left.size, -1.0), np.ones(joined.size))))
+
+    @property
+    def busy(self) -> LevelMonitor:
+        """Servers in use (granted requests not yet released), from the resource's creation up to now."""
+        released = np.asarray(self._released, dtype=np.float64)
+        granted = np.asarray(self._granted, dtype=np.float64)
+        # at one instant, releases before grants: the level never passes above the capacity
+        return LevelMonitor.from_changes(self.start, np.concatenate((released, granted)),
+                                         np.concatenate((np.full(released.size, -1.0), np.ones(granted.size))))
 
 
 class MonitoredPriorityResource(MonitoredResource, simpy.PriorityResource):

@@ -21,6 +21,7 @@ import polars as pl
 import simpy
 
 from sim.core.model import ReplicationOutput
+from sim.core.monitor import LevelMonitor
 from sim.core.queue import MonitoredResource
 from sim.core.rng import Streams
 from sim.models.customs.config import CustomsScenario
@@ -30,14 +31,22 @@ __all__ = ["CustomsOffice", "poisson_arrival_times", "simulate"]
 
 class CustomsOffice:
     """`officers` officers clearing parcels first-come-first-served (a `MonitoredResource`, which records
-    every parcel's wait and the level monitors `queue_length` and `busy_officers`). The logistics chain
-    uses this class as its customs stage."""
+    every parcel's wait, the queue length and the busy officers). The logistics chain uses this class as
+    its customs stage."""
 
     def __init__(self, env: simpy.Environment, officers: int):
         self.env = env
         self.officers = MonitoredResource(env, capacity=officers)
-        self.queue_length = self.officers.queue_length
-        self.busy_officers = self.officers.busy
+
+    @property
+    def queue_length(self) -> LevelMonitor:
+        """Parcels waiting for an officer, over time (built from the records when read)."""
+        return self.officers.queue_length
+
+    @property
+    def busy_officers(self) -> LevelMonitor:
+        """Officers clearing a parcel, over time (built from the records when read)."""
+        return self.officers.busy
 
     def clear(self, clearance_hours: float):
         """Wait for an officer, hold them for `clearance_hours`; returns the wait in queue. A generator: run it
@@ -96,14 +105,15 @@ def simulate(config: CustomsScenario, streams: Streams) -> ReplicationOutput:
     n = int(wait.size)
     mean_wait = float(wait.mean()) if n else float("nan")
     arrival_rate = n / window_hours
-    mean_queue = office.queue_length.time_average(warmup_hours, horizon_hours)
+    queue_length, busy_officers = office.queue_length, office.busy_officers
+    mean_queue = queue_length.time_average(warmup_hours, horizon_hours)
     metrics = {
         "mean_wait_hours": mean_wait,
         "probability_of_waiting": float(np.mean(wait > 0.0)) if n else float("nan"),
         "p95_wait_hours": float(np.quantile(wait, 0.95)) if n else float("nan"),
         "mean_time_in_system_hours": mean_wait + float(clearance_hours[counted].mean()) if n else float("nan"),
         "mean_queue_length": mean_queue,
-        "utilisation": office.busy_officers.time_average(warmup_hours, horizon_hours) / params.officers,
+        "utilisation": busy_officers.time_average(warmup_hours, horizon_hours) / params.officers,
         "arrival_rate_per_hour": arrival_rate,
         "littles_law_gap": mean_queue - arrival_rate * mean_wait,
         "parcels_cleared": float(n),
@@ -115,8 +125,8 @@ def simulate(config: CustomsScenario, streams: Streams) -> ReplicationOutput:
             {
                 "hour": hours,
                 "arrivals": np.bincount(arrivals.astype(np.int64), minlength=hours.size)[: hours.size],
-                "mean_queue_length": office.queue_length.binned_averages(0.0, float(hours.size), 1.0),
-                "busy_officers": office.busy_officers.binned_averages(0.0, float(hours.size), 1.0),
+                "mean_queue_length": queue_length.binned_averages(0.0, float(hours.size), 1.0),
+                "busy_officers": busy_officers.binned_averages(0.0, float(hours.size), 1.0),
             }
         )
     }
