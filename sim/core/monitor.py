@@ -5,6 +5,7 @@ at every change and integrate it exactly afterwards. Independent of per-entity w
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["LevelMonitor"]
 
@@ -24,7 +25,7 @@ class LevelMonitor:
         self._levels.append(level)
 
     @classmethod
-    def from_changes(cls, start: float, times, steps, initial: float = 0.0) -> LevelMonitor:
+    def from_changes(cls, start: float, times: ArrayLike, steps: ArrayLike, initial: float = 0.0) -> LevelMonitor:
         """The level that is `initial` at `start` and moves by `steps[k]` at `times[k]` (times in any order, at
         or after `start`; changes at the same time are applied in the order given, and the level passes
         through the intermediate values for zero time, which no integral sees)."""

@@ -33,7 +33,7 @@ the request order.
 
 from __future__ import annotations
 
-from types import MethodType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -45,8 +45,13 @@ from sim.core.monitor import LevelMonitor
 __all__ = ["MonitoredRequest", "MonitoredPriorityRequest", "MonitoredResource", "MonitoredPriorityResource"]
 
 
-class _Monitored:
-    """What both monitored requests add to SimPy's: `wait`, and a `cancel` that is recorded."""
+class MonitoredRequest(Request):
+    """A SimPy `Request` that remembers when it was made (`time`). Once granted, `usage_since` is the grant
+    time (set by SimPy) and `wait` the time in queue."""
+
+    def __init__(self, resource: MonitoredResource):
+        self.time: float = resource.env.now
+        super().__init__(resource)  # joins the queue, and is granted here if a server is free
 
     @property
     def wait(self) -> float | None:
@@ -57,22 +62,14 @@ class _Monitored:
         """Leave the queue without being served (no effect once granted)."""
         if not self.triggered:
             super().cancel()
-            self.resource._cancelled(self)
+            resource: MonitoredResource = self.resource  # type: ignore[assignment]
+            resource._cancelled(self)
 
 
-class MonitoredRequest(_Monitored, Request):
-    """A SimPy `Request` that remembers when it was made (`time`). Once granted, `usage_since` is the grant
-    time (set by SimPy) and `wait` the time in queue."""
-
-    def __init__(self, resource: MonitoredResource):
-        self.time = resource.env.now
-        super().__init__(resource)  # joins the queue, and is granted here if a server is free
-
-
-class MonitoredPriorityRequest(_Monitored, PriorityRequest):
-    """A SimPy `PriorityRequest` (lower `priority` is served first; `time` is the request time) for a
-    `MonitoredPriorityResource`. `preempt` is kept for SimPy's signature but a priority resource never
-    preempts."""
+class MonitoredPriorityRequest(PriorityRequest, MonitoredRequest):
+    """A SimPy `PriorityRequest` (lower `priority` is served first) for a `MonitoredPriorityResource`, with
+    the `time` and `wait` of a `MonitoredRequest`. `preempt` is kept for SimPy's signature but a priority
+    resource never preempts."""
 
 
 class MonitoredResource(simpy.Resource):
@@ -86,26 +83,35 @@ class MonitoredResource(simpy.Resource):
         resource.release(request)
     """
 
-    request = BoundClass(MonitoredRequest)
-    release = BoundClass(Release)
+    # as in SimPy's own resources: event classes bound as methods, which SimPy binds to the instance at
+    # creation (`BoundClass.bind_early`, for the names in the instance's own class body: a subclass that
+    # wants that fast path repeats these two lines)
+    if TYPE_CHECKING:
+
+        def request(self) -> MonitoredRequest:
+            """Request a server."""
+            return MonitoredRequest(self)
+
+        def release(self, request: Request) -> Release:
+            """Release the server that `request` holds."""
+            return Release(self, request)
+
+    else:
+        request = BoundClass(MonitoredRequest)
+        release = BoundClass(Release)
 
     def __init__(self, env: simpy.Environment, capacity: int = 1):
         super().__init__(env, capacity)
         self.env = env
-        self.start = env.now
+        self.start: float = env.now
         self._requested: list[float] = []  # per grant, in grant order
         self._granted: list[float] = []
         self._released: list[float] = []  # per release, in release order
         self._cancel_requested: list[float] = []  # per cancelled request
         self._cancelled_at: list[float] = []
-        # SimPy binds `request`/`release` to the instance (its fast path) only for names in the instance's own
-        # class body (`BoundClass.bind_early`); bind them here so that subclasses keep the fast path too
-        cls = type(self)
-        self.request = MethodType(cls.request, self)
-        self.release = MethodType(cls.release, self)
 
     # ---- SimPy's hooks -----------------------------------------------------------------------------------
-    def _do_put(self, event: MonitoredRequest) -> None:
+    def _do_put(self, event: MonitoredRequest) -> None:  # type: ignore[override]  # only MonitoredRequests reach it
         """Grant `event` if a server is free (as `simpy.Resource._do_put`) and record the grant. SimPy calls
         this for the head of the queue when a request is made and when a release is processed."""
         users = self.users
@@ -172,14 +178,25 @@ class MonitoredPriorityResource(MonitoredResource, simpy.PriorityResource):
     `priority`. The queue is ordered by (priority, request time); a user is never interrupted. Request with
     `resource.request(priority=k)`; `user_records()` adds a `priority` column to read waits per class."""
 
-    request = BoundClass(MonitoredPriorityRequest)
-    release = BoundClass(Release)
+    if TYPE_CHECKING:
+
+        def request(self, priority: int = 0, preempt: bool = True) -> MonitoredPriorityRequest:
+            """Request a server with `priority` (lower is served first)."""
+            return MonitoredPriorityRequest(self, priority, preempt)
+
+        def release(self, request: Request) -> Release:
+            """Release the server that `request` holds."""
+            return Release(self, request)
+
+    else:
+        request = BoundClass(MonitoredPriorityRequest)
+        release = BoundClass(Release)
 
     def __init__(self, env: simpy.Environment, capacity: int = 1):
         super().__init__(env, capacity)
         self._priorities: list[int] = []
 
-    def _do_put(self, event: MonitoredPriorityRequest) -> None:
+    def _do_put(self, event: MonitoredPriorityRequest) -> None:  # type: ignore[override]
         super()._do_put(event)
         if event.usage_since is not None:
             self._priorities.append(event.priority)

@@ -210,8 +210,16 @@ def test_priority_request_type():
     env = simpy.Environment()
     resource = MonitoredPriorityResource(env, 2)
     request = resource.request(priority=3)
-    assert isinstance(request, MonitoredPriorityRequest)
+    assert isinstance(request, MonitoredPriorityRequest) and isinstance(request, MonitoredRequest)
     assert request.priority == 3 and request.wait == 0.0
+    # a cancelled priority request leaves the queue, and the queue length shows it
+    resource.request(priority=1)
+    waiting = resource.request(priority=0)
+    env.run(until=1.0)
+    waiting.cancel()
+    env.run(until=2.0)
+    assert resource.queue_length.integral(0.0, 2.0) == 1.0
+    assert resource.granted == 2 and resource.queue_length.time_average(1.0, 2.0) == 0.0
 
 
 def _customs_config(horizon_days: float, record_parcels: bool = False) -> CustomsScenario:
