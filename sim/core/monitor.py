@@ -5,6 +5,7 @@ at every change and integrate it exactly afterwards. Independent of per-entity w
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["LevelMonitor"]
 
@@ -22,6 +23,18 @@ class LevelMonitor:
         """The level is `level` from `time` on (times must not decrease)."""
         self._times.append(time)
         self._levels.append(level)
+
+    @classmethod
+    def from_changes(cls, start: float, times: ArrayLike, steps: ArrayLike, initial: float = 0.0) -> LevelMonitor:
+        """The level that is `initial` at `start` and moves by `steps[k]` at `times[k]` (times in any order, at
+        or after `start`; changes at the same time are applied in the order given, and the level passes
+        through the intermediate values for zero time, which no integral sees)."""
+        times = np.asarray(times, dtype=np.float64)
+        order = np.argsort(times, kind="stable")
+        monitor = cls(start, initial)
+        monitor._times.extend(times[order].tolist())
+        monitor._levels.extend((initial + np.cumsum(np.asarray(steps, dtype=np.float64)[order])).tolist())
+        return monitor
 
     def _arrays(self, end: float) -> tuple[np.ndarray, np.ndarray]:
         times = np.append(np.asarray(self._times, dtype=np.float64), end)

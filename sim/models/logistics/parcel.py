@@ -204,7 +204,7 @@ def run_parcel_fidelity(net: Network, demand: Demand, ledger: Ledger, parcel_rng
             yield env.timeout(cu.pre_cleared_release_hours)
         else:
             a["standard"][i] = True
-            yield env.process(office.clear(a["clearance_plan"][i]))
+            yield from office.clear(a["clearance_plan"][i])
         if u[U_INSPECT] < cu.inspection_probability:
             yield env.timeout(cu.inspection_hold_hours)
         a["customs_done"][i] = env.now
