@@ -58,4 +58,5 @@ class LevelMonitor:
         cumulative = np.concatenate(([0.0], np.cumsum(levels * np.diff(times))))
         # integral from times[0] to each edge, by interpolating the cumulative area (exact: piecewise linear)
         area_at_edges = np.interp(edges, times, cumulative)
-        return np.diff(area_at_edges) / np.diff(edges)
+        averages: np.ndarray = np.diff(area_at_edges) / np.diff(edges)
+        return averages

@@ -30,13 +30,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import tomli_w
 
 from sim.core.errors import InputError
 from sim.core.faults import fault_point
+
+if TYPE_CHECKING:
+    from sim.core.spool import TableSpool
 
 __all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
            "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries"]
@@ -195,15 +198,21 @@ class RunResult:
     resolved_scenario: dict[str, Any]
     summary: pl.DataFrame
     statistics: pl.DataFrame
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: eager tables, and lazy ones (spooled while running, then scanned from the run folder)
+    tables: dict[str, pl.DataFrame | pl.LazyFrame] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     #: the spools behind lazy tables, kept alive until the run is written (then the files are the source)
-    spools: list = field(default_factory=list, repr=False)
+    spools: list[TableSpool] = field(default_factory=list, repr=False)
 
     def metric_values(self, metric: str) -> pl.Series:
         """One value per replication for `metric`, in replication order."""
         return self.summary.filter(pl.col("metric") == metric).sort("replication").get_column("value")
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """The table `name` in memory (a lazy, spooled table is collected: use `table` to stay lazy)."""
+        table = self.table(name)
+        return table.collect() if isinstance(table, pl.LazyFrame) else table
 
     def table(self, name: str) -> pl.DataFrame | pl.LazyFrame:
         if name == SUMMARY:
@@ -261,7 +270,7 @@ def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
     """Write a table (a LazyFrame is streamed, never collected whole); returns its row count."""
     if isinstance(frame, pl.LazyFrame):
         frame.sink_parquet(path, compression="zstd", statistics=False)
-        return pl.scan_parquet(path).select(pl.len()).collect().item()
+        return int(pl.scan_parquet(path).select(pl.len()).collect().item())
     frame.write_parquet(path, compression="zstd", statistics=False)
     return frame.height
 

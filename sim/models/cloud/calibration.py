@@ -455,7 +455,7 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
         data = _scaled_errors(predictions(trial, in_rows, taste_seed), in_rows)
         return np.concatenate([data, x[prior_index] / prior_scale]) if prior_index else data
 
-    solution = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac", diff_step=1e-4,
+    solution = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac", diff_step=1e-4,  # type: ignore[arg-type]  # a scalar is documented; the stubs want an array
                              xtol=1e-8, ftol=1e-10, max_nfev=400)
     values = dict(zip(names, map(float, solution.x)))
     status = {n: _status(values[n], *free[n]) for n in names}
@@ -499,7 +499,7 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
                             "condition_number": condition, "n_residuals": n_data},
                      standard_errors={n: float(se[i]) for i, n in enumerate(names)},
                      status=status,
-                     bounds={n: tuple(free[n]) for n in names}, correlation=correlation, fixed=fixed,
+                     bounds={n: (float(free[n][0]), float(free[n][1])) for n in names}, correlation=correlation, fixed=fixed,
                      in_sample_market_rmse_pct=summary("market_revenue_rmb_bn", "in", "rmse"),
                      out_of_sample_market_mae_pct=summary("market_revenue_rmb_bn", "out", "mae"),
                      standard_errors_iid={n: float(se_iid[i]) for i, n in enumerate(names)},

@@ -39,7 +39,7 @@ def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
     """Write the cloud charts for `result` into `directory`; returns the PNG paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    quarterly = result.tables["quarterly"]
+    quarterly = result.frame("quarterly")
     labels = (quarterly.select("quarter", "quarter_label").unique().sort("quarter")["quarter_label"].to_list())
     paths = []
 

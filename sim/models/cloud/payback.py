@@ -28,7 +28,7 @@ _SCHEMA = {"quarter": pl.Int64, "quarter_label": pl.String, "n": pl.Int64, "stat
 
 
 def _cumulative(result: RunResult, provider: str) -> pl.DataFrame:
-    return (result.tables["quarterly"].filter(pl.col("provider") == provider)
+    return (result.frame("quarterly").filter(pl.col("provider") == provider)
             .select("replication", "quarter", "quarter_label", "cumulative_contribution_less_capex_rmb_bn"))
 
 

@@ -4,7 +4,7 @@ delivery-time distribution against the promise, and the cost per parcel by stage
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -28,8 +28,7 @@ MIN_SHARE_OF_TYPICAL_DAY = 0.1
 
 
 def _on_time_chart(result: RunResult, directory: Path) -> Path:
-    # the model writes "daily" and "delivery_histogram" as data frames (only spooled tables are lazy)
-    daily = cast(pl.DataFrame, result.table("daily")).filter(pl.col("on_time_share").is_not_nan())
+    daily = result.frame("daily").filter(pl.col("on_time_share").is_not_nan())
     by_day = daily.group_by("day").agg(
         pl.col("on_time_share").mean().alias("mean"),
         pl.col("on_time_share").std().alias("sd"),
@@ -64,7 +63,7 @@ def _distribution_chart(result: RunResult, directory: Path) -> Path:
     guarantee = GuaranteeParameters.model_validate(result.resolved_scenario["logistics"]["guarantee"])
     business = guarantee.day_count == "business"
     column = "parcels_business_days" if business else "parcels_calendar_days"
-    hist = (cast(pl.DataFrame, result.table("delivery_histogram"))
+    hist = (result.frame("delivery_histogram")
             .group_by("days_from").agg(pl.col(column).sum()).sort("days_from"))
     x = hist["days_from"].to_numpy()
     y = hist[column].to_numpy().astype(float)

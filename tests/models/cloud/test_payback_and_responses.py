@@ -33,7 +33,8 @@ def fake_result(cumulative: np.ndarray, seed: int = 1):
         "provider": ["alibaba"] * (reps * quarters),
         "cumulative_contribution_less_capex_rmb_bn": cumulative.ravel(),
     })
-    return SimpleNamespace(tables={"quarterly": table}, manifest={"seed": seed})
+    tables = {"quarterly": table}
+    return SimpleNamespace(tables=tables, frame=tables.__getitem__, manifest={"seed": seed})
 
 
 def paid_back_by_hand(cut, hold, level: float = 0.95) -> str | None:
