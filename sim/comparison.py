@@ -12,19 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.api import run_scenario  # noqa: E402
-from sim.core.options import RunOptions  # noqa: E402
-from sim.core.ranking import rank_scenarios  # noqa: E402
-from sim.core.results import RunResult  # noqa: E402
-from sim.core.stats import compare_tables  # noqa: E402
-from sim.scenario import ScenarioError, get_model, load_scenario  # noqa: E402
+from sim.api import run_scenario
+from sim.core.charts import save_figure
+from sim.core.options import RunOptions
+from sim.core.ranking import rank_scenarios
+from sim.core.results import RunResult
+from sim.core.stats import compare_tables
+from sim.scenario import ScenarioError, get_model, load_scenario
 
 __all__ = ["Comparison", "compare", "plot_differences"]
 
@@ -117,6 +115,4 @@ def plot_differences(comparison: Comparison, directory: str | Path, metrics: Seq
     adjustment = family["adjustment"][0] if family.height else "none"
     axes[0].legend(fontsize=8, loc="best")
     figure.suptitle(f"paired differences, {table['family_level'][0]:.0%} family-wise ({adjustment})", fontsize=10)
-    path = directory / "paired_differences.png"
-    figure.savefig(path, dpi=110)
-    return path
+    return save_figure(figure, directory / "paired_differences.png", dpi=110)

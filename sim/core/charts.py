@@ -1,4 +1,5 @@
-"""The one way every model's quick-look chart is saved: laid out, written as PNG, closed."""
+"""The one way every chart is saved: laid out, written as PNG. Charts are built on `matplotlib.figure.Figure`,
+never through `pyplot`, so drawing needs no backend and leaves the user's backend alone."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ __all__ = ["save_figure"]
 
 
 def save_figure(figure: Figure, path: str | Path, dpi: int = 120) -> Path:
-    """Lay out `figure`, write it to `path` (creating the folder) and close it; returns the path."""
-    import matplotlib.pyplot as plt  # charts only: sweep workers and the runner never load matplotlib
-
+    """Lay out `figure` (tight, unless it already has a layout engine such as constrained), write it to `path`
+    (creating the folder); returns the path. A `Figure` made without pyplot is not registered with any
+    backend, so there is nothing to close: it is freed with its last reference."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
+    if figure.get_layout_engine() is None:
+        figure.tight_layout()
     figure.savefig(path, dpi=dpi)
-    plt.close(figure)
     return path

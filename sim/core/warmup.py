@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
+from sim.core.charts import save_figure
+
 __all__ = ["MserResult", "mser5", "plot_mser"]
 
 BATCH_SIZE = 5
@@ -85,6 +87,4 @@ def plot_mser(series: ArrayLike, result: MserResult, path: str | Path, label: st
     bottom.set_ylabel("MSER statistic")
     if result.at_search_limit:
         bottom.set_title("minimum at the search limit: the run may be too short", fontsize="small")
-    written = Path(path)
-    figure.savefig(written, dpi=100)
-    return written
+    return save_figure(figure, path, dpi=100)

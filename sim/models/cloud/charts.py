@@ -6,13 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+import polars as pl
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import polars as pl  # noqa: E402
-
-from sim.core.charts import save_figure  # noqa: E402
+from sim.core.charts import save_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,7 +40,8 @@ def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
     labels = (quarterly.select("quarter", "quarter_label").unique().sort("quarter")["quarter_label"].to_list())
     paths = []
 
-    figure, panels = plt.subplots(1, 2, figsize=(12, 4.2))
+    figure = Figure(figsize=(12, 4.2))
+    panels = figure.subplots(1, 2)
     for axes, column, title in ((panels[0], "revenue_share", "revenue share"),
                                 (panels[1], "workload_share", "workload share")):
         for provider, group in _mean_by_quarter(quarterly, column).group_by("provider", maintain_order=True):
@@ -56,7 +54,8 @@ def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
     paths.append(save_figure(figure, directory / "cloud_shares.png"))
 
     alibaba = quarterly.filter(pl.col("provider") == "alibaba")
-    figure, panels = plt.subplots(1, 2, figsize=(12, 4.2))
+    figure = Figure(figsize=(12, 4.2))
+    panels = figure.subplots(1, 2)
     for axes, column, ylabel in ((panels[0], "revenue_rmb_bn_per_quarter", "revenue, RMB bn per quarter"),
                                  (panels[1], "cumulative_contribution_less_capex_rmb_bn", "cumulative contribution less capex, RMB bn")):
         stats = _mean_by_quarter(alibaba, column)
@@ -67,7 +66,8 @@ def cloud_charts(result: RunResult, directory: Path) -> list[Path]:
     figure.suptitle(f"{result.scenario_name}: Alibaba Cloud")
     paths.append(save_figure(figure, directory / "cloud_alibaba.png"))
 
-    figure, panels = plt.subplots(1, 2, figsize=(12, 4.2))
+    figure = Figure(figsize=(12, 4.2))
+    panels = figure.subplots(1, 2)
     for axes, column in ((panels[0], "price_compute"), (panels[1], "price_model_api")):
         for provider, group in _mean_by_quarter(quarterly, column).group_by("provider", maintain_order=True):
             axes.plot(group["quarter"], group["mean"], label=provider[0], drawstyle="steps-post")
@@ -87,7 +87,8 @@ def payback_chart(cut_result: RunResult, status_quo_result: RunResult, path: Pat
 
     table = payback_table(cut_result, status_quo_result, provider)
     quarter = payback_quarter(cut_result, status_quo_result, provider)
-    figure, axes = plt.subplots(figsize=(8, 4.2))
+    figure = Figure(figsize=(8, 4.2))
+    axes = figure.subplots()
     axes.plot(table["quarter"], table["difference_rmb_bn"], color="C0", label="cut minus status quo")
     axes.fill_between(table["quarter"], table["ci_low"], table["ci_high"], alpha=0.25, color="C0",
                       label="paired 95% CI")

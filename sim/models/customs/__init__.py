@@ -1,12 +1,18 @@
 """Customs clearance at the destination hub: an M/M/c queue in SimPy, checked against Erlang C."""
 
 from sim.core.model import Metric, Model, WarmupSeries
-from sim.models.customs.charts import customs_charts
 from sim.models.customs.config import CustomsParameters, CustomsScenario
 from sim.models.customs.model import CustomsOffice, poisson_arrival_times, simulate
 from sim.models.customs.validation import validation_cases
 
 __all__ = ["MODEL", "CustomsOffice", "CustomsParameters", "CustomsScenario", "poisson_arrival_times"]
+
+
+def _charts(result, directory):
+    from sim.models.customs.charts import customs_charts  # charts only: loading the model never imports matplotlib
+
+    return customs_charts(result, directory)
+
 
 MODEL = Model(
     name="customs",
@@ -25,6 +31,6 @@ MODEL = Model(
         Metric("parcels_cleared", "parcels", "parcels arriving after warm-up", kind="count"),
     ),
     validation_checks=validation_cases,
-    charts=customs_charts,
+    charts=_charts,
     warmup_series=WarmupSeries("hourly", "hour", "mean_queue_length", time_unit_days=1.0 / 24.0),
 )

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import polars as pl
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import polars as pl  # noqa: E402
+from sim.core.charts import save_figure
 
-from sim.core.charts import save_figure  # noqa: E402
-
-from sim.theory import queueing as theory  # noqa: E402
+from sim.theory import queueing as theory
 
 __all__ = ["customs_charts"]
 
@@ -27,7 +24,8 @@ def customs_charts(result, directory: Path) -> list[Path]:
 
     hourly = result.table("hourly")
     mean_by_hour = hourly.group_by("hour").agg(pl.col("mean_queue_length").mean()).sort("hour")
-    figure, axes = plt.subplots(figsize=(9, 4))
+    figure = Figure(figsize=(9, 4))
+    axes = figure.subplots()
     for _, group in hourly.group_by("replication", maintain_order=True):
         axes.plot(group["hour"] / 24.0, group["mean_queue_length"], color="0.8", linewidth=0.4)
     axes.plot(mean_by_hour["hour"] / 24.0, mean_by_hour["mean_queue_length"], color="C0", linewidth=1.0,
@@ -47,7 +45,8 @@ def customs_charts(result, directory: Path) -> list[Path]:
     statistics = result.statistics
     row = statistics.filter(pl.col("metric") == "mean_wait_hours").row(0, named=True)
     wq = theory.mean_wait_in_queue(params["arrivals_per_hour"], params["service_rate_per_hour"], params["officers"])
-    figure, axes = plt.subplots(figsize=(5, 4))
+    figure = Figure(figsize=(5, 4))
+    axes = figure.subplots()
     axes.errorbar([0], [row["mean"]], yerr=[[row["mean"] - row["ci_low"]], [row["ci_high"] - row["mean"]]],
                   fmt="o", capsize=6, label="simulated mean, 95% CI")
     axes.axhline(wq, color="C3", linestyle="--", label=f"Erlang C Wq = {wq:.4f} h")

@@ -16,7 +16,6 @@ Tables of a replication:
 """
 
 from sim.core.model import Metric, Model, WarmupSeries
-from sim.models.logistics.charts import logistics_charts
 from sim.models.logistics.config import LogisticsScenario
 from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
 from sim.models.logistics.model import simulate
@@ -31,6 +30,13 @@ _STAGE_COST_METRICS = tuple(
            f"fixed cost of {name.replace('_', ' ')} held in the window per finished parcel")
     for name in FIXED_COST_LINES
 )
+
+
+def _charts(result, directory):
+    from sim.models.logistics.charts import logistics_charts  # charts only: loading the model never imports matplotlib
+
+    return logistics_charts(result, directory)
+
 
 MODEL = Model(
     name="logistics",
@@ -71,7 +77,7 @@ MODEL = Model(
                kind="proportion"),
         *_STAGE_COST_METRICS,
     ),
-    charts=logistics_charts,
+    charts=_charts,
     # the daily table runs on through the drain and has days without deliveries; the warm-up (the pipeline
     # filling up) shows in the delivery time of each day's orders, one row per order day of the horizon
     warmup_series=WarmupSeries("daily_orders", "day", "mean_delivery_days"),

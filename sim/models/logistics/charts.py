@@ -6,18 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-
-from sim.core.charts import save_figure  # noqa: E402
-from sim.core.stats import t_half_width  # noqa: E402
-from sim.models.logistics import guarantee as guarantee_rule  # noqa: E402
-from sim.models.logistics.config import GuaranteeParameters  # noqa: E402
-from sim.models.logistics.costs import COST_STAGES  # noqa: E402
+from sim.core.charts import save_figure
+from sim.core.stats import t_half_width
+from sim.models.logistics import guarantee as guarantee_rule
+from sim.models.logistics.config import GuaranteeParameters
+from sim.models.logistics.costs import COST_STAGES
 
 if TYPE_CHECKING:
     from sim.core.results import RunResult
@@ -41,7 +38,8 @@ def _on_time_chart(result: RunResult, directory: Path) -> Path:
     half = t_half_width(by_day["n"].to_numpy(), by_day["sd"].fill_null(np.nan).to_numpy(), 0.95)
     mean = by_day["mean"].to_numpy()
     day = by_day["day"].to_numpy()
-    figure, axes = plt.subplots(figsize=(9, 4))
+    figure = Figure(figsize=(9, 4))
+    axes = figure.subplots()
     axes.fill_between(day, mean - half, np.minimum(mean + half, 1.0), color="C0", alpha=0.25,
                       label="95% CI across replications")
     axes.plot(day, mean, color="C0", marker=".", linewidth=1.0, label="mean on-time share")
@@ -68,7 +66,8 @@ def _distribution_chart(result: RunResult, directory: Path) -> Path:
     x = hist["days_from"].to_numpy()
     y = hist[column].to_numpy().astype(float)
     width = float(x[1] - x[0]) if x.size > 1 else 0.1
-    figure, axes = plt.subplots(figsize=(8, 4))
+    figure = Figure(figsize=(8, 4))
+    axes = figure.subplots()
     axes.bar(x, y / max(y.sum(), 1.0), width=width, align="edge", color="C0", label="delivered parcels")
     axes.axvline(guarantee_rule.target_days(guarantee), color="C3", linestyle="--",
                  label=guarantee_rule.describe(guarantee))
@@ -92,7 +91,8 @@ def _cost_chart(result: RunResult, directory: Path) -> Path:
         lows.append(row["mean"] - (row["ci_low"] if row["ci_low"] == row["ci_low"] else row["mean"]))
         highs.append((row["ci_high"] if row["ci_high"] == row["ci_high"] else row["mean"]) - row["mean"])
     total = stats.filter(pl.col("metric") == "cost_per_parcel_eur")["mean"][0]
-    figure, axes = plt.subplots(figsize=(8, 4))
+    figure = Figure(figsize=(8, 4))
+    axes = figure.subplots()
     axes.barh(names, means, xerr=[lows, highs], color="C2", capsize=3)
     axes.invert_yaxis()
     axes.set_xlabel("EUR per finished parcel (mean, 95% CI)")
