@@ -1,0 +1,105 @@
+"""Benchmark of start-up cost: what every CLI call, notebook and spawned sweep worker pays before any work.
+
+Each command runs in a fresh interpreter (`sys.executable`, so the same venv and PYTHONPATH); the commands
+are timed in alternating rounds (wall time of the whole child, start to exit) and the median of ROUNDS is
+reported, beside its ratio to the peer, a bare `python -c "import numpy"` measured in the same rounds (a
+floor no numerical Python program goes below). Rows:
+
+  peer             python -c "import numpy"
+  model NAME       python -c "import sim.scenario; sim.scenario.get_model(NAME)" for every registered model
+  sweep worker     what a spawned worker imports before its first run: the executors module and a model
+  sim --help       python -m sim --help
+  sim list         python -m sim list (reads every scenario file's header)
+
+Goal (issue 24): `sim --help` and `sim list` under 1 s on a warm machine. No targets are asserted here.
+
+Run: `python bench/startup.py` (writes bench/results/startup.json and prints a table).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sim.core.results import environment_record
+from sim.scenario import model_names
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results" / "startup.json"
+ROUNDS = 5
+GOAL_CLI_SECONDS = 1.0  # issue 24: `sim --help` and `sim list` under 1 s on a warm machine
+
+
+def commands() -> dict[str, list[str]]:
+    """Name -> argv of each child process to time (the first is the peer)."""
+    python = [sys.executable]
+    rows = {"peer: import numpy": python + ["-c", "import numpy"]}
+    for name in model_names():
+        rows[f"model {name}"] = python + ["-c", f"import sim.scenario; sim.scenario.get_model({name!r})"]
+    rows["sweep worker (customs)"] = python + [
+        "-c", "import sim.sweeps.executors, sim.scenario; sim.scenario.get_model('customs')"]
+    rows["sim --help"] = python + ["-m", "sim", "--help"]
+    rows["sim list"] = python + ["-m", "sim", "list"]
+    return rows
+
+
+def wall_seconds(argv: list[str]) -> float:
+    """Wall time of one fresh child process, start to exit; a failing child stops the benchmark."""
+    start = time.perf_counter()
+    completed = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, env=os.environ.copy())
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"bench/startup.py: {' '.join(argv)} failed:\n{completed.stderr}")
+    return elapsed
+
+
+def measure(rows: dict[str, list[str]]) -> dict[str, list[float]]:
+    """ROUNDS alternating rounds (one warm-up round first, not kept: it fills the OS file cache)."""
+    for argv in rows.values():
+        wall_seconds(argv)
+    times: dict[str, list[float]] = {name: [] for name in rows}
+    for _ in range(ROUNDS):
+        for name, argv in rows.items():
+            times[name].append(wall_seconds(argv))
+    return times
+
+
+def main() -> dict:
+    console = Console()
+    load_before = os.getloadavg()
+    if load_before[0] > 0.5:
+        console.print(f"[yellow]warning: load average {load_before[0]:.1f} before the benchmark: other processes "
+                      "compete for the cores, so start-up times will be overstated")
+    rows = commands()
+    times = measure(rows)
+    peer = statistics.median(next(iter(times.values())))
+    table = Table(title=f"start-up wall time, fresh process, median of {ROUNDS} alternating rounds")
+    for column in ("command", "median s", "vs import numpy", "min s", "max s"):
+        table.add_column(column, justify="left" if column == "command" else "right")
+    report: dict = {"rounds": ROUNDS, "goal_cli_seconds": GOAL_CLI_SECONDS, "commands": {}}
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        report["commands"][name] = {"argv": rows[name][1:], "median_s": round(median, 4),
+                                    "ratio_to_numpy": round(median / peer, 2), "samples_s": [round(s, 4) for s in samples]}
+        table.add_row(name, f"{median:.2f}", f"{median / peer:.1f}x", f"{min(samples):.2f}", f"{max(samples):.2f}")
+    console.print(table)
+    report["load_average_1min"] = {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)}
+    report.update(environment_record())
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    temporary = RESULTS.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    temporary.replace(RESULTS)
+    console.print(f"written to {RESULTS}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
