@@ -10,35 +10,21 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.models.cloud import calibration
-from sim.models.cloud.calibration import Specification, apply_parameters, holdout_quarters, load_published, predictions
+from sim.models.cloud.calibration import Specification
 from sim.scenario import load_scenario
 
 from .conftest import SCENARIOS
+from .test_calibration import in_sample_objective
 
 ARRIVALS = "workloads.traditional.arrivals_per_quarter"
 BOUNDS = (10.0, 200.0)  # FREE_PARAMETERS' bounds for it
 ONE_PARAMETER = Specification(name="arrivals-only", description="test: traditional arrivals alone",
                               free={ARRIVALS: BOUNDS})
-
-
-def _in_sample_sum_of_squares(config, arrivals: float) -> float:
-    """The fit's objective recomputed here: squared errors over the in-sample published rows (shares in points,
-    revenues in percent), at `arrivals` traditional workloads a quarter, on the published quarters."""
-    targets = holdout_quarters(load_published()).filter(pl.col("sample") == "in")
-    last = str(load_published()["quarter_label"].max())
-    short = calibration._with_horizon(config, last)
-    simulated = predictions(apply_parameters(short, {ARRIVALS: arrivals}), targets, 7)
-    published = targets["published"].to_numpy()
-    share = (targets["series"] == "revenue_share").to_numpy()
-    errors = np.where(share, 100 * (simulated - published), 100 * (simulated - published) / published)
-    return float(np.sum(errors**2))
 
 
 @pytest.mark.slow
@@ -60,9 +46,9 @@ def test_sim_calibrate_fits_prints_and_writes_a_loadable_scenario(tmp_path, monk
     arrivals = loaded.config.workloads["traditional"].arrivals_per_quarter
     prior = load_scenario(base).config
     assert BOUNDS[0] < arrivals < BOUNDS[1] and arrivals != prior.workloads["traditional"].arrivals_per_quarter
-    at_fit = _in_sample_sum_of_squares(loaded.config, arrivals)  # the written scenario: fixed priors included
-    assert at_fit <= _in_sample_sum_of_squares(loaded.config, arrivals * 0.99)
-    assert at_fit <= _in_sample_sum_of_squares(loaded.config, arrivals * 1.01)
+    at_fit = in_sample_objective(loaded.config, {ARRIVALS: arrivals})  # the written scenario: fixed priors included
+    assert at_fit <= in_sample_objective(loaded.config, {ARRIVALS: arrivals * 0.99})
+    assert at_fit <= in_sample_objective(loaded.config, {ARRIVALS: arrivals * 1.01})
     before = out.read_text()
     again = CliRunner().invoke(app, ["calibrate", str(base), "--out", str(out)])
     assert again.exit_code == 2 and "already exists" in again.output
