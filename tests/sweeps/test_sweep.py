@@ -260,13 +260,18 @@ def test_a_killed_sweep_completes_on_rerun_without_duplicates_or_gaps(ishigami_f
         process.wait(timeout=30)
     survivors = {p: p.stat().st_mtime_ns for p in out.glob("runs/*/*.parquet")}
     assert 4 <= len(survivors) < 20
-    (out / "runs" / "point=0000" / ".rep=0009.parquet.stale.tmp").write_bytes(b"half a file")
+    # a half-written file of the killed sweep (the store's own temporary name, its pid now dead) goes on
+    # resume; another program's file that merely looks temporary is left alone (issue: never clean a tree)
+    own = out / "runs" / "point=0000" / f".sim-rep=0009.parquet.{process.pid}.x1y2z3.tmp"
+    own.write_bytes(b"half a file")
+    foreign = out / "runs" / "point=0000" / ".rep=0009.parquet.stale.tmp"
+    foreign.write_bytes(b"not ours")
 
     resumed = sweep(slow, vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, options=SERIAL, out=out)
     assert {p: p.stat().st_mtime_ns for p in survivors} == survivors  # finished runs were not re-run
     files = sorted(p.relative_to(out / "runs").as_posix() for p in out.glob("runs/*/*.parquet"))
     assert files == [f"point={p:04d}/rep={k:04d}.parquet" for p in range(4) for k in range(5)]
-    assert not list(out.rglob("*.tmp"))
+    assert list(out.rglob("*.tmp")) == [foreign]
     keys = resumed.runs.filter(pl.col("metric") == "y").select("point", "replication")
     assert keys.height == 20 and keys.unique().height == 20
     uninterrupted = sweep(slow, vary={"ishigami.x1": [0.0, 1.0, 2.0, 3.0]}, replications=5, options=SERIAL)
