@@ -22,11 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check sim tests bench paper analysis
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest --durations=10
+	$(VENV)/bin/pytest -n auto --dist loadscope --durations=10
 
-# the quick subset: every test not marked slow (the statistical validations are)
+# the quick subset: every test not marked slow (the statistical validations are); both run on every core
 test-fast: $(STAMP)
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -n auto --dist loadscope -m "not slow"
 
 validate: $(STAMP)
 	$(SIM) validate
