@@ -276,31 +276,66 @@ def compare_runs(results: Mapping[str, RunResult], baseline: str) -> tuple[pl.Da
 
 # --- sweeps ------------------------------------------------------------------------------------------------
 
+#: a parameter with more distinct values than this (a Latin hypercube, Sobol' or Saltelli design) is cut into
+#: `LEVEL_BINS` bins of equal counts for main effects and surfaces
+MAX_LEVELS, LEVEL_BINS = 8, 4
+
+
+def levels(design: pl.DataFrame, parameter: str) -> pl.DataFrame:
+    """Each design point's level of the parameter as text (columns point, level, rank; rank orders the levels
+    by value): the value itself, or for a sampled continuous parameter the equal-count bin it falls in,
+    labelled by the bin's range."""
+    values = design[parameter]
+    if values.n_unique() <= MAX_LEVELS or not values.dtype.is_numeric():
+        level = pl.col(parameter).cast(pl.String)
+    else:
+        breaks = [float(values.quantile(q / LEVEL_BINS)) for q in range(1, LEVEL_BINS)]
+        bounds = [float(values.min()), *breaks, float(values.max())]
+        labels = [f"{low:.3g} to {high:.3g}" for low, high in zip(bounds[:-1], bounds[1:])]
+        level = pl.col(parameter).cut(breaks, labels=labels).cast(pl.String)
+    table = design.select("point", level.alias("level"), pl.col(parameter).alias("_value"))
+    order = (table.sort("_value").select("level").unique(maintain_order=True)
+             .with_row_index("rank"))
+    return table.join(order, on="level").select("point", "level", "rank")
+
+
 def main_effects(sweep, metric: str) -> pl.DataFrame:
     """For each parameter and level: the metric averaged over the design points at that level (the other
     parameters at all their levels), per replication, then the 95% t interval across replications
     (replications are independent; common random numbers make the levels' intervals comparable). Columns
-    parameter, level (as text), n, mean, ci_low, ci_high."""
+    parameter, level (as text, in order of value), n, mean, ci_low, ci_high."""
     runs = sweep.runs.filter((pl.col("metric") == metric) & pl.col("value").is_finite())
     rows = []
     for parameter in sweep.parameters:
-        design = sweep.design.select("point", pl.col(parameter).cast(pl.String).alias("level"))
-        per_replication = (runs.join(design, on="point").group_by("level", "replication")
-                           .agg(pl.col("value").mean()).sort("level", "replication"))
-        rows.append(interval_table(per_replication, ["level"], "value").select(
-            pl.lit(parameter).alias("parameter"), "level", "n", "mean", "ci_low", "ci_high"))
-    return pl.concat(rows)
+        per_replication = (runs.join(levels(sweep.design, parameter), on="point")
+                           .group_by("rank", "level", "replication").agg(pl.col("value").mean())
+                           .sort("rank", "replication"))
+        rows.append(interval_table(per_replication.rename({"level": "setting"}), ["setting"], "value").select(
+            pl.lit(parameter).alias("parameter"), pl.col("setting").alias("level"), "n", "mean", "ci_low", "ci_high"))
+    return clipped(pl.concat(rows).with_columns(pl.lit(metric).alias("_metric")), metric_kinds(sweep),
+                   column="_metric").drop("_metric")
 
 
 def response_surface(sweep, metric: str, x: str, y: str) -> pl.DataFrame:
     """The metric over two parameters (averaged over any others), per replication, then the 95% t interval
-    across replications: columns x, y (as text), n, mean, ci_low, ci_high, half_width."""
+    across replications: columns x, y (levels as text, in order of value), n, mean, ci_low, ci_high,
+    half_width."""
     runs = sweep.runs.filter((pl.col("metric") == metric) & pl.col("value").is_finite())
-    design = sweep.design.select("point", pl.col(x).cast(pl.String).alias("x"), pl.col(y).cast(pl.String).alias("y"))
-    per_replication = (runs.join(design, on="point").group_by("x", "y", "replication")
-                       .agg(pl.col("value").mean()).sort("x", "y", "replication"))
-    return interval_table(per_replication, ["x", "y"], "value").select(
+    x_levels = levels(sweep.design, x).rename({"level": "x", "rank": "x_rank"})
+    y_levels = levels(sweep.design, y).rename({"level": "y", "rank": "y_rank"})
+    per_replication = (runs.join(x_levels, on="point").join(y_levels, on="point")
+                       .group_by("x_rank", "y_rank", "x", "y", "replication").agg(pl.col("value").mean())
+                       .sort("x_rank", "y_rank", "replication"))
+    table = interval_table(per_replication, ["x", "y"], "value").with_columns(pl.lit(metric).alias("_metric"))
+    return clipped(table, metric_kinds(sweep), column="_metric").select(
         pl.col("x").alias(x), pl.col("y").alias(y), "n", "mean", "ci_low", "ci_high", "half_width")
+
+
+def metric_kinds(sweep) -> dict[str, str]:
+    """metric -> kind (`Metric.kind`) for the sweep's model."""
+    from sim.scenario import get_model
+
+    return {m.name: m.kind for m in get_model(sweep.model_name).metrics}
 
 
 def main_effects_figure(effects: pl.DataFrame, metric: str) -> Figure:
@@ -338,4 +373,21 @@ def surface_figure(surface: pl.DataFrame, x: str, y: str, metric: str) -> Figure
     axis.set_ylabel(y, fontsize=8)
     figure.colorbar(image, ax=axis, label=f"{metric} (mean across replications)")
     axis.set_title(f"{metric}: mean +- 95% half-width", fontsize=10)
+    return figure
+
+
+def metric_intervals_figure(table: pl.DataFrame, title: str) -> Figure:
+    """One small panel per metric of a statistics-like table (metric, mean, ci_low, ci_high, unit): the mean
+    with its 95% CI, each on its own scale (units differ)."""
+    figure = Figure(figsize=(2.4 * table.height + 0.5, 3.0), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, table.height))
+    for axis, row in zip(axes, table.iter_rows(named=True)):
+        low, high = row["ci_low"], row["ci_high"]
+        error = [[row["mean"] - low], [high - row["mean"]]] if np.isfinite([low, high]).all() else None
+        axis.errorbar([0], [row["mean"]], yerr=error, fmt="o", capsize=5, color="C0")
+        axis.set_xticks([])
+        axis.set_title(row["metric"], fontsize=7)
+        axis.set_ylabel(row["unit"], fontsize=7)
+        axis.tick_params(labelsize=7)
+    figure.suptitle(title, fontsize=9)
     return figure
