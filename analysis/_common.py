@@ -287,13 +287,13 @@ def levels(design: pl.DataFrame, parameter: str) -> pl.DataFrame:
     labelled by the bin's range."""
     values = design[parameter]
     if values.n_unique() <= MAX_LEVELS or not values.dtype.is_numeric():
-        level = pl.col(parameter).cast(pl.String)
-    else:
-        breaks = [float(values.quantile(q / LEVEL_BINS)) for q in range(1, LEVEL_BINS)]
+        level = values.cast(pl.String)
+    else:  # bin i holds the values in (break i-1, break i]
+        breaks = np.quantile(values.to_numpy(), np.arange(1, LEVEL_BINS) / LEVEL_BINS)
         bounds = [float(values.min()), *breaks, float(values.max())]
-        labels = [f"{low:.3g} to {high:.3g}" for low, high in zip(bounds[:-1], bounds[1:])]
-        level = pl.col(parameter).cut(breaks, labels=labels).cast(pl.String)
-    table = design.select("point", level.alias("level"), pl.col(parameter).alias("_value"))
+        labels = np.array([f"{low:.3g} to {high:.3g}" for low, high in zip(bounds[:-1], bounds[1:])])
+        level = pl.Series(labels[np.searchsorted(breaks, values.to_numpy(), side="left")])
+    table = design.select("point", pl.col(parameter).alias("_value")).with_columns(level.alias("level"))
     order = (table.sort("_value").select("level").unique(maintain_order=True)
              .with_row_index("rank"))
     return table.join(order, on="level").select("point", "level", "rank")
