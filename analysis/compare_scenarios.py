@@ -20,6 +20,9 @@ with app.setup:
     pl.Config.set_tbl_cols(20)
     pl.Config.set_tbl_width_chars(200)
 
+    #: compared when no run is given: the newest base and extra-flight logistics runs
+    DEFAULT_PAIR = ["aliexpress_spain_5day", "aliexpress_spain_5day_extra_flight"]
+
 
 @app.cell
 def _():
@@ -33,7 +36,8 @@ def _():
     variance ratio var(B - A) / (var A + var B). Runs with different seeds get a warning and Welch intervals,
     labelled so in the `pairing` column. The first run is the baseline; any number of runs may follow.
 
-    Run: `python analysis/compare_scenarios.py -- --run RUN_A RUN_B [RUN_C ...]`.
+    Run: `python analysis/compare_scenarios.py -- --run RUN_A RUN_B [RUN_C ...]`; without `--run`, the newest
+    base and extra-flight logistics runs under `results/` (from `sim.catalog`, the same seed where one exists).
     """)
     return
 
@@ -41,16 +45,18 @@ def _():
 @app.cell
 def parameters():
     run_arguments = common.paths_argument(mo.cli_args().get("run"))
-    return (run_arguments,)
+    results_root = Path(mo.cli_args().get("root") or "results")
+    return results_root, run_arguments
 
 
 @app.cell
-def load(run_arguments):
-    if len(run_arguments) < 2:
+def load(results_root, run_arguments):
+    if len(run_arguments) == 1:
         common.fail("usage: python analysis/compare_scenarios.py -- --run RUN_A RUN_B [...]  (run folders of one "
                     "model; A is the baseline)")
-    _model = common.load_run(run_arguments[0], None).model_name
-    _loaded = [(_path, common.load_run(_path, _model)) for _path in run_arguments]
+    _folders = common.find_runs(run_arguments, "logistics", DEFAULT_PAIR, results_root, required=2)
+    _model = common.load_run(_folders[0], None).model_name
+    _loaded = [(_path, common.load_run(_path, _model)) for _path in _folders]
     runs = {r.scenario_name: r for _, r in _loaded}
     if len(runs) < len(_loaded):  # the same scenario with different overrides: name the runs by their folders
         runs = {f"{r.scenario_name} ({p.name})": r for p, r in _loaded}

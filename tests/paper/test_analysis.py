@@ -167,7 +167,8 @@ def test_logistics_daily_kpis_without_parcels_says_how_to_get_them(runs, tmp_pat
 
 
 def test_compare_scenarios_pairs_runs_with_one_seed(runs, capsys):
-    out = run_notebook("compare_scenarios.py", run_arguments=[runs["base"], runs["extra_flight"]])
+    out = run_notebook("compare_scenarios.py", run_arguments=[runs["base"], runs["extra_flight"]],
+                       results_root=runs["base"].parent)
     table = out["comparison"]
     check_frame(table.drop("variance_ratio"), {"scenario", "metric", "difference", "ci_low", "ci_high", "pairing"})
     assert set(table["pairing"]) == {"paired t"} and "WARNING" not in capsys.readouterr().out
@@ -180,7 +181,8 @@ def test_compare_scenarios_pairs_runs_with_one_seed(runs, capsys):
 
 
 def test_compare_scenarios_with_different_seeds_warns_and_uses_welch(runs, capsys):
-    out = run_notebook("compare_scenarios.py", run_arguments=[runs["base"], runs["no_promise"]])
+    out = run_notebook("compare_scenarios.py", run_arguments=[runs["base"], runs["no_promise"]],
+                       results_root=runs["base"].parent)
     assert "WARNING: the runs' seeds differ" in capsys.readouterr().out
     row = out["comparison"].filter(pl.col("metric") == "orders").row(0, named=True)
     a = sim.load(runs["base"]).metric_values("orders").to_numpy()
@@ -190,10 +192,13 @@ def test_compare_scenarios_with_different_seeds_warns_and_uses_welch(runs, capsy
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((expected.low, expected.high))
 
 
-def test_compare_scenarios_needs_two_runs(capsys):
+def test_compare_scenarios_needs_two_runs(runs, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
-        run_notebook("compare_scenarios.py", run_arguments=[])
+        run_notebook("compare_scenarios.py", run_arguments=[runs["base"]], results_root=tmp_path)
     assert stop.value.code == 2 and "usage" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # none given and none found
+        run_notebook("compare_scenarios.py", run_arguments=[], results_root=tmp_path)
+    assert stop.value.code == 2 and "sim run" in capsys.readouterr().err
 
 
 # --- one notebook per question ----------------------------------------------------------------------------------
