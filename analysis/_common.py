@@ -155,7 +155,7 @@ def band_figure(table: pl.DataFrame, x: str, kpis: Sequence[str], title: str,
                           color="C0", alpha=0.25, label="95% CI across replications")
         axis.plot(part[x].to_numpy(), part["mean"].to_numpy(), color="C0", marker=".", label="mean")
         if shade_from is not None:
-            axis.axvspan(shade_from - 0.5, float(table[x].max()) + 0.5, color="0.85", label=shade_label)
+            axis.axvspan(shade_from - 0.5, float(table[x].max()) + 0.5, color="0.9", zorder=0, label=shade_label)
         axis.set_ylabel(kpi, fontsize=8)
     axes[0].legend(fontsize=7, loc="best")
     axes[-1].set_xlabel(x)
@@ -259,10 +259,12 @@ def lateness_figure(table: pl.DataFrame) -> Figure:
 
 # --- comparing runs ----------------------------------------------------------------------------------------
 
-def compare_runs(results: Mapping[str, RunResult], baseline: str) -> tuple[pl.DataFrame, str]:
-    """Every run against `baseline` on every metric, family-wise (Bonferroni) at 95%: paired t intervals when
-    all runs share a seed (common random numbers), else Welch intervals, with a warning saying so (and
-    `pairing` in the table). Returns (table, warning or "")."""
+def compare_runs(results: Mapping[str, RunResult], baseline: str,
+                 metrics: Sequence[str] | None = None) -> tuple[pl.DataFrame, str]:
+    """Every run against `baseline` on `metrics` (default every metric; the Bonferroni family is the rows
+    reported), family-wise at 95%: paired t intervals when all runs share a seed (common random numbers),
+    else Welch intervals for all, with a warning saying so (and `pairing` in the table). Returns (table,
+    warning or "")."""
     models = {name: r.model_name for name, r in results.items()}
     if len(set(models.values())) > 1:
         fail(f"runs of different models cannot be compared: {models}")
@@ -270,7 +272,9 @@ def compare_runs(results: Mapping[str, RunResult], baseline: str) -> tuple[pl.Da
     paired = len(set(seeds.values())) == 1
     warning = "" if paired else (f"WARNING: the runs' seeds differ ({seeds}): no common random numbers, so the "
                                  "intervals are Welch's (unpaired), labelled 'welch'")
-    table = compare_tables({name: r.summary for name, r in results.items()}, baseline=baseline, paired=paired)
+    chosen = pl.col("metric").is_in(list(metrics)) if metrics is not None else pl.lit(True)
+    table = compare_tables({name: r.summary.filter(chosen) for name, r in results.items()}, baseline=baseline,
+                           paired=paired)
     return table, warning
 
 

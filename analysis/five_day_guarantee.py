@@ -74,10 +74,9 @@ def load(results_root, run_arguments):
 @app.cell
 def scenarios_against_base(base_name, runs):
     if len(runs) > 1:
-        differences, pairing_warning = common.compare_runs(runs, base_name)
+        differences, pairing_warning = common.compare_runs(runs, base_name, KEY_METRICS)
         if pairing_warning:
             print(pairing_warning)
-        differences = differences.filter(pl.col("metric").is_in(KEY_METRICS))
         print(differences.select("scenario", "metric", "n", "difference", "ci_low", "ci_high", "adjustment",
                                  "pairing"))
         differences_view = differences_figure(differences, base_name, KEY_METRICS)
