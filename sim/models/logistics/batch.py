@@ -9,7 +9,13 @@ last-mile waves are computed for the bag). Bags reach each queue in time order, 
 (the line's finish time, the officers' free times) from bag to bag gives exactly the FCFS recursion of the
 parcel fidelity.
 
-Stage holdings are counted from the times parcels enter and leave each stage, booked when the bag moves.
+With two parcel classes under `allocation = "priority"`, each class has its own flight queue (a flight
+takes the group's first) and customs runs `multi_server_priority_kernel` flight by flight: parcels that have
+no officer before the next flight's parcels could arrive wait in the state for the next call, since a later
+group parcel may still overtake them.
+
+Stage holdings are counted from the times parcels enter and leave each stage, booked when the bag moves
+(per class too, with two classes).
 """
 
 from __future__ import annotations

@@ -196,8 +196,8 @@ class OriginHubParameters(StrictModel):
 
 class LineHaulParameters(StrictModel):
     """Scheduled flights: each day in `weekdays`, one departure at each of `departure_hours`. A flight
-    takes sorted parcels that are ready `cutoff_hours` before departure, first come first served, up to
-    `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody.
+    takes sorted parcels that are ready `cutoff_hours` before departure, first come first served (with two
+    parcel classes: as `allocation` says), up to `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody.
     `service` says how the capacity is bought, which sets its costs (`sim.models.logistics.costs`):
     `"dedicated"` flights (charter or block space, paid per flight-week and per kg) or `"consolidated"`
     economy space via a transit hub (paid per kg and per parcel)."""
@@ -233,7 +233,8 @@ class DestinationHubParameters(StrictModel):
 
 class CustomsStageParameters(StrictModel):
     """Pre-cleared parcels are released after `pre_cleared_release_hours`; standard parcels queue for
-    `officers` (M/M/c-type, exponential clearance at `clearance_rate_per_hour` per officer, via
+    `officers` (M/M/c-type, first come first served, or the group's first under `allocation = "priority"`;
+    exponential clearance at `clearance_rate_per_hour` per officer, via
     `sim.models.customs.CustomsOffice`). Any parcel is inspected with `inspection_probability` (held a
     further `inspection_hold_hours`) and refused, then returned, with `refusal_probability`."""
 

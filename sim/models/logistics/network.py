@@ -12,11 +12,13 @@ A parcel is in stage k from its entry time to its exit time (half-open). The rul
 * origin_hub: one FCFS line, service s = shift length / capacity; a parcel starts at
   max(arrival, previous finish), moved to the next shift start if it cannot finish inside a shift.
 * line_haul: flights in departure order take parcels sorted at or before departure - cutoff, FCFS, up to
-  capacity; a cancelled flight takes nobody. Lost parcels (loss probability) vanish on arrival.
+  capacity (with two classes and `allocation = "priority"`: the group's first, each class FCFS); a cancelled
+  flight takes nobody. Lost parcels (loss probability) vanish on arrival.
 * destination_hub: fixed handling time.
 * customs: pre-cleared parcels leave after a fixed release time; standard ones queue FCFS for c officers
   with exponential clearance (the customs model's `CustomsOffice`; in the batch fidelity the equivalent
-  multi-server recursion: each parcel takes the officer free first, Kiefer & Wolfowitz 1955). Then an
+  multi-server recursion: each parcel takes the officer free first, Kiefer & Wolfowitz 1955; under
+  priority, group first without preemption: `multi_server_priority_kernel`). Then an
   inspection hold with its probability, and refusal (returned) with its probability.
 * last_mile: station at exit + transfer; first wave whose cut-off is at or after that, on a delivery day;
   delivered uniformly within the wave; failed attempts retry in the first wave of the next delivery day.

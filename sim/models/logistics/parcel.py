@@ -211,8 +211,9 @@ class ParcelChain:
         self.sortation = SortationLine(env, net)
         priority = p.two_classes and p.allocation == "priority"
         self.flights = Flights(env, net, end_hours, priority)
-        self.customs = CustomsOffice(env, p.customs.officers)
-        #: under priority the officers serve group parcels first (non-preemptive), in place of `customs`
+        #: the officers: the customs model's FCFS office, or under priority a monitored priority resource
+        #: serving group parcels first (non-preemptive)
+        self.customs = None if priority else CustomsOffice(env, p.customs.officers)
         self.officers_by_class = MonitoredPriorityResource(env, p.customs.officers) if priority else None
 
     def finish(self, i: int, outcome: int) -> None:
@@ -293,9 +294,9 @@ class ParcelChain:
             yield env.timeout(cu.pre_cleared_release_hours)
         else:
             a["standard"][i] = True
-            if self.officers_by_class is None:
+            if self.customs is not None:
                 yield from self.customs.clear(a["clearance_plan"][i])
-            else:
+            elif self.officers_by_class is not None:
                 with self.officers_by_class.request(priority=k) as officer:
                     yield officer
                     yield env.timeout(a["clearance_plan"][i])
