@@ -60,7 +60,8 @@ def test_conservation_per_class_every_day(fidelity):
     """created = delivered + lost + returned + in transit, per class, every day, exactly; in transit counted
     from the stages' holdings, the rest from the finished parcels' records; the classes add up to the whole."""
     config = small_config(fidelity, horizon_days=10.0, **TWO_CLASSES,
-                          **{"logistics.allocation": "priority", "logistics.drain_days": 6})
+                          **{"logistics.allocation": "priority", "logistics.drain_days": 6,
+                             "logistics.costs.fixed_eur_per_flight_week": 700.0})
     out = simulate(config, Streams(9, 0))
     daily, by_class = out.tables["daily"], out.tables["daily_classes"]
     for name in ("group", "third_party"):
@@ -71,6 +72,14 @@ def test_conservation_per_class_every_day(fidelity):
             (d["delivered_cumulative"] + d["lost_cumulative"] + d["returned_cumulative"] + d["in_transit"]).to_numpy())
         assert d["in_transit"].max() > 200 and d["in_transit"][-1] > 0, name
         assert d["lost_cumulative"][-1] > 0 and d["returned_cumulative"][-1] > 0, name
+    # the classes' costs per finished parcel average, weighted by finished parcels, to the whole's (each
+    # class's own stage costs and compensation, the fixed costs of capacity shared per parcel)
+    classes = out.tables["classes"]
+    finished = (classes["orders"] - classes["unfinished_orders"]).to_numpy()
+    whole = out.metrics["orders"] - out.metrics["unfinished_orders"]
+    assert finished.sum() == whole > 1000
+    assert float((finished * classes["cost_per_parcel_eur"].to_numpy()).sum()) == pytest.approx(
+        whole * out.metrics["cost_per_parcel_eur"], rel=1e-12)
     total = by_class.group_by("day").agg(pl.col("created_cumulative", "in_transit").sum()).sort("day")
     np.testing.assert_array_equal(total["created_cumulative"].to_numpy(), daily["created_cumulative"].to_numpy())
     np.testing.assert_array_equal(total["in_transit"].to_numpy(), daily["in_transit"].to_numpy())
