@@ -63,8 +63,8 @@ def run_scenario(
     check_run_settings(scenario, reps=reps, seed=seed)
     if out is not None:
         check_run_target(out, force=force)
-    if options.precision is not None and reps is None:  # the file's count first, then one at a time
-        reps = max(scenario.config.run.replications, MIN_REPLICATIONS_FOR_PRECISION)
+    if options.precision is not None and reps is None:  # the file's count (within the cap), then one at a time
+        reps = max(MIN_REPLICATIONS_FOR_PRECISION, min(scenario.config.run.replications, options.max_replications))
     record = {
         "scenario_file": str(scenario.path) if scenario.path is not None else None,
         "source_files": [str(path) for path in scenario.source_files],

@@ -336,8 +336,15 @@ def plot(
         swept = load_sweep(run_directory)
         sweep_model = get_model(swept.model_name, run_directory / "manifest.json")
         key = [m for m in sweep_model.key_metrics if m in swept.metrics] or list(swept.metrics[:2])
-        path = plot_sweep(swept, key, out or run_directory / "charts", {m.name: m.unit for m in sweep_model.metrics})
-        console.print(f"wrote {path}", highlight=False)
+        folder = out or run_directory / "charts"
+        paths = [plot_sweep(swept, key, folder, {m.name: m.unit for m in sweep_model.metrics})]
+        if swept.manifest.get("design", {}).get("kind") == "saltelli":  # and the Sobol' indices of each
+            from sim.sweeps.charts import plot_sobol
+            from sim.sweeps.sensitivity import sobol_analysis
+
+            paths += [plot_sobol(sobol_analysis(swept, name), name, folder / f"sobol_{name}.png") for name in key]
+        for path in paths:
+            console.print(f"wrote {path}", highlight=False)
         return
     result = load_run(run_directory)
     model = get_model(result.model_name, run_directory / "manifest.json")
@@ -625,6 +632,7 @@ def runs(
     kind: Annotated[Optional[str], typer.Option("--kind", help="only run, comparison, sweep or warmup")] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="only folders made on or after this date "
                                                  "(ISO, e.g. 2026-12-01; UTC)")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="show the newest N folders (0: all)")] = 100,
 ) -> None:
     """List every run, comparison, sweep and warm-up under FOLDER: kind, scenario, model, seed,
     replications, commit, date, status and two key metrics (a damaged manifest is one warning)."""
@@ -640,7 +648,13 @@ def runs(
             raise ScenarioError("--since", None, since, str(error)) from None
     for warning in caught:
         errors.print(f"[yellow]warning:[/] {escape(str(warning.message))}", highlight=False, soft_wrap=True)
-    rich_table = Table(title=f"{table.height} results folders in {folder} (oldest first)", title_justify="left")
+    found = table.height
+    if limit and found > limit:  # rendering a thousand rows takes seconds; sim.catalog() has them all
+        table = table.tail(limit)
+    shown_rows = f"the newest {table.height} of " if table.height < found else ""
+    rich_table = Table(title=f"{shown_rows}{found} results folders in {folder} (oldest first)", title_justify="left")
+    if table.height < found:
+        rich_table.caption = f"--limit 0 shows all {found}; sim.catalog() returns them as a Polars frame"
     show_status = bool(table.height) and (table["status"] != "complete").any()
     for name in ("folder", "created (UTC)", "kind", "scenario", "model", "seed", "reps", "commit",
                  *(["status"] if show_status else []), "key metrics"):

@@ -113,6 +113,7 @@ def test_plot_on_a_sweep_folder_and_sensitivity_write_their_charts(folders):
     plotted = invoke("plot", str(folders["sweep"]))
     assert plotted.exit_code == 0, plotted.output
     assert (folders["sweep"] / "charts" / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folders["sweep"] / "charts" / "sobol_y.png").read_bytes()[:4] == b"\x89PNG"  # y: the key metric
     done = invoke("sensitivity", str(folders["sweep"]), "--metric", "y_exact")
     assert done.exit_code == 0, done.output
     rows = {line.split("│")[1].strip(): line for line in done.output.splitlines() if line.startswith("│")}

@@ -174,3 +174,9 @@ def test_tables_carry_each_known_columns_unit_and_description(folders):
     assert {"sim:unit:value", "sim:description:replication"} <= set(summary)
     differences = pl.read_parquet_metadata(folders["comparison"] / "paired_differences.parquet")
     assert "common random numbers" in differences["sim:description:difference"]
+
+
+def test_plot_on_a_grid_sweep_draws_one_line_per_level_of_the_other_parameters(folders):
+    done = invoke("plot", str(folders["sweep"]))
+    assert done.exit_code == 0, done.output
+    assert (folders["sweep"] / "charts" / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -17,40 +17,52 @@ from sim.sweeps.engine import SweepResult
 __all__ = ["plot_sweep", "plot_sobol"]
 
 
+#: the most lines one panel draws (one per combination of the other parameters) before falling back to dots
+MAX_LINES = 6
+
+
 def plot_sweep(result: SweepResult, metrics: Sequence[str], directory: str | Path,
                units: Mapping[str, str] | None = None, level: float = 0.95) -> Path:
     """One panel per (metric, varied parameter): each design point's mean over replications with its
-    Student-t CI across replications. With one numeric parameter the points are joined and the CI drawn as
-    a band; with several, each point is a dot with its interval (the other parameters vary too)."""
+    Student-t CI across replications. Where the other parameters take at most `MAX_LINES` combinations (a
+    one-parameter sweep, a grid) the points of each combination are joined and the CI drawn as a band, one
+    line per combination; otherwise (a Latin hypercube, a Sobol' design) each point is a dot with its interval."""
     units = units or {}
     summary = result.summary(level)
     parameters = list(result.parameters)
     rows, columns = len(metrics), len(parameters)
-    figure = Figure(figsize=(3.6 * columns + 0.6, 2.6 * rows + 0.6), layout="constrained")
+    figure = Figure(figsize=(3.8 * columns + 0.6, 2.7 * rows + 0.6), layout="constrained")
     axes = np.atleast_2d(figure.subplots(rows, columns, squeeze=False))
     for i, metric in enumerate(metrics):
         table = summary.filter(pl.col("metric") == metric)
         for j, parameter in enumerate(parameters):
             axis = axes[i, j]
             numeric = table[parameter].dtype.is_numeric()
-            shown = table.sort(parameter) if numeric else table
-            x = shown[parameter].to_numpy() if numeric else np.arange(shown.height)
-            mean = shown["mean"].to_numpy()
-            low, high = shown["ci_low"].to_numpy(), shown["ci_high"].to_numpy()
-            if columns == 1 and numeric:
-                axis.plot(x, mean, "o-", color="tab:blue", markersize=3)
-                axis.fill_between(x, low, high, color="tab:blue", alpha=0.2, linewidth=0,
-                                  label=f"{level:.0%} CI across replications")
+            others = [p for p in parameters if p != parameter]
+            groups = (table.select(others).unique(maintain_order=True).height if others else 1)
+            if numeric and groups <= MAX_LINES:
+                parts = table.partition_by(others, maintain_order=True) if others else [table]
+                for part in parts:
+                    part = part.sort(parameter)
+                    label = ", ".join(f"{p} = {part[p][0]}" for p in others) or f"{level:.0%} CI"
+                    x = part[parameter].to_numpy()
+                    line, = axis.plot(x, part["mean"].to_numpy(), "o-", markersize=3, linewidth=1.2, label=label)
+                    axis.fill_between(x, part["ci_low"].to_numpy(), part["ci_high"].to_numpy(), color=line.get_color(),
+                                      alpha=0.2, linewidth=0)
+                if i == 0:
+                    axis.legend(fontsize=6, loc="best")
             else:
+                x = table[parameter].to_numpy() if numeric else np.arange(table.height)
+                mean, low, high = table["mean"].to_numpy(), table["ci_low"].to_numpy(), table["ci_high"].to_numpy()
                 axis.errorbar(x, mean, yerr=np.abs(np.nan_to_num(np.vstack([mean - low, high - mean]))), fmt="o",
                               markersize=3, capsize=2, color="tab:blue", alpha=0.7)
-            if not numeric:
-                axis.set_xticks(x, [str(v) for v in shown[parameter].to_list()], fontsize=7)
+                if not numeric:
+                    axis.set_xticks(x, [str(v) for v in table[parameter].to_list()], fontsize=7)
             axis.set_xlabel(parameter, fontsize=8)
             axis.set_ylabel(f"{metric} ({units[metric]})" if units.get(metric) else metric, fontsize=8)
             axis.tick_params(labelsize=7)
             axis.grid(color="0.92")
-    figure.suptitle(f"sweep {result.name}: point means and {level:.0%} CIs across {result.replications} "
+    figure.suptitle(f"sweep {result.name}: point means and {level:.0%} CIs (bands) across {result.replications} "
                     f"replications ({result.design.height} points)", fontsize=9)
     return save_figure(figure, Path(directory) / "sweep.png", dpi=110)
 
