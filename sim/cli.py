@@ -489,7 +489,11 @@ def warmup(
     def fill(staging: Path) -> dict[str, Any]:
         plot_mser(choice.series, choice.mser, staging / "warmup.png", label=f"{spec.table}.{spec.value_column}",
                   period=period)
-        return {"kind": "warmup", "scenario": loaded.name, "scenario_file": str(scenario),
+        from sim.core.results import config_hash
+
+        return {"kind": "warmup", "scenario": loaded.name, "model": loaded.model.name, "scenario_file": str(scenario),
+                "seed": loaded.config.run.seed, "source_hash": loaded.source_hash,
+                "config_hash": config_hash(loaded.config.model_dump(mode="json", exclude_none=True)),
                 "overrides": list(set_ or ()), "series": f"{spec.table}.{spec.value_column}",
                 "truncation_index": choice.truncation_index, "warmup_days": choice.warmup_days,
                 **environment_record()}

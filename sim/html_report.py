@@ -104,15 +104,19 @@ def _run_sections(folder: Path, charts: Path) -> tuple[str, list[Path]]:
     from sim.core.results import load_run
     from sim.scenario import get_model
 
+    from sim.cli import _clipped_to_metric_ranges  # intervals shown as every table shows them
+
     result = load_run(folder)
+    model = get_model(result.model_name, folder / MANIFEST)
     level = result.statistics["level"][0] if result.statistics.height else 0.95
-    table = result.statistics.select("metric", "unit", "mean", pl.col("ci_low").alias(f"{level:.0%} CI low"),
-                                     pl.col("ci_high").alias(f"{level:.0%} CI high"), "n", "description")
+    statistics = _clipped_to_metric_ranges(result.statistics, model.metrics)
+    table = statistics.select("metric", "unit", "mean", pl.col("ci_low").alias(f"{level:.0%} CI low"),
+                              pl.col("ci_high").alias(f"{level:.0%} CI high"), "n", "description")
     text = (f"<h2>Statistics</h2>{_table(table)}<p class='note'>Student-t intervals across {result.manifest.get('replications')} "
-            "independent replications: simulation noise, not parameter uncertainty.</p>")
+            "independent replications: simulation noise, not parameter uncertainty (shown clipped to each "
+            "metric's range; statistics.parquet keeps them raw).</p>")
     drawn: list[Path] = sorted((folder / "charts").glob("*.png")) if (folder / "charts").is_dir() else []
     if not drawn:
-        model = get_model(result.model_name, folder / MANIFEST)
         if model.charts is not None:
             drawn = list(model.charts(result, charts))
     return text, drawn
@@ -152,9 +156,12 @@ def _sweep_sections(folder: Path, charts: Path) -> tuple[str, list[Path]]:
     from sim.sweeps import load_sweep
     from sim.sweeps.charts import plot_sobol, plot_sweep
 
+    from sim.cli import _clipped_to_metric_ranges
+    from sim.scenario import get_model
+
     result = load_sweep(folder)
     units = _sibling_units(result.manifest)
-    summary = result.summary()
+    summary = _clipped_to_metric_ranges(result.summary(), get_model(result.model_name, folder / MANIFEST).metrics)
     table = summary.select("point", *result.parameters, "metric",
                            pl.col("metric").replace_strict(units, default="").alias("unit"), "n", "mean",
                            pl.col("ci_low").alias("95% CI low"), pl.col("ci_high").alias("95% CI high"), "failed")

@@ -38,7 +38,7 @@ def invoke(*args: str):
 def folders(tmp_path_factory) -> dict[str, Path]:
     """One folder of each kind, written through the CLI as a user would."""
     root = tmp_path_factory.mktemp("results")
-    made = {"run": root / "run", "comparison": root / "comparison", "sweep": root / "sweep"}
+    made = {"run": root / "run", "comparison": root / "comparison", "sweep": root / "sweep", "warmup": root / "warmup"}
     assert invoke("run", str(BASE), "--reps", "2", "--seed", "3", *SETS, "--out", str(made["run"]),
                   "--no-progress").exit_code == 0
     compared = invoke("compare", str(BASE), str(SIX), "--reps", "2", *SETS, "--out", str(made["comparison"]),
@@ -50,10 +50,11 @@ def folders(tmp_path_factory) -> dict[str, Path]:
                           '[design]\nkind = "grid"\n[[parameters]]\npath = "customs.officers"\nlevels = [5, 6]\n')
     swept = invoke("sweep", str(sweep_file), "--serial", "--out", str(made["sweep"]), "--no-progress", *SETS)
     assert swept.exit_code == 0, swept.output
+    assert invoke("warmup", str(BASE), *SETS, "--out", str(made["warmup"])).exit_code == 0
     return made
 
 
-@pytest.mark.parametrize("kind", ["run", "comparison", "sweep"])
+@pytest.mark.parametrize("kind", ["run", "comparison", "sweep", "warmup"])
 def test_every_manifest_field_is_present_for_each_kind(folders, kind):
     manifest = json.loads((folders[kind] / "manifest.json").read_text())
     assert COMMON_FIELDS <= set(manifest), COMMON_FIELDS - set(manifest)
@@ -65,8 +66,8 @@ def test_every_manifest_field_is_present_for_each_kind(folders, kind):
     assert host["threads"]["numba_threads"] >= 1  # a model ran, so numba was loaded
     assert manifest["dependencies"]["polars"] == pl.__version__
     assert manifest["command"] == sys.argv  # the command as typed (here: the test runner's, in-process CLI)
-    assert manifest["seed"] == {"run": 3, "comparison": 1, "sweep": 4}[kind]
-    if kind != "sweep":
+    assert manifest["seed"] == {"run": 3, "comparison": 1, "sweep": 4, "warmup": 1}[kind]
+    if kind in {"run", "comparison"}:
         assert manifest["key_metrics"] and {"metric", "unit"} <= set(manifest["key_metrics"][0])
     if kind == "run":
         assert manifest["rerun"] == f"sim rerun {folders['run']}"
