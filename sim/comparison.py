@@ -25,7 +25,7 @@ from sim.core.results import RunResult, config_hash
 from sim.core.stats import compare_tables
 from sim.scenario import ScenarioError, get_model, load_scenario
 
-__all__ = ["Comparison", "compare", "plot_differences", "forest_rows", "metric_units"]
+__all__ = ["Comparison", "compare", "differences_figure", "plot_differences", "forest_rows", "metric_units"]
 
 
 @dataclass
@@ -142,18 +142,30 @@ def metric_units(result: RunResult) -> dict[str, str]:
 
 
 def plot_differences(comparison: Comparison, directory: str | Path, metrics: Sequence[str] | None = None) -> Path:
-    """One forest plot of every scenario's paired difference from the baseline with its family-wise CI (blue)
-    beside the (estimated) interval independent seeds would have given (grey): in % of the baseline's mean,
-    and in a second panel in the metric's units for metrics whose baseline mean is 0 or not told apart from 0
-    (`forest_rows`)."""
+    """`differences_figure` of the comparison (units and the baseline's half-widths from its runs), written
+    to `directory/paired_differences.png`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    table = comparison.differences
+    baseline = comparison.results[comparison.baseline]
+    statistics = baseline.statistics
+    half_widths = dict(zip(statistics["metric"].to_list(), statistics["half_width"].fill_nan(0.0).to_list(), strict=True))
+    figure = differences_figure(comparison.differences, comparison.baseline, metrics, units=metric_units(baseline),
+                                baseline_half_widths=half_widths)
+    return save_figure(figure, directory / "paired_differences.png", dpi=110)
+
+
+def differences_figure(table: pl.DataFrame, baseline: str, metrics: Sequence[str] | None = None, *,
+                       units: dict[str, str] | None = None,
+                       baseline_half_widths: dict[str, float] | None = None) -> Figure:
+    """One forest plot of each scenario's difference from the baseline (a `compare_tables` table) with its
+    family-wise CI (blue), beside the (estimated) interval independent seeds would have given (grey, for
+    paired rows): in % of the baseline's mean, and in a second panel in the metric's units for metrics whose
+    baseline mean is 0 or, given `baseline_half_widths`, not told apart from 0 (`forest_rows`)."""
     if metrics:
         table = table.filter(pl.col("metric").is_in(list(metrics)))
-    baseline = comparison.results[comparison.baseline].statistics
-    half_widths = dict(zip(baseline["metric"].to_list(), baseline["half_width"].fill_nan(0.0).to_list(), strict=True))
-    rows = forest_rows(table, metric_units(comparison.results[comparison.baseline]), half_widths)
+    welch = "pairing" in table.columns and bool((table["pairing"] == "welch").any())
+    label = "Welch (different seeds: unpaired)" if welch else "paired (common random numbers)"
+    rows = forest_rows(table, units or {}, baseline_half_widths)
     several = rows["scenario"].n_unique() > 1
     panels = [p for p in ("percent", "units") if (rows["panel"] == p).any()] or ["percent"]
     heights = [max(1, int((rows["panel"] == p).sum())) for p in panels]
@@ -163,23 +175,25 @@ def plot_differences(comparison: Comparison, directory: str | Path, metrics: Seq
         shown = rows.filter(pl.col("panel") == panel)
         y = np.arange(shown.height)[::-1].astype(float)
         value = shown["value"].to_numpy()
-        paired = np.vstack([value - shown["low"].to_numpy(), shown["high"].to_numpy() - value])
-        axis.errorbar(value, y, xerr=np.abs(np.nan_to_num(paired)), fmt="o", markersize=4, capsize=3,
-                      color="tab:blue", label="paired (common random numbers)")
-        axis.errorbar(value, y - 0.25, xerr=np.nan_to_num(shown["independent_half_width"].to_numpy()), fmt="none",
-                      capsize=3, color="0.6", label="independent seeds (estimated)")
+        interval = np.vstack([value - shown["low"].to_numpy(), shown["high"].to_numpy() - value])
+        axis.errorbar(value, y, xerr=np.abs(np.nan_to_num(interval)), fmt="o", markersize=4, capsize=3,
+                      color="tab:blue", label=label)
+        if not welch:
+            axis.errorbar(value, y - 0.25, xerr=np.nan_to_num(shown["independent_half_width"].to_numpy()),
+                          fmt="none", capsize=3, color="0.6", label="independent seeds (estimated)")
         axis.axvline(0.0, color="k", linewidth=0.8)
         labels = [f"{r['metric']}" + (f" ({r['unit']})" if panel == "units" and r["unit"] else "")
                   + (f" - {r['scenario']}" if several else "") for r in shown.iter_rows(named=True)]
         axis.set_yticks(y, labels, fontsize=8)
-        axis.set_xlabel(f"difference from {comparison.baseline}, % of its mean" if panel == "percent" else
-                        f"difference from {comparison.baseline}, in the metric's units (baseline mean ~ 0)")
+        axis.set_xlabel(f"difference from {baseline}, % of its mean" if panel == "percent" else
+                        f"difference from {baseline}, in the metric's units (baseline mean ~ 0)")
         axis.grid(axis="x", color="0.9")
     family = table.filter(~pl.col("constant"))
     adjustment = family["adjustment"][0] if family.height else "none"
     axes[0].legend(fontsize=7, loc="best")
     level = f"{table['family_level'][0]:.0%}" if table.height else ""
     scenario = rows["scenario"][0] if rows.height and not several else "each scenario"
-    figure.suptitle(f"{scenario} against {comparison.baseline}: paired differences, {level} family-wise CIs "
-                    f"({adjustment})", fontsize=9)
-    return save_figure(figure, directory / "paired_differences.png", dpi=110)
+    kind = "Welch" if welch else "paired"
+    figure.suptitle(f"{scenario} against {baseline}: {kind} differences, {level} family-wise CIs ({adjustment})",
+                    fontsize=9)
+    return figure
