@@ -1,0 +1,99 @@
+"""Search and choice of a day's buyers in a homogeneous-good market: the marketplace's hot loop.
+
+Each visit is one buyer with unit demand at valuation v, facing the N merchants' posted prices (fixed for
+the day). `start_uniforms[i]` picks the first merchant floor(u N) (uniform); merchants are then met in the
+cyclic order start, start + 1, ... (an assumption: with exchangeable prices any fixed order gives the same
+distribution of what a buyer sees; only the first quote's merchant is random).
+
+- A human searches sequentially with recall (Stahl 1989): the first quote is free, each further quote
+  costs `human_search_cost`; they stop as soon as the lowest price seen is at most their reservation price,
+  or after `consideration_set` merchants, and buy at the lowest price seen if it is at most v.
+- An AI agent reads all N quotes at `agent_search_cost` each beyond the first and buys the cheapest if it
+  is at most v; ties go to the first in its cyclic order.
+
+Totals per buyer type (row 0 humans, row 1 agents): visits, purchases, amount paid, quotes read, search
+costs paid. Per merchant: units sold and revenue. Deterministic given the inputs (draws come in as
+arguments); `search_and_choose_reference` is the NumPy twin for tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["HUMAN", "AGENT", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
+           "search_and_choose", "search_and_choose_reference"]
+
+HUMAN, AGENT = 0, 1  #: rows of the totals
+VISITS, PURCHASES, PAID, QUOTES, SEARCH_COSTS = 0, 1, 2, 3, 4  #: columns of the totals
+
+
+@njit(cache=True, error_model="numpy")
+def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], start_uniforms: NDArray[np.float64],
+                      reservation_price: float, valuation: float, human_search_cost: float,
+                      agent_search_cost: float, consideration_set: int
+                      ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """(units sold (N,), revenue (N,), totals (2, 5)) of one day's visits (see the module doc)."""
+    n_merchants = prices.shape[0]
+    sales = np.zeros(n_merchants, dtype=np.int64)
+    revenue = np.zeros(n_merchants, dtype=np.float64)
+    totals = np.zeros((2, 5), dtype=np.float64)
+    for i in range(start_uniforms.shape[0]):
+        start = min(int(start_uniforms[i] * n_merchants), n_merchants - 1)
+        best = start
+        if is_agent[i]:
+            kind, quotes = AGENT, n_merchants
+            for k in range(1, n_merchants):
+                j = (start + k) % n_merchants
+                if prices[j] < prices[best]:
+                    best = j
+            cost = agent_search_cost * (n_merchants - 1)
+        else:
+            kind, quotes = HUMAN, 1
+            while prices[best] > reservation_price and quotes < consideration_set:
+                j = (start + quotes) % n_merchants
+                quotes += 1
+                if prices[j] < prices[best]:
+                    best = j
+            cost = human_search_cost * (quotes - 1)
+        totals[kind, VISITS] += 1.0
+        totals[kind, QUOTES] += quotes
+        totals[kind, SEARCH_COSTS] += cost
+        if prices[best] <= valuation:
+            sales[best] += 1
+            revenue[best] += prices[best]
+            totals[kind, PURCHASES] += 1.0
+            totals[kind, PAID] += prices[best]
+    return sales, revenue, totals
+
+
+def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[np.bool_],
+                                start_uniforms: NDArray[np.float64], reservation_price: float, valuation: float,
+                                human_search_cost: float, agent_search_cost: float, consideration_set: int
+                                ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """NumPy twin of `search_and_choose`, vectorised over visits (same results up to summation order)."""
+    prices = np.asarray(prices, dtype=np.float64)
+    n_merchants, n_visits = prices.shape[0], start_uniforms.shape[0]
+    start = np.minimum((start_uniforms * n_merchants).astype(np.int64), n_merchants - 1)
+    order = (start[:, None] + np.arange(n_merchants)[None, :]) % n_merchants     # (n, N) merchants in search order
+    seen = prices[order]
+    running_min = np.minimum.accumulate(seen, axis=1)
+    # humans: quotes = 1 + the first k with running_min[k] <= r, at most the consideration set
+    satisfied = running_min <= reservation_price
+    first_satisfied = np.where(satisfied.any(axis=1), satisfied.argmax(axis=1), n_merchants - 1)
+    human_quotes = np.minimum(first_satisfied + 1, consideration_set)
+    quotes = np.where(is_agent, n_merchants, human_quotes)
+    read = np.arange(n_merchants)[None, :] < quotes[:, None]
+    position = np.where(read, seen, np.inf).argmin(axis=1)          # first occurrence of the lowest price read
+    chosen = order[np.arange(n_visits), position]
+    paid = prices[chosen]
+    buys = paid <= valuation
+    costs = np.where(is_agent, agent_search_cost * (n_merchants - 1), human_search_cost * (quotes - 1))
+    sales = np.bincount(chosen[buys], minlength=n_merchants).astype(np.int64)
+    revenue = np.bincount(chosen[buys], weights=paid[buys], minlength=n_merchants)
+    totals = np.zeros((2, 5))
+    for kind, members in ((HUMAN, ~is_agent), (AGENT, is_agent)):
+        totals[kind] = (members.sum(), (buys & members).sum(), paid[buys & members].sum(), quotes[members].sum(),
+                        costs[members].sum())
+    return sales, revenue, totals
