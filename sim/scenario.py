@@ -52,6 +52,7 @@ _MODELS: dict[str, str] = {
     "ishigami": "sim.models.ishigami",
     "logistics": "sim.models.logistics",
     "cloud": "sim.models.cloud",
+    "marketplace": "sim.models.marketplace",
 }
 
 

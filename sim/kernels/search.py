@@ -23,7 +23,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 __all__ = ["HUMAN", "AGENT", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
-           "search_and_choose", "search_and_choose_reference"]
+           "search_and_choose", "search_and_choose_reference", "replayed_profits", "search_days"]
 
 HUMAN, AGENT = 0, 1  #: rows of the totals
 VISITS, PURCHASES, PAID, QUOTES, SEARCH_COSTS = 0, 1, 2, 3, 4  #: columns of the totals
@@ -96,4 +96,46 @@ def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[n
     for kind, members in ((HUMAN, ~is_agent), (AGENT, is_agent)):
         totals[kind] = (members.sum(), (buys & members).sum(), paid[buys & members].sum(), quotes[members].sum(),
                         costs[members].sum())
+    return sales, revenue, totals
+
+
+@njit(cache=True, error_model="numpy")
+def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices: NDArray[np.float64],
+                     day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64], is_agent: NDArray[np.bool_],
+                     start_uniforms: NDArray[np.float64], valuation: float, human_search_cost: float,
+                     agent_search_cost: float, consideration_set: int, take_rate: float, marginal_cost: float
+                     ) -> NDArray[np.float64]:
+    """Profit `merchant` would have made at each candidate price on logged visits: day k's visits are
+    `is_agent` and `start_uniforms` [day_offsets[k], day_offsets[k + 1]), met at `day_prices[k]` (rivals'
+    prices as logged) with the humans' reservation price `day_reservation[k]` held as logged."""
+    profits = np.zeros(candidates.shape[0])
+    prices = np.empty(day_prices.shape[1])
+    for g in range(candidates.shape[0]):
+        for k in range(day_prices.shape[0]):
+            prices[:] = day_prices[k]
+            prices[merchant] = candidates[g]
+            lo, hi = day_offsets[k], day_offsets[k + 1]
+            sales, revenue, _ = search_and_choose(prices, is_agent[lo:hi], start_uniforms[lo:hi], day_reservation[k],
+                                                  valuation, human_search_cost, agent_search_cost, consideration_set)
+            profits[g] += (1.0 - take_rate) * revenue[merchant] - marginal_cost * sales[merchant]
+    return profits
+
+
+@njit(cache=True, error_model="numpy")
+def search_days(day_prices: NDArray[np.float64], day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64],
+                is_agent: NDArray[np.bool_], start_uniforms: NDArray[np.float64], valuation: float,
+                human_search_cost: float, agent_search_cost: float, consideration_set: int
+                ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """`search_and_choose` for many days at once: day k's visits are [day_offsets[k], day_offsets[k + 1]) of
+    `is_agent` and `start_uniforms`, met at `day_prices[k]` with reservation price `day_reservation[k]`.
+    Returns sales (D, N), revenue (D, N) and totals (D, 2, 5)."""
+    n_days, n_merchants = day_prices.shape
+    sales = np.zeros((n_days, n_merchants), dtype=np.int64)
+    revenue = np.zeros((n_days, n_merchants))
+    totals = np.zeros((n_days, 2, 5))
+    for k in range(n_days):
+        lo, hi = day_offsets[k], day_offsets[k + 1]
+        sales[k], revenue[k], totals[k] = search_and_choose(
+            day_prices[k], is_agent[lo:hi], start_uniforms[lo:hi], day_reservation[k], valuation, human_search_cost,
+            agent_search_cost, consideration_set)
     return sales, revenue, totals

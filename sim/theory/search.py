@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import hyp2f1
 
 __all__ = ["Regime", "StahlEquilibrium", "stahl_integral", "stahl_equilibrium", "stahl_quantile", "stahl_cdf",
-           "deviation_profit", "search_saving"]
+           "deviation_profit", "search_saving", "reservation_price"]
 
 Regime = Literal["interior", "capped", "monopoly", "diamond", "bertrand"]
 FloatArray = NDArray[np.float64]
@@ -159,3 +159,18 @@ def search_saving(reservation_price: float, prices: ArrayLike) -> float:
     """E[max(r - P, 0)] over the price sample `prices`: what one more quote saves a searcher holding r."""
     p = np.asarray(prices, dtype=np.float64)
     return float(np.mean(np.maximum(reservation_price - p, 0.0)))
+
+
+def reservation_price(posted_prices: ArrayLike, search_cost: float, valuation: float) -> float:
+    """The reservation price r of a searcher who treats each further quote as a draw (with replacement)
+    from `posted_prices`: the r with mean_j max(r - p_j, 0) = s (Weitzman 1979; McCall 1970), capped at v.
+    With the k lowest prices below r, r = (s N + p_(1) + ... + p_(k)) / k. Used when prices are not Stahl's
+    equilibrium (fixed and adaptive pricing); in equilibrium it returns rho for F's own prices."""
+    p = np.sort(np.asarray(posted_prices, dtype=np.float64))
+    n = p.size
+    partial = np.cumsum(p)
+    for k in range(1, n + 1):
+        r = (search_cost * n + partial[k - 1]) / k
+        if k == n or r <= p[k]:
+            return float(min(r, valuation))
+    raise AssertionError("unreachable: k = n always returns")

@@ -1,0 +1,300 @@
+"""The marketplace: merchants' repricing as SimPy processes around the batch search-and-choice kernel.
+
+Time: days from t = 0. Day d's visits all happen at t = d + 0.5 (the batch fidelity: one kernel call meets
+the day's visits at the prices posted at that moment). Merchants reprice at t = phase + k x repricing_days:
+equilibrium pricing posts a fresh draw from Stahl's F at the start of every period (phase 0); best
+responses start from a random phase in [0, repricing_days), so merchants move one at a time.
+
+When nothing feeds back into prices (equilibrium and fixed modes) the price paths are known in advance,
+and the whole horizon runs as one kernel pass over blocks of days (`run_market`'s fast path, the same
+draws in the same order, so the same tables bit for bit as the SimPy processes: tested). Best responses
+read the visits, so they run as processes.
+
+Humans' reservation price: in equilibrium mode Stahl's rho (they know F); otherwise the optimal
+reservation price against the day's posted prices (`sim.theory.search.reservation_price`), an assumption:
+buyers learn the price distribution, not which merchant posts which price.
+
+Random numbers, one named stream per feature, so switching one feature on never shifts another's draws:
+"visits" (visits per day), "first_quote" (the merchant each buyer meets first), "buyer_type" (agent or
+human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
+"repricing_phase" (substream per merchant), "logit_choice" (differentiated goods' purchases).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from sim.core.rng import Streams
+from sim.kernels.sampling import allocate_purchases, draw_shoppers
+from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, SEARCH_COSTS, VISITS, replayed_profits, \
+    search_and_choose, search_days
+from sim.models.marketplace.config import MarketplaceScenario
+from sim.theory import io, search
+
+__all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
+
+BLOCK_VISITS = 1 << 21  #: visits per kernel pass of the fast path (bounds its memory: ~20 MB of draws)
+
+
+@dataclass(frozen=True)
+class MarketDays:
+    """What each day's visits did: prices posted (D, N), humans' reservation price (D,), units sold and
+    revenue per merchant (D, N), totals per buyer type (D, 2, 5; `sim.kernels.search`), consumer surplus
+    (D,), and the probe's profit difference (D,; nan without a probe)."""
+
+    prices: NDArray[np.float64]
+    reservation_price: NDArray[np.float64]
+    sales: NDArray[np.int64]
+    revenue: NDArray[np.float64]
+    totals: NDArray[np.float64]
+    consumer_surplus: NDArray[np.float64]
+    probe_profit_difference: NDArray[np.float64]
+
+    def after(self, first_day: int) -> "MarketDays":
+        return MarketDays(*(array[first_day:] for array in (
+            self.prices, self.reservation_price, self.sales, self.revenue, self.totals, self.consumer_surplus,
+            self.probe_profit_difference)))
+
+
+def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
+    """Logit-Bertrand prices of N symmetric single-product merchants with an outside option (the shared
+    solver in `sim.theory.io`), at the effective cost c / (1 - t)."""
+    market = config.market
+    n = market.merchants
+    equilibrium = io.bertrand_equilibrium(np.full(n, market.quality), np.full(n, market.effective_cost),
+                                          [market.price_sensitivity], outside_option=True)
+    if not equilibrium.converged:
+        raise RuntimeError(f"the logit-Bertrand solver did not converge: {equilibrium.message}")
+    return equilibrium.prices
+
+
+class Marketplace:
+    """One replication's market: the draws, the posted prices, and the day-by-day outcomes."""
+
+    def __init__(self, config: MarketplaceScenario, streams: Streams, days: int):
+        self.config, self.streams, self.days = config, streams, days
+        market, buyers, pricing = config.market, config.buyers, config.pricing
+        n = market.merchants
+        self.stahl = (search.stahl_equilibrium(n, buyers.agent_share, buyers.human_search_cost, market.valuation,
+                                               market.effective_cost)
+                      if market.goods == "homogeneous" else None)
+        self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day), None)
+        self.log: deque[tuple[NDArray[np.float64], float, NDArray[np.bool_], NDArray[np.float64]]] = \
+            deque(maxlen=pricing.observation_days)
+        self.prices = self.initial_prices()
+        self.rows: list[tuple[NDArray[np.float64], float, NDArray[np.int64], NDArray[np.float64],
+                              NDArray[np.float64], float, float]] = []
+
+    # --- prices ------------------------------------------------------------------------------------------
+
+    def initial_prices(self) -> NDArray[np.float64]:
+        market, pricing = self.config.market, self.config.pricing
+        n = market.merchants
+        if pricing.mode == "fixed":
+            assert pricing.fixed_prices is not None  # config validation
+            return np.resize(np.asarray(pricing.fixed_prices, dtype=np.float64), n)
+        if pricing.mode == "equilibrium" and market.goods == "differentiated":
+            return logit_equilibrium_prices(self.config)
+        if pricing.mode == "best_response":
+            return np.full(n, market.valuation if pricing.initial_price is None else pricing.initial_price)
+        return np.full(n, math.nan)  # equilibrium draws: posted at t = 0
+
+    @property
+    def equilibrium_draws(self) -> bool:
+        return self.config.pricing.mode == "equilibrium" and self.stahl is not None
+
+    def price_path(self, merchant: int) -> NDArray[np.float64]:
+        """Merchant `merchant`'s equilibrium prices, one per repricing period over the horizon: draws from
+        Stahl's F by inversion of its substream's uniforms."""
+        assert self.stahl is not None
+        periods = int(math.ceil(self.days / self.config.pricing.repricing_days))
+        return search.stahl_quantile(self.streams.substream("merchant_prices", merchant).random(periods), self.stahl)
+
+    def equilibrium_repricing(self, env: simpy.Environment, merchant: int) -> Iterator[simpy.Event]:
+        """Merchant `merchant` posts the next draw of its equilibrium price path at the start of every period."""
+        for price in self.price_path(merchant).tolist():
+            self.prices[merchant] = price
+            yield env.timeout(self.config.pricing.repricing_days)
+
+    def best_response_repricing(self, env: simpy.Environment, merchant: int) -> Iterator[simpy.Event]:
+        """Merchant `merchant` sets, every `repricing_days` from a random phase, the grid price that would
+        have earned most on the logged visits of the last `observation_days` days (rivals' prices and the
+        humans' reservation prices as logged; the lowest such price if several tie)."""
+        pricing, market, buyers = self.config.pricing, self.config.market, self.config.buyers
+        steps = int(math.floor((market.valuation - market.marginal_cost) / pricing.price_tick + 1e-9))
+        candidates = market.marginal_cost + pricing.price_tick * np.arange(steps + 1)
+        yield env.timeout(float(self.streams.substream("repricing_phase", merchant).random()) * pricing.repricing_days)
+        while True:
+            if self.log:
+                day_prices = np.array([entry[0] for entry in self.log])
+                reservation = np.array([entry[1] for entry in self.log])
+                offsets = np.concatenate(([0], np.cumsum([entry[2].size for entry in self.log]))).astype(np.int64)
+                profits = replayed_profits(candidates, merchant, day_prices, reservation, offsets,
+                                           np.concatenate([entry[2] for entry in self.log]),
+                                           np.concatenate([entry[3] for entry in self.log]), market.valuation,
+                                           buyers.human_search_cost, buyers.agent_search_cost,
+                                           self.consideration_set, market.take_rate, market.marginal_cost)
+                self.prices[merchant] = candidates[int(np.argmax(profits))]
+            yield env.timeout(pricing.repricing_days)
+
+    # --- buyers ------------------------------------------------------------------------------------------
+
+    @property
+    def consideration_set(self) -> int:
+        size = self.config.buyers.human_consideration_set
+        return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
+
+    def reservation_price(self, prices: NDArray[np.float64]) -> float:
+        if self.equilibrium_draws:
+            assert self.stahl is not None
+            return self.stahl.reservation_price
+        if self.stahl is None:
+            return math.nan  # differentiated goods: no search
+        return search.reservation_price(prices, self.config.buyers.human_search_cost, self.config.market.valuation)
+
+    def draw_buyers(self, n_visits: int) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        """The next `n_visits` buyers' types and first-quote uniforms (drawn in visit order, so one draw of
+        a block equals the day-by-day draws of its days)."""
+        starts = self.streams["first_quote"].random(n_visits)
+        agent_share = self.config.buyers.agent_share
+        is_agent = (self.streams["buyer_type"].random(n_visits) < agent_share if agent_share > 0.0
+                    else np.zeros(n_visits, dtype=np.bool_))
+        return is_agent, starts
+
+    def visit_days(self, env: simpy.Environment) -> Iterator[simpy.Event]:
+        """Each day at d + 0.5: that day's visits, met at the prices posted at that moment."""
+        yield env.timeout(0.5)
+        for day in range(self.days):
+            is_agent, starts = self.draw_buyers(int(self.visits[day]))
+            prices = self.prices.copy()
+            if self.stahl is None:
+                self.rows.append(self.logit_day(prices, is_agent))
+            else:
+                probe = self.config.probe
+                if probe is not None:
+                    prices[0] = probe.price
+                reservation = self.reservation_price(prices)
+                self.log.append((prices, reservation, is_agent, starts))
+                outcome = search_days(prices[None, :], np.array([reservation]), np.array([0, starts.size]),
+                                      is_agent, starts, *self.search_arguments)
+                self.rows.append(self.search_row(prices, reservation, outcome, is_agent, starts))
+            yield env.timeout(1.0)
+
+    @property
+    def search_arguments(self) -> tuple[float, float, float, int]:
+        buyers = self.config.buyers
+        return (self.config.market.valuation, buyers.human_search_cost, buyers.agent_search_cost,
+                self.consideration_set)
+
+    def search_row(self, prices, reservation, outcome, is_agent, starts):
+        sales, revenue, totals = (array[0] for array in outcome)
+        probe = math.nan
+        if self.config.probe is not None:
+            reference = prices.copy()
+            reference[0] = self.config.probe.reference_price
+            ref_sales, ref_revenue, _ = search_and_choose(reference, is_agent, starts, reservation,
+                                                          *self.search_arguments)
+            probe = self.merchant_profit(revenue[0], sales[0]) - self.merchant_profit(ref_revenue[0], ref_sales[0])
+        return prices, reservation, sales, revenue, totals, self.search_surplus(totals), probe
+
+    def merchant_profit(self, revenue, sales):
+        market = self.config.market
+        return (1.0 - market.take_rate) * revenue - market.marginal_cost * sales
+
+    def search_surplus(self, totals):
+        """Consumers' surplus: v per purchase, minus prices and search costs paid (per day for (D, 2, 5))."""
+        return (self.config.market.valuation * totals[..., PURCHASES].sum(axis=-1) - totals[..., PAID].sum(axis=-1)
+                - totals[..., SEARCH_COSTS].sum(axis=-1))
+
+    def logit_day(self, prices: NDArray[np.float64], is_agent: NDArray[np.bool_]):
+        """Differentiated goods, no search: every buyer sees every price and chooses by logit (humans and
+        agents alike); expected consumer surplus per visit ln(1 + sum_j exp(q - alpha p_j)) / alpha
+        (Small & Rosen 1981)."""
+        market = self.config.market
+        shares = io.static_shares(np.full(prices.size, market.quality), prices, [market.price_sensitivity],
+                                  outside_option=True)
+        rng = self.streams["logit_choice"]
+        n_agents = int(is_agent.sum())
+        visits = {HUMAN: is_agent.size - n_agents, AGENT: n_agents}
+        totals = np.zeros((2, 5))
+        sales = np.zeros(prices.size, dtype=np.int64)
+        for kind in (HUMAN, AGENT):
+            bought = allocate_purchases(rng, visits[kind], shares)[:-1]
+            totals[kind, VISITS], totals[kind, PURCHASES], totals[kind, PAID] = visits[kind], bought.sum(), bought @ prices
+            sales += bought
+        inclusive = math.log1p(float(np.exp(market.quality - market.price_sensitivity * prices).sum()))
+        surplus = is_agent.size * inclusive / market.price_sensitivity
+        return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
+
+    def collected(self) -> MarketDays:
+        prices, reservation, sales, revenue, totals, surplus, probe = zip(*self.rows)
+        return MarketDays(np.array(prices), np.array(reservation), np.array(sales, dtype=np.int64),
+                          np.array(revenue), np.array(totals), np.array(surplus), np.array(probe))
+
+    # --- the fast path -----------------------------------------------------------------------------------
+
+    def run_ahead(self) -> MarketDays:
+        """Equilibrium or fixed pricing of homogeneous goods: the price paths in advance, then the days in
+        blocks of about `BLOCK_VISITS` visits through one kernel call each."""
+        n = self.config.market.merchants
+        if self.equilibrium_draws:
+            period = np.floor((np.arange(self.days) + 0.5) / self.config.pricing.repricing_days).astype(np.int64)
+            prices = np.column_stack([self.price_path(j)[period] for j in range(n)])
+        else:
+            prices = np.tile(self.prices, (self.days, 1))
+        probe = self.config.probe
+        if probe is not None:
+            prices[:, 0] = probe.price
+        reservation = np.array([self.reservation_price(p) for p in prices]) if not self.equilibrium_draws \
+            else np.full(self.days, self.reservation_price(prices[0]))
+        parts = []
+        offsets = np.concatenate(([0], np.cumsum(self.visits))).astype(np.int64)
+        first = 0
+        while first < self.days:
+            last = int(np.searchsorted(offsets, offsets[first] + BLOCK_VISITS, side="right")) - 1
+            last = min(max(last, first + 1), self.days)
+            is_agent, starts = self.draw_buyers(int(offsets[last] - offsets[first]))
+            block_offsets = offsets[first:last + 1] - offsets[first]
+            outcome = search_days(prices[first:last], reservation[first:last], block_offsets, is_agent, starts,
+                                  *self.search_arguments)
+            difference = np.full(last - first, math.nan)
+            if probe is not None:
+                reference = prices[first:last].copy()
+                reference[:, 0] = probe.reference_price
+                ref_sales, ref_revenue, _ = search_days(reference, reservation[first:last], block_offsets, is_agent,
+                                                        starts, *self.search_arguments)
+                difference = (self.merchant_profit(outcome[1][:, 0], outcome[0][:, 0])
+                              - self.merchant_profit(ref_revenue[:, 0], ref_sales[:, 0]))
+            parts.append((*outcome, difference))
+            first = last
+        sales, revenue, totals, difference = (np.concatenate(columns) for columns in zip(*parts))
+        return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference)
+
+
+def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | None = None) -> MarketDays:
+    """Run the market over the horizon (whole days). `processes`: run the SimPy processes even where the
+    prices are known in advance (None: only where they must, i.e. best responses and differentiated goods)."""
+    days = max(1, int(math.ceil(config.run.horizon_days - 1e-9)))
+    market = Marketplace(config, streams, days)
+    pricing = config.pricing
+    if processes is None:
+        processes = pricing.mode == "best_response" or market.stahl is None
+    if not processes:
+        return market.run_ahead()
+    env = simpy.Environment()
+    env.process(market.visit_days(env))
+    if market.equilibrium_draws:
+        for merchant in range(config.market.merchants):
+            env.process(market.equilibrium_repricing(env, merchant))
+    elif pricing.mode == "best_response":
+        for merchant in range(config.market.merchants):
+            env.process(market.best_response_repricing(env, merchant))
+    env.run(until=float(days))
+    return market.collected()
