@@ -91,7 +91,7 @@ def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[n
     buys = paid <= valuation
     costs = np.where(is_agent, agent_search_cost * (n_merchants - 1), human_search_cost * (quotes - 1))
     sales = np.bincount(chosen[buys], minlength=n_merchants).astype(np.int64)
-    revenue = np.bincount(chosen[buys], weights=paid[buys], minlength=n_merchants)
+    revenue = np.bincount(chosen[buys], weights=paid[buys], minlength=n_merchants).astype(np.float64)
     totals = np.zeros((2, 5))
     for kind, members in ((HUMAN, ~is_agent), (AGENT, is_agent)):
         totals[kind] = (members.sum(), (buys & members).sum(), paid[buys & members].sum(), quotes[members].sum(),

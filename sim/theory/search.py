@@ -36,26 +36,42 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import hyp2f1
 
-__all__ = ["Regime", "StahlEquilibrium", "stahl_integral", "stahl_equilibrium", "stahl_quantile", "stahl_cdf",
+__all__ = ["Regime", "StahlEquilibrium", "stahl_integral", "stahl_shortfall_ratio", "stahl_equilibrium", "stahl_quantile", "stahl_cdf",
            "deviation_profit", "search_saving", "reservation_price"]
 
 Regime = Literal["interior", "capped", "monopoly", "diamond", "bertrand"]
 FloatArray = NDArray[np.float64]
 
 
-def stahl_integral(n_merchants: int, shopper_share: float) -> float:
-    """I = int_0^1 dy / (1 + b N y^(N-1)) with b = mu / (1 - mu), by the Gauss hypergeometric function
-    (substitute t = y^(N-1)): 2F1(1, a; 1 + a; -bN) with a = 1/(N-1). N >= 2 and 0 <= mu < 1."""
+def _hyp_1_beta(beta: float, z: float) -> float:
+    """2F1(1, beta; beta + 1; z) for z <= 0; for z < -1 (outside the series' disc) through Pfaff's
+    transformation, 2F1(1, beta; beta + 1; z) = 2F1(1, 1; beta + 1; z / (z - 1)) / (1 - z)."""
+    if z < -1.0:
+        return float(hyp2f1(1.0, 1.0, 1.0 + beta, z / (z - 1.0)) / (1.0 - z))
+    return float(hyp2f1(1.0, beta, 1.0 + beta, z))
+
+
+def _check(n_merchants: int, shopper_share: float) -> None:
     if n_merchants < 2:
         raise ValueError(f"the Stahl integral needs N >= 2 merchants (got {n_merchants})")
     if not 0.0 <= shopper_share < 1.0:
         raise ValueError(f"the shopper share must lie in [0, 1) (got {shopper_share})")
+
+
+def stahl_integral(n_merchants: int, shopper_share: float) -> float:
+    """I = int_0^1 dy / (1 + b N y^(N-1)) with b = mu / (1 - mu), by the Gauss hypergeometric function
+    (substitute t = y^(N-1), a = 1/(N-1)): I = 2F1(1, a; 1 + a; -bN). N >= 2 and 0 <= mu < 1."""
+    _check(n_merchants, shopper_share)
     b = shopper_share / (1.0 - shopper_share)
-    a = 1.0 / (n_merchants - 1)
-    z = -b * n_merchants
-    if z < -1.0:  # the series converges for |z| < 1; Pfaff's transformation maps z to z / (z - 1) in (0, 1)
-        return float(hyp2f1(1.0, 1.0, 1.0 + a, z / (z - 1.0)) / (1.0 - z))
-    return float(hyp2f1(1.0, a, 1.0 + a, z))
+    return _hyp_1_beta(1.0 / (n_merchants - 1), -b * n_merchants)
+
+
+def stahl_shortfall_ratio(n_merchants: int, shopper_share: float) -> float:
+    """J = (1 - I) / b = N int_0^1 y^(N-1) / (1 + b N y^(N-1)) dy = 2F1(1, 1 + a; 2 + a; -bN), a = 1/(N-1):
+    1 - I computed without cancellation (1 - I = b J), which matters as mu -> 0 (J -> 1)."""
+    _check(n_merchants, shopper_share)
+    b = shopper_share / (1.0 - shopper_share)
+    return _hyp_1_beta(1.0 + 1.0 / (n_merchants - 1), -b * n_merchants)
 
 
 @dataclass(frozen=True)
@@ -100,17 +116,19 @@ def stahl_equilibrium(n_merchants: int, shopper_share: float, search_cost: float
     if mu == 0.0:
         return StahlEquilibrium(n, mu, s, v, c, "diamond", nan, v, v, v, v, (v - c) / n)
     integral = stahl_integral(n, mu)
-    margin = s / (1.0 - integral)
-    regime: Regime = "interior"
-    if margin > v - c:
-        margin, regime = v - c, "capped"
     b = mu / (1.0 - mu)
+    shortfall = stahl_shortfall_ratio(n, mu)  # (1 - I) / b
+    regime: Regime = "interior"
+    if s >= (v - c) * b * shortfall:  # s / (1 - I) >= v - c, written without dividing by 1 - I
+        margin, regime = v - c, "capped"
+    else:
+        margin = s / (b * shortfall)
     return StahlEquilibrium(
         n, mu, s, v, c, regime, integral,
         reservation_price=c + margin,
         lowest_price=c + (1.0 - mu) * margin / (n * mu + 1.0 - mu),
         mean_price=c + margin * integral,
-        mean_min_price=c + margin * (1.0 - integral) / b,
+        mean_min_price=c + margin * shortfall,
         profit_per_buyer=margin * (1.0 - mu) / n,
     )
 

@@ -25,6 +25,14 @@ def test_integral_matches_quadrature(n, mu):
     assert search.stahl_integral(n, mu) == pytest.approx(quad_integral(n, mu), rel=1e-10)
 
 
+@pytest.mark.parametrize("n, mu", INTERIOR + [(2, 1e-6), (7, 1e-300)])
+def test_shortfall_ratio_matches_quadrature(n, mu):
+    """(1 - I) / b = N int_0^1 y^(N-1) / (1 + b N y^(N-1)) dy, finite as mu -> 0 (where it tends to 1)."""
+    b = mu / (1.0 - mu)
+    expected = n * integrate.quad(lambda y: y ** (n - 1) / (1.0 + b * n * y ** (n - 1)), 0.0, 1.0, epsabs=1e-14)[0]
+    assert search.stahl_shortfall_ratio(n, mu) == pytest.approx(expected, rel=1e-9)
+
+
 @pytest.mark.parametrize("mu", [0.1, 0.5, 0.9])
 def test_integral_for_two_merchants_by_hand(mu):
     b = mu / (1.0 - mu)  # int_0^1 dy / (1 + 2 b y) = ln(1 + 2b) / (2b)

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
@@ -58,9 +59,9 @@ class MarketDays:
     probe_profit_difference: NDArray[np.float64]
 
     def after(self, first_day: int) -> "MarketDays":
-        return MarketDays(*(array[first_day:] for array in (
-            self.prices, self.reservation_price, self.sales, self.revenue, self.totals, self.consumer_surplus,
-            self.probe_profit_difference)))
+        return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
+                          self.revenue[first_day:], self.totals[first_day:], self.consumer_surplus[first_day:],
+                          self.probe_profit_difference[first_day:])
 
 
 def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
@@ -117,19 +118,19 @@ class Marketplace:
         periods = int(math.ceil(self.days / self.config.pricing.repricing_days))
         return search.stahl_quantile(self.streams.substream("merchant_prices", merchant).random(periods), self.stahl)
 
-    def equilibrium_repricing(self, env: simpy.Environment, merchant: int) -> Iterator[simpy.Event]:
+    def equilibrium_repricing(self, env: simpy.Environment, merchant: int) -> Generator[simpy.Event, Any, None]:
         """Merchant `merchant` posts the next draw of its equilibrium price path at the start of every period."""
         for price in self.price_path(merchant).tolist():
             self.prices[merchant] = price
             yield env.timeout(self.config.pricing.repricing_days)
 
-    def best_response_repricing(self, env: simpy.Environment, merchant: int) -> Iterator[simpy.Event]:
+    def best_response_repricing(self, env: simpy.Environment, merchant: int) -> Generator[simpy.Event, Any, None]:
         """Merchant `merchant` sets, every `repricing_days` from a random phase, the grid price that would
         have earned most on the logged visits of the last `observation_days` days (rivals' prices and the
         humans' reservation prices as logged; the lowest such price if several tie)."""
         pricing, market, buyers = self.config.pricing, self.config.market, self.config.buyers
         steps = int(math.floor((market.valuation - market.marginal_cost) / pricing.price_tick + 1e-9))
-        candidates = market.marginal_cost + pricing.price_tick * np.arange(steps + 1)
+        candidates = market.marginal_cost + pricing.price_tick * np.arange(steps + 1, dtype=np.float64)
         yield env.timeout(float(self.streams.substream("repricing_phase", merchant).random()) * pricing.repricing_days)
         while True:
             if self.log:
@@ -168,7 +169,7 @@ class Marketplace:
                     else np.zeros(n_visits, dtype=np.bool_))
         return is_agent, starts
 
-    def visit_days(self, env: simpy.Environment) -> Iterator[simpy.Event]:
+    def visit_days(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         """Each day at d + 0.5: that day's visits, met at the prices posted at that moment."""
         yield env.timeout(0.5)
         for day in range(self.days):
