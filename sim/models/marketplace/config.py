@@ -86,10 +86,15 @@ class Pricing(StrictModel):
 
 
 class MarketplaceScenario(ScenarioConfig):
+    """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
+    the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
+    no probe)."""
+
     market: Market
     buyers: Buyers
     pricing: Pricing = Pricing()
     probe: Probe | None = None
+    fidelity: Literal["batch", "visit"] = "batch"
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":
@@ -109,6 +114,8 @@ class MarketplaceScenario(ScenarioConfig):
             if len(pricing.fixed_prices) not in (1, market.merchants):
                 raise ValueError(f"pricing.fixed_prices must hold 1 or market.merchants = {market.merchants} prices "
                                  f"(got {len(pricing.fixed_prices)})")
+        if self.fidelity == "visit" and (market.goods != "homogeneous" or self.probe is not None):
+            raise ValueError("fidelity visit is for homogeneous goods without a probe (market.goods, probe)")
         if self.probe is not None and market.merchants < 2:
             raise ValueError("probe needs market.merchants >= 2 (merchant 0 deviates against rivals)")
         return self

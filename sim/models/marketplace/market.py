@@ -34,12 +34,15 @@ from numpy.typing import NDArray
 
 from sim.core.rng import Streams
 from sim.kernels.sampling import allocate_purchases, draw_shoppers
-from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, SEARCH_COSTS, VISITS, replayed_profits, \
+from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
     search_and_choose, search_days
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.theory import io, search
 
 __all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
+
+#: visits met at one set of posted prices: (prices, humans' reservation price, is_agent, first-quote uniforms)
+Segment = tuple[NDArray[np.float64], float, NDArray[np.bool_], NDArray[np.float64]]
 
 BLOCK_VISITS = 1 << 21  #: visits per kernel pass of the fast path (bounds its memory: ~20 MB of draws)
 
@@ -87,8 +90,8 @@ class Marketplace:
                                                market.effective_cost)
                       if market.goods == "homogeneous" else None)
         self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day), None)
-        self.log: deque[tuple[NDArray[np.float64], float, NDArray[np.bool_], NDArray[np.float64]]] = \
-            deque(maxlen=pricing.observation_days)
+        #: the visits best responses replay: per day, its segments of visits met at one set of prices
+        self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
         self.prices = self.initial_prices()
         self.rows: list[tuple[NDArray[np.float64], float, NDArray[np.int64], NDArray[np.float64],
                               NDArray[np.float64], float, float]] = []
@@ -133,13 +136,14 @@ class Marketplace:
         candidates = market.marginal_cost + pricing.price_tick * np.arange(steps + 1, dtype=np.float64)
         yield env.timeout(float(self.streams.substream("repricing_phase", merchant).random()) * pricing.repricing_days)
         while True:
-            if self.log:
-                day_prices = np.array([entry[0] for entry in self.log])
-                reservation = np.array([entry[1] for entry in self.log])
-                offsets = np.concatenate(([0], np.cumsum([entry[2].size for entry in self.log]))).astype(np.int64)
+            segments = [segment for day in self.log for segment in day if segment[2].size]
+            if segments:
+                day_prices = np.array([segment[0] for segment in segments])
+                reservation = np.array([segment[1] for segment in segments])
+                offsets = np.concatenate(([0], np.cumsum([segment[2].size for segment in segments]))).astype(np.int64)
                 profits = replayed_profits(candidates, merchant, day_prices, reservation, offsets,
-                                           np.concatenate([entry[2] for entry in self.log]),
-                                           np.concatenate([entry[3] for entry in self.log]), market.valuation,
+                                           np.concatenate([segment[2] for segment in segments]),
+                                           np.concatenate([segment[3] for segment in segments]), market.valuation,
                                            buyers.human_search_cost, buyers.agent_search_cost,
                                            self.consideration_set, market.take_rate, market.marginal_cost)
                 self.prices[merchant] = candidates[int(np.argmax(profits))]
@@ -182,11 +186,50 @@ class Marketplace:
                 if probe is not None:
                     prices[0] = probe.price
                 reservation = self.reservation_price(prices)
-                self.log.append((prices, reservation, is_agent, starts))
+                self.log.append([(prices, reservation, is_agent, starts)])
                 outcome = search_days(prices[None, :], np.array([reservation]), np.array([0, starts.size]),
                                       is_agent, starts, *self.search_arguments)
                 self.rows.append(self.search_row(prices, reservation, outcome, is_agent, starts))
             yield env.timeout(1.0)
+
+    def visit_arrivals(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """The per-visit fidelity: day d's visits arrive one by one at d + the sorted uniforms of the
+        "visit_times" stream (given the day's Poisson count, the epochs of a Poisson process are uniform
+        order statistics), each meeting the prices posted at its own moment; a visit's search takes no
+        time (assumption). The day's posted prices are recorded at d + 0.5, as in the batch fidelity."""
+        buyers, market = self.config.buyers, self.config.market
+        arguments = (market.valuation, buyers.human_search_cost, buyers.agent_search_cost, self.consideration_set)
+        for day in range(self.days):
+            n_visits = int(self.visits[day])
+            is_agent, starts = self.draw_buyers(n_visits)
+            epochs = (day + np.sort(self.streams["visit_times"].random(n_visits))).tolist()
+            sales = np.zeros(market.merchants, dtype=np.int64)
+            revenue = np.zeros(market.merchants)
+            totals = np.zeros((2, 5))
+            segments: list[Segment] = []
+            posted: NDArray[np.float64] | None = None
+            first = 0
+            prices = self.prices.copy()
+            reservation = self.reservation_price(prices)
+            for i, epoch in enumerate(epochs):
+                if posted is None and epoch >= day + 0.5:
+                    yield env.timeout(day + 0.5 - env.now)
+                    posted = self.prices.copy()
+                yield env.timeout(epoch - env.now)
+                if not np.array_equal(prices, self.prices):  # a merchant repriced: a new segment of visits
+                    segments.append((prices, reservation, is_agent[first:i], starts[first:i]))
+                    prices, first = self.prices.copy(), i
+                    reservation = self.reservation_price(prices)
+                search_one_visit(prices.tolist(), bool(is_agent[i]), float(starts[i]), reservation, *arguments,
+                                 sales, revenue, totals)
+            segments.append((prices, reservation, is_agent[first:], starts[first:]))
+            if posted is None:
+                yield env.timeout(day + 0.5 - env.now)
+                posted = self.prices.copy()
+            self.log.append(segments)
+            self.rows.append((posted, self.reservation_price(posted), sales, revenue, totals,
+                              float(self.search_surplus(totals)), math.nan))
+            yield env.timeout(day + 1.0 - env.now)
 
     @property
     def search_arguments(self) -> tuple[float, float, float, int]:
@@ -279,18 +322,53 @@ class Marketplace:
         return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference)
 
 
+def search_one_visit(prices: list[float], is_agent: bool, start_uniform: float, reservation_price: float,
+                     valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
+                     sales: NDArray[np.int64], revenue: NDArray[np.float64], totals: NDArray[np.float64]) -> None:
+    """One buyer's search and choice, written out visit by visit (the per-visit fidelity's own implementation
+    of the rule `sim.kernels.search` applies in batches); adds the outcome to `sales`, `revenue`, `totals`
+    in the kernel's order of operations, so that the same visits give the same sums."""
+    n = len(prices)
+    start = min(int(start_uniform * n), n - 1)
+    best = start
+    if is_agent:
+        kind, quotes = AGENT, n
+        for k in range(1, n):
+            if prices[(start + k) % n] < prices[best]:
+                best = (start + k) % n
+        cost = agent_search_cost * (n - 1)
+    else:
+        kind, quotes = HUMAN, 1
+        while prices[best] > reservation_price and quotes < consideration_set:
+            merchant = (start + quotes) % n
+            quotes += 1
+            if prices[merchant] < prices[best]:
+                best = merchant
+        cost = human_search_cost * (quotes - 1)
+    totals[kind, VISITS] += 1.0
+    totals[kind, QUOTES] += quotes
+    totals[kind, SEARCH_COSTS] += cost
+    if prices[best] <= valuation:
+        sales[best] += 1
+        revenue[best] += prices[best]
+        totals[kind, PURCHASES] += 1.0
+        totals[kind, PAID] += prices[best]
+
+
 def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | None = None) -> MarketDays:
-    """Run the market over the horizon (whole days). `processes`: run the SimPy processes even where the
-    prices are known in advance (None: only where they must, i.e. best responses and differentiated goods)."""
+    """Run the market over the horizon (whole days), at the config's fidelity. `processes`: run the batch
+    fidelity's SimPy processes even where the prices are known in advance (None: only where they must, i.e.
+    best responses and differentiated goods)."""
     days = max(1, int(math.ceil(config.run.horizon_days - 1e-9)))
     market = Marketplace(config, streams, days)
     pricing = config.pricing
+    per_visit = config.fidelity == "visit"
     if processes is None:
-        processes = pricing.mode == "best_response" or market.stahl is None
+        processes = per_visit or pricing.mode == "best_response" or market.stahl is None
     if not processes:
         return market.run_ahead()
     env = simpy.Environment()
-    env.process(market.visit_days(env))
+    env.process(market.visit_arrivals(env) if per_visit else market.visit_days(env))
     if market.equilibrium_draws:
         for merchant in range(config.market.merchants):
             env.process(market.equilibrium_repricing(env, merchant))
