@@ -41,6 +41,8 @@ MODEL = Model(
                "merchant 0's profit at the probe price minus at the reference price, per visit (nan without "
                "a [probe])"),
         Metric("visits_per_day", "visits", "visits per day after warm-up"),
+        Metric("profit_gain_delta", "share",
+               "Calvano's Delta: merchants' profit between Bertrand (0) and monopoly (1); homogeneous goods"),
     ),
     validation_checks=validation_cases,
     warmup_series=WarmupSeries("daily", "day", "mean_posted_price"),

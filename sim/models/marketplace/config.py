@@ -16,7 +16,7 @@ from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, Sce
 
 __all__ = ["Market", "Buyers", "Pricing", "Probe", "MarketplaceScenario"]
 
-PricingMode = Literal["equilibrium", "fixed", "best_response"]
+PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
 
 class Market(StrictModel):
@@ -83,6 +83,13 @@ class Pricing(StrictModel):
     observation_days: int = Field(default=1, ge=1, le=365)
     initial_price: NonNegative | None = None  # best_response: the price every merchant starts from (default v)
     record_prices: bool = False  # write the `prices` table: every merchant's posted price on every day
+    #: qlearning (Calvano et al. 2020; `sim.models.marketplace.qlearning`): prices on `qlearning_grid` points from
+    #: c to v, learning rate alpha, discount delta per period, exploration exp(-beta t) (all assumptions;
+    #: Calvano's baseline is alpha 0.15, delta 0.95, beta 4e-6 per period with 15 prices)
+    qlearning_grid: int = Field(default=15, ge=2, le=101)
+    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0)
+    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0)
+    exploration_decay: Positive = 2e-4
 
 
 class MarketplaceScenario(ScenarioConfig):
@@ -104,8 +111,8 @@ class MarketplaceScenario(ScenarioConfig):
                 raise ValueError(
                     f"buyers.human_search_cost must be 0 in equilibrium mode with differentiated goods: no "
                     f"equilibrium with both is solved (got {self.buyers.human_search_cost:g})")
-            if pricing.mode == "best_response":
-                raise ValueError("pricing.mode best_response is for homogeneous goods (market.goods)")
+            if pricing.mode in ("best_response", "qlearning"):
+                raise ValueError(f"pricing.mode {pricing.mode} is for homogeneous goods (market.goods)")
             if self.probe is not None:
                 raise ValueError("probe is for homogeneous goods (market.goods)")
         if pricing.mode == "fixed":
@@ -116,6 +123,9 @@ class MarketplaceScenario(ScenarioConfig):
                                  f"(got {len(pricing.fixed_prices)})")
         if self.fidelity == "visit" and (market.goods != "homogeneous" or self.probe is not None):
             raise ValueError("fidelity visit is for homogeneous goods without a probe (market.goods, probe)")
+        if pricing.mode == "qlearning" and pricing.qlearning_grid ** (market.merchants + 1) > 10_000_000:
+            raise ValueError(f"pricing.qlearning_grid ** (market.merchants + 1) must stay below 10,000,000 (the Q "
+                             f"tables' size; got {pricing.qlearning_grid} and {market.merchants} merchants)")
         if self.probe is not None and market.merchants < 2:
             raise ValueError("probe needs market.merchants >= 2 (merchant 0 deviates against rivals)")
         return self

@@ -37,6 +37,7 @@ from sim.kernels.sampling import allocate_purchases, draw_shoppers
 from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
     search_and_choose, search_days
 from sim.models.marketplace.config import MarketplaceScenario
+from sim.models.marketplace.qlearning import QLearner, state_index
 from sim.theory import io, search
 
 __all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
@@ -108,6 +109,8 @@ class Marketplace:
             return logit_equilibrium_prices(self.config)
         if pricing.mode == "best_response":
             return np.full(n, market.valuation if pricing.initial_price is None else pricing.initial_price)
+        if pricing.mode == "qlearning":
+            return np.full(n, market.valuation)
         return np.full(n, math.nan)  # equilibrium draws: posted at t = 0
 
     @property
@@ -148,6 +151,35 @@ class Marketplace:
                                            self.consideration_set, market.take_rate, market.marginal_cost)
                 self.prices[merchant] = candidates[int(np.argmax(profits))]
             yield env.timeout(pricing.repricing_days)
+
+    def qlearning_repricing(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """All merchants learn and choose simultaneously at the start of every period (Calvano et al. 2020;
+        `qlearning.py`); the reward of a period is a merchant's profit per visit over its days."""
+        pricing, market = self.config.pricing, self.config.market
+        n, grid_size = market.merchants, pricing.qlearning_grid
+        grid = np.linspace(market.marginal_cost, market.valuation, grid_size)
+        learners = [QLearner(grid_size ** n, grid_size, pricing.learning_rate, pricing.discount,
+                             pricing.exploration_decay) for _ in range(n)]
+        generators = [self.streams.substream("qlearning", j) for j in range(n)]
+        actions = np.full(n, grid_size - 1, dtype=np.int64)  # everyone starts at v
+        state = state_index(actions, grid_size)
+        rows_seen = 0
+        while True:
+            self.prices[:] = grid[actions]
+            yield env.timeout(pricing.repricing_days)
+            period_rows = self.rows[rows_seen:]
+            rows_seen = len(self.rows)
+            visits = sum(float(row[4][:, VISITS].sum()) for row in period_rows)
+            revenue = sum((row[3] for row in period_rows), np.zeros(n))
+            sales = sum((row[2] for row in period_rows), np.zeros(n))
+            rewards = self.merchant_profit(revenue, sales) / max(visits, 1.0)
+            new_actions = actions.copy()
+            next_state = state_index(actions, grid_size)
+            for j, learner in enumerate(learners):
+                learner.learn(state, int(actions[j]), float(rewards[j]), next_state)
+                explore, action = generators[j].random(2)
+                new_actions[j] = learner.choose(next_state, float(explore), float(action))
+            state, actions = next_state, new_actions
 
     # --- buyers ------------------------------------------------------------------------------------------
 
@@ -364,7 +396,7 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     pricing = config.pricing
     per_visit = config.fidelity == "visit"
     if processes is None:
-        processes = per_visit or pricing.mode == "best_response" or market.stahl is None
+        processes = per_visit or pricing.mode in ("best_response", "qlearning") or market.stahl is None
     if not processes:
         return market.run_ahead()
     env = simpy.Environment()
@@ -375,5 +407,7 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     elif pricing.mode == "best_response":
         for merchant in range(config.market.merchants):
             env.process(market.best_response_repricing(env, merchant))
+    elif pricing.mode == "qlearning":
+        env.process(market.qlearning_repricing(env))
     env.run(until=float(days))
     return market.collected()

@@ -93,6 +93,10 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         "probe_profit_difference_per_visit": (_ratio(float(days.probe_profit_difference.sum()), visits)
                                               if config.probe else math.nan),
         "visits_per_day": _ratio(visits, n_days),
+        # Calvano et al.'s (2020) Delta: (profit - Bertrand profit) / (monopoly profit - Bertrand profit), per
+        # visit; in the homogeneous market Bertrand earns 0 and a monopoly (1 - t) v - c on every visit
+        "profit_gain_delta": (_ratio(merchant_profit, visits * ((1.0 - take) * params.valuation - params.marginal_cost))
+                              if homogeneous else math.nan),
     }
 
 

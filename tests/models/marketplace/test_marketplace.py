@@ -18,6 +18,7 @@ from sim.models.marketplace import MODEL
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.market import run_market
 from sim.models.marketplace.model import replication_output, simulate
+from sim.models.marketplace.qlearning import QLearner, state_index
 from sim.models.marketplace.validation import VALIDATION_SEED, market_config
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
@@ -222,3 +223,23 @@ def test_fidelities_are_equivalent_with_independent_seeds_under_best_responses()
         margin = 0.03 * float(batch.mean())
         low, high = _tost_welch(batch, visit, margin)
         assert -margin < low and high < margin, (metric, low, high)
+
+
+def test_q_learning_update_and_choice_by_hand():
+    """Q(s, a) <- (1 - alpha) Q(s, a) + alpha (r + delta max Q(s', .)); greedy once exploration has decayed."""
+    learner = QLearner(n_states=4, grid_size=3, learning_rate=0.5, discount=0.9, exploration_decay=1.0)
+    learner.q[2] = [0.0, 4.0, 1.0]
+    learner.learn(state=1, action=2, reward=1.0, next_state=2)
+    assert learner.q[1, 2] == pytest.approx(0.5 * (1.0 + 0.9 * 4.0))
+    assert learner.choose(1, explore_uniform=0.5, action_uniform=0.1) == 2      # exp(-1) = 0.37 < 0.5: greedy
+    assert learner.choose(1, explore_uniform=0.3, action_uniform=0.1) == 0      # explores: floor(0.1 x 3)
+    assert state_index(np.array([2, 0, 1]), 3) == 2 * 9 + 0 + 1
+
+
+def test_q_learning_merchants_post_grid_prices_reproducibly():
+    scenario = config(merchants=2, days=60.0, visits=50.0, mode="qlearning", qlearning_grid=5, record_prices=True)
+    first, second = simulate(scenario, Streams(4, 0)), simulate(scenario, Streams(4, 0))
+    tables_equal(first, second)
+    prices = first.tables["prices"]["price"].to_numpy()
+    assert set(np.round(prices, 12)) <= set(np.round(np.linspace(0.0, 1.0, 5), 12))
+    assert 0.0 <= first.metrics["profit_gain_delta"] <= 1.0
