@@ -3,12 +3,14 @@
 Time: days from t = 0. Day d's visits all happen at t = d + 0.5 (the batch fidelity: one kernel call meets
 the day's visits at the prices posted at that moment). Merchants reprice at t = phase + k x repricing_days:
 equilibrium pricing posts a fresh draw from Stahl's F at the start of every period (phase 0); best
-responses start from a random phase in [0, repricing_days), so merchants move one at a time.
+responses start from a random phase in [0, repricing_days), so merchants move one at a time; Q-learning
+merchants (`qlearning.py`) all learn and choose at the start of every period. The per-visit fidelity
+(`fidelity = "visit"`) replaces the midday batch by one arrival per visit, at its own moment.
 
 When nothing feeds back into prices (equilibrium and fixed modes) the price paths are known in advance,
 and the whole horizon runs as one kernel pass over blocks of days (`run_market`'s fast path, the same
 draws in the same order, so the same tables bit for bit as the SimPy processes: tested). Best responses
-read the visits, so they run as processes.
+and Q-learning read the visits, so they run as processes.
 
 Humans' reservation price: in equilibrium mode Stahl's rho (they know F); otherwise the optimal
 reservation price against the day's posted prices (`sim.theory.search.reservation_price`), an assumption:
@@ -17,7 +19,8 @@ buyers learn the price distribution, not which merchant posts which price.
 Random numbers, one named stream per feature, so switching one feature on never shifts another's draws:
 "visits" (visits per day), "first_quote" (the merchant each buyer meets first), "buyer_type" (agent or
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
-"repricing_phase" (substream per merchant), "logit_choice" (differentiated goods' purchases).
+"repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
+"visit_times" (per-visit fidelity: arrival moments), "logit_choice" (differentiated goods' purchases).
 """
 
 from __future__ import annotations
