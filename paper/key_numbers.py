@@ -240,7 +240,7 @@ def _logistics(out: Path) -> list[dict]:
 def _marketplace(out: Path) -> list[dict]:
     rows: list[dict] = []
     price = Display(3)
-    name = "fig8_marketplace_prices.csv"
+    name = "fig9_marketplace_prices.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)
         merchants = sorted(frame["merchants"].unique().to_list())
@@ -279,7 +279,7 @@ def _marketplace(out: Path) -> list[dict]:
                                        f"{share}", low=row["ci_low"], high=row["ci_high"],
                                        table1=(f"mean price paid, {n} merchants, agent share {share:g}"
                                                if short == "paid" and n == merchants[-1] else "")))
-    name = "fig7_marketplace_price_cdf_ks.csv"
+    name = "fig8_marketplace_price_cdf_ks.csv"
     if (out / name).exists():
         row = pl.read_csv(out / name).row(0, named=True)
         rows += [

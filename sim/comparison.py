@@ -24,7 +24,7 @@ from sim.core.results import RunResult
 from sim.core.stats import compare_tables
 from sim.scenario import ScenarioError, get_model, load_scenario
 
-__all__ = ["Comparison", "compare", "plot_differences"]
+__all__ = ["Comparison", "compare", "differences_figure", "plot_differences"]
 
 
 @dataclass
@@ -93,26 +93,34 @@ def compare(
 
 
 def plot_differences(comparison: Comparison, directory: str | Path, metrics: Sequence[str] | None = None) -> Path:
-    """One panel per metric: each scenario's paired difference from the baseline with its family-wise CI,
-    beside the (estimated) interval independent seeds would have given."""
+    """`differences_figure` of the comparison, written to `directory/paired_differences.png`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    table = comparison.differences
+    figure = differences_figure(comparison.differences, comparison.baseline, metrics)
+    return save_figure(figure, directory / "paired_differences.png", dpi=110)
+
+
+def differences_figure(table: pl.DataFrame, baseline: str, metrics: Sequence[str] | None = None) -> Figure:
+    """One panel per metric: each scenario's difference from the baseline (a `compare_tables` table) with
+    its family-wise CI, beside the (estimated) interval independent seeds would have given."""
     names = metrics or table.get_column("metric").unique(maintain_order=True).to_list()
+    welch = "pairing" in table.columns and bool((table["pairing"] == "welch").any())
+    label = "Welch (different seeds: unpaired)" if welch else "paired (common random numbers)"
     figure = Figure(figsize=(9.0, 2.2 * len(names) + 0.8), layout="constrained")
     axes = np.atleast_1d(figure.subplots(len(names), 1))
     for axis, metric in zip(axes, names):
         rows = table.filter(pl.col("metric") == metric)
         y = np.arange(rows.height)
         axis.errorbar(rows["difference"], y, xerr=rows["half_width"], fmt="o", capsize=4, color="tab:blue",
-                      label="paired (common random numbers)")
+                      label=label)
         axis.errorbar(rows["difference"], y + 0.2, xerr=rows["independent_half_width_estimate"], fmt="none",
                       capsize=4, color="0.6", label="independent seeds (estimated)")
         axis.axvline(0.0, color="k", linewidth=0.8)
         axis.set_yticks(y, rows["scenario"].to_list())
-        axis.set_title(f"{metric}: scenario - {comparison.baseline}", fontsize=9, loc="left")
+        axis.set_title(f"{metric}: scenario - {baseline}", fontsize=9, loc="left")
     family = table.filter(~pl.col("constant"))
     adjustment = family["adjustment"][0] if family.height else "none"
     axes[0].legend(fontsize=8, loc="best")
-    figure.suptitle(f"paired differences, {table['family_level'][0]:.0%} family-wise ({adjustment})", fontsize=10)
-    return save_figure(figure, directory / "paired_differences.png", dpi=110)
+    kind = "Welch" if welch else "paired"
+    figure.suptitle(f"{kind} differences, {table['family_level'][0]:.0%} family-wise ({adjustment})", fontsize=10)
+    return figure

@@ -1,4 +1,4 @@
-"""Figure 8: mean posted price and mean price paid against the share of AI buyer agents, for 2, 5 and 20
+"""Figure 9: mean posted price and mean price paid against the share of AI buyer agents, for 2, 5 and 20
 merchants, simulated with 95% intervals over Stahl's (1989) closed forms.
 
 The marketplace model (`scenarios/marketplace_today.toml`, equilibrium pricing: every merchant draws its
@@ -6,7 +6,7 @@ price each day from Stahl's distribution) is run at each agent share mu and merc
 `buyers.agent_share` and `market.merchants`; every run uses the same seed (common random numbers). The
 curves are E[p] = c + (rho - c) I (posted, and what humans pay) and (1 - mu) E[p] + mu E[min of N] (the
 average paid), at the scenario's valuation, search cost and effective cost c / (1 - take rate)
-(`sim.theory.search`). Writes `fig8_marketplace_prices.png`, `.pdf` and `.csv`.
+(`sim.theory.search`). Writes `fig9_marketplace_prices.png`, `.pdf` and `.csv`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: 
 from sim.scenario import load_scenario  # noqa: E402
 from sim.theory import search  # noqa: E402
 
-NAME = "fig8_marketplace_prices"
+NAME = "fig9_marketplace_prices"
 SCENARIO = SCENARIOS / "marketplace_today.toml"
 SEED = 20261201
 METRICS = ("mean_posted_price", "mean_price_paid")

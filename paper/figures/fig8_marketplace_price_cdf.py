@@ -1,4 +1,4 @@
-"""Figure 7: the simulated distribution of posted prices against Stahl's (1989) closed-form CDF at one
+"""Figure 8: the simulated distribution of posted prices against Stahl's (1989) closed-form CDF at one
 interior point.
 
 The marketplace model (`scenarios/marketplace_ai_buyers.toml`, agent share 0.4, with N = 5 merchants) is
@@ -6,8 +6,8 @@ run in equilibrium mode with every posted price recorded (each merchant draws a 
 the empirical CDF of all merchant-days is drawn over F(p) = 1 - [(1 - mu)(rho - p) / (N mu (p - c))]^(1/(N-1))
 (`sim.theory.search.stahl_cdf`, at the scenario's effective cost c / (1 - take rate)), with the
 Kolmogorov-Smirnov distance and p-value (the draws are independent across merchants and days). Writes
-`fig7_marketplace_price_cdf.png`, `.pdf`, `.csv` (the CDFs on a price grid) and
-`fig7_marketplace_price_cdf_ks.csv`.
+`fig8_marketplace_price_cdf.png`, `.pdf`, `.csv` (the CDFs on a price grid) and
+`fig8_marketplace_price_cdf_ks.csv`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from paper.figures._common import SCENARIOS, cli, figure_main  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.theory import search  # noqa: E402
 
-NAME = "fig7_marketplace_price_cdf"
+NAME = "fig8_marketplace_price_cdf"
 SCENARIO = SCENARIOS / "marketplace_ai_buyers.toml"
 SEED = 20261201
 MERCHANTS = 5
