@@ -8,8 +8,9 @@ distribution of what a buyer sees; only the first quote's merchant is random).
 - A human searches sequentially with recall (Stahl 1989): the first quote is free, each further quote
   costs `human_search_cost`; they stop as soon as the lowest price seen is at most their reservation price,
   or after `consideration_set` merchants, and buy at the lowest price seen if it is at most v.
-- An AI agent reads all N quotes at `agent_search_cost` each beyond the first and buys the cheapest if it
-  is at most v; ties go to the first in its cyclic order.
+- An AI agent reads the first `agent_consideration_set` quotes of its cyclic order (all N unless limited:
+  a position bias, merchants met late are never read) at `agent_search_cost` each beyond the first, and buys
+  the cheapest if it is at most v; ties go to the first in its cyclic order.
 
 Totals per buyer type (row 0 humans, row 1 agents): visits, purchases, amount paid, quotes read, search
 costs paid. Per merchant: units sold and revenue. Deterministic given the inputs (draws come in as
@@ -32,7 +33,7 @@ VISITS, PURCHASES, PAID, QUOTES, SEARCH_COSTS = 0, 1, 2, 3, 4  #: columns of the
 @njit(cache=True, error_model="numpy")
 def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], start_uniforms: NDArray[np.float64],
                       reservation_price: float, valuation: float, human_search_cost: float,
-                      agent_search_cost: float, consideration_set: int
+                      agent_search_cost: float, consideration_set: int, agent_consideration_set: int
                       ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """(units sold (N,), revenue (N,), totals (2, 5)) of one day's visits (see the module doc)."""
     n_merchants = prices.shape[0]
@@ -43,12 +44,12 @@ def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], 
         start = min(int(start_uniforms[i] * n_merchants), n_merchants - 1)
         best = start
         if is_agent[i]:
-            kind, quotes = AGENT, n_merchants
-            for k in range(1, n_merchants):
+            kind, quotes = AGENT, min(agent_consideration_set, n_merchants)
+            for k in range(1, quotes):
                 j = (start + k) % n_merchants
                 if prices[j] < prices[best]:
                     best = j
-            cost = agent_search_cost * (n_merchants - 1)
+            cost = agent_search_cost * (quotes - 1)
         else:
             kind, quotes = HUMAN, 1
             while prices[best] > reservation_price and quotes < consideration_set:
@@ -70,7 +71,8 @@ def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], 
 
 def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[np.bool_],
                                 start_uniforms: NDArray[np.float64], reservation_price: float, valuation: float,
-                                human_search_cost: float, agent_search_cost: float, consideration_set: int
+                                human_search_cost: float, agent_search_cost: float, consideration_set: int,
+                                agent_consideration_set: int
                                 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """NumPy twin of `search_and_choose`, vectorised over visits (same results up to summation order)."""
     prices = np.asarray(prices, dtype=np.float64)
@@ -83,13 +85,13 @@ def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[n
     satisfied = running_min <= reservation_price
     first_satisfied = np.where(satisfied.any(axis=1), satisfied.argmax(axis=1), n_merchants - 1)
     human_quotes = np.minimum(first_satisfied + 1, consideration_set)
-    quotes = np.where(is_agent, n_merchants, human_quotes)
+    quotes = np.where(is_agent, min(agent_consideration_set, n_merchants), human_quotes)
     read = np.arange(n_merchants)[None, :] < quotes[:, None]
     position = np.where(read, seen, np.inf).argmin(axis=1)          # first occurrence of the lowest price read
     chosen = order[np.arange(n_visits), position]
     paid = prices[chosen]
     buys = paid <= valuation
-    costs = np.where(is_agent, agent_search_cost * (n_merchants - 1), human_search_cost * (quotes - 1))
+    costs = np.where(is_agent, agent_search_cost * (quotes - 1), human_search_cost * (quotes - 1))
     sales = np.bincount(chosen[buys], minlength=n_merchants).astype(np.int64)
     revenue = np.bincount(chosen[buys], weights=paid[buys], minlength=n_merchants).astype(np.float64)
     totals = np.zeros((2, 5))
@@ -103,7 +105,8 @@ def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[n
 def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices: NDArray[np.float64],
                      day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64], is_agent: NDArray[np.bool_],
                      start_uniforms: NDArray[np.float64], valuation: float, human_search_cost: float,
-                     agent_search_cost: float, consideration_set: int, take_rate: float, marginal_cost: float
+                     agent_search_cost: float, consideration_set: int, agent_consideration_set: int,
+                     take_rate: float, marginal_cost: float
                      ) -> NDArray[np.float64]:
     """Profit `merchant` would have made at each candidate price on logged visits: day k's visits are
     `is_agent` and `start_uniforms` [day_offsets[k], day_offsets[k + 1]), met at `day_prices[k]` (rivals'
@@ -116,7 +119,8 @@ def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices:
             prices[merchant] = candidates[g]
             lo, hi = day_offsets[k], day_offsets[k + 1]
             sales, revenue, _ = search_and_choose(prices, is_agent[lo:hi], start_uniforms[lo:hi], day_reservation[k],
-                                                  valuation, human_search_cost, agent_search_cost, consideration_set)
+                                                  valuation, human_search_cost, agent_search_cost, consideration_set,
+                                                  agent_consideration_set)
             profits[g] += (1.0 - take_rate) * revenue[merchant] - marginal_cost * sales[merchant]
     return profits
 
@@ -124,8 +128,8 @@ def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices:
 @njit(cache=True, error_model="numpy")
 def search_days(day_prices: NDArray[np.float64], day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64],
                 is_agent: NDArray[np.bool_], start_uniforms: NDArray[np.float64], valuation: float,
-                human_search_cost: float, agent_search_cost: float, consideration_set: int
-                ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+                human_search_cost: float, agent_search_cost: float, consideration_set: int,
+                agent_consideration_set: int) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """`search_and_choose` for many days at once: day k's visits are [day_offsets[k], day_offsets[k + 1]) of
     `is_agent` and `start_uniforms`, met at `day_prices[k]` with reservation price `day_reservation[k]`.
     Returns sales (D, N), revenue (D, N) and totals (D, 2, 5)."""
@@ -137,5 +141,5 @@ def search_days(day_prices: NDArray[np.float64], day_reservation: NDArray[np.flo
         lo, hi = day_offsets[k], day_offsets[k + 1]
         sales[k], revenue[k], totals[k] = search_and_choose(
             day_prices[k], is_agent[lo:hi], start_uniforms[lo:hi], day_reservation[k], valuation, human_search_cost,
-            agent_search_cost, consideration_set)
+            agent_search_cost, consideration_set, agent_consideration_set)
     return sales, revenue, totals

@@ -10,8 +10,8 @@ from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COS
 
 
 @pytest.mark.parametrize("tick", [None, 0.1])
-@pytest.mark.parametrize("consideration_set", [1, 3, 7])
-def test_kernel_matches_numpy_twin(tick, consideration_set):
+@pytest.mark.parametrize("consideration_set, agent_consideration_set", [(1, 7), (3, 2), (7, 7), (7, 1)])
+def test_kernel_matches_numpy_twin(tick, consideration_set, agent_consideration_set):
     rng = np.random.default_rng(7)
     for _ in range(20):
         prices = rng.uniform(0.2, 1.2, 7)
@@ -19,7 +19,7 @@ def test_kernel_matches_numpy_twin(tick, consideration_set):
             prices = np.round(prices / tick) * tick
         is_agent = rng.random(500) < 0.4
         starts = rng.random(500)
-        args = (prices, is_agent, starts, 0.6, 1.0, 0.05, 0.001, consideration_set)
+        args = (prices, is_agent, starts, 0.6, 1.0, 0.05, 0.001, consideration_set, agent_consideration_set)
         sales, revenue, totals = search_and_choose(*args)
         sales_ref, revenue_ref, totals_ref = search_and_choose_reference(*args)
         np.testing.assert_array_equal(sales, sales_ref)
@@ -31,7 +31,7 @@ def test_hand_worked_visits():
     prices = np.array([0.9, 0.5, 0.7, 1.5])
     starts = np.array([0.0, 0.0, 0.8])  # merchants 0, 0, 3
     is_agent = np.array([False, True, False])
-    sales, revenue, totals = search_and_choose(prices, is_agent, starts, 0.6, 1.0, 0.1, 0.0, 4)
+    sales, revenue, totals = search_and_choose(prices, is_agent, starts, 0.6, 1.0, 0.1, 0.0, 4, 4)
     # human from 0: 0.9 > 0.6, quote 2 at merchant 1 (0.5 <= 0.6): buys 0.5 after 2 quotes, cost 0.1
     # agent: all four, cheapest merchant 1 at 0.5
     # human from 3: 1.5, then 0 (0.9), then 1 (0.5): 3 quotes, cost 0.2, buys at merchant 1
@@ -42,5 +42,9 @@ def test_hand_worked_visits():
     assert totals[AGENT, QUOTES] == 4 and totals[AGENT, PAID] == 0.5 and totals[AGENT, PURCHASES] == 1
     # nobody buys above v
     sales, _, totals = search_and_choose(np.array([1.2, 1.3]), np.array([False, True]), np.array([0.1, 0.6]),
-                                         1.0, 1.0, 0.1, 0.0, 2)
+                                         1.0, 1.0, 0.1, 0.0, 2, 2)
     assert sales.sum() == 0 and totals[:, PURCHASES].sum() == 0
+    # an agent who considers only the first 2 merchants it meets (from merchant 3: 3 and 0) buys at 0.9, not 0.5
+    sales, _, totals = search_and_choose(prices, np.array([True]), np.array([0.8]), 0.6, 1.0, 0.1, 0.02, 4, 2)
+    np.testing.assert_array_equal(sales, [1, 0, 0, 0])
+    assert totals[AGENT, QUOTES] == 2 and totals[AGENT, SEARCH_COSTS] == pytest.approx(0.02)

@@ -50,14 +50,16 @@ class Market(StrictModel):
 
 
 class Buyers(StrictModel):
-    """A share `agent_share` of visits are AI buyer agents, who read every quote at `agent_search_cost`
-    each beyond the first; humans get the first quote free, pay `human_search_cost` per further quote, and
-    stop after `human_consideration_set` merchants (None: all of them)."""
+    """A share `agent_share` of visits are AI buyer agents, who read the quotes of the first
+    `agent_consideration_set` merchants they meet (None: all of them; fewer is a position bias, Bansal et al.
+    2025) at `agent_search_cost` each beyond the first; humans get the first quote free, pay
+    `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
     human_search_cost: NonNegative
     agent_search_cost: NonNegative = 0.0
     human_consideration_set: int | None = Field(default=None, ge=1)
+    agent_consideration_set: int | None = Field(default=None, ge=1)
 
 
 class Probe(StrictModel):

@@ -151,7 +151,8 @@ class Marketplace:
                                            np.concatenate([segment[2] for segment in segments]),
                                            np.concatenate([segment[3] for segment in segments]), market.valuation,
                                            buyers.human_search_cost, buyers.agent_search_cost,
-                                           self.consideration_set, market.take_rate, market.marginal_cost)
+                                           self.consideration_set, self.agent_consideration_set, market.take_rate,
+                                           market.marginal_cost)
                 self.prices[merchant] = candidates[int(np.argmax(profits))]
             yield env.timeout(pricing.repricing_days)
 
@@ -189,6 +190,11 @@ class Marketplace:
     @property
     def consideration_set(self) -> int:
         size = self.config.buyers.human_consideration_set
+        return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
+
+    @property
+    def agent_consideration_set(self) -> int:
+        size = self.config.buyers.agent_consideration_set
         return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
 
     def reservation_price(self, prices: NDArray[np.float64]) -> float:
@@ -233,7 +239,8 @@ class Marketplace:
         order statistics), each meeting the prices posted at its own moment; a visit's search takes no
         time (assumption). The day's posted prices are recorded at d + 0.5, as in the batch fidelity."""
         buyers, market = self.config.buyers, self.config.market
-        arguments = (market.valuation, buyers.human_search_cost, buyers.agent_search_cost, self.consideration_set)
+        arguments = (market.valuation, buyers.human_search_cost, buyers.agent_search_cost, self.consideration_set,
+                     self.agent_consideration_set)
         for day in range(self.days):
             n_visits = int(self.visits[day])
             is_agent, starts = self.draw_buyers(n_visits)
@@ -267,10 +274,10 @@ class Marketplace:
             yield env.timeout(day + 1.0 - env.now)
 
     @property
-    def search_arguments(self) -> tuple[float, float, float, int]:
+    def search_arguments(self) -> tuple[float, float, float, int, int]:
         buyers = self.config.buyers
         return (self.config.market.valuation, buyers.human_search_cost, buyers.agent_search_cost,
-                self.consideration_set)
+                self.consideration_set, self.agent_consideration_set)
 
     def search_row(self, prices, reservation, outcome, is_agent, starts):
         sales, revenue, totals = (array[0] for array in outcome)
@@ -359,7 +366,8 @@ class Marketplace:
 
 def search_one_visit(prices: list[float], is_agent: bool, start_uniform: float, reservation_price: float,
                      valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
-                     sales: NDArray[np.int64], revenue: NDArray[np.float64], totals: NDArray[np.float64]) -> None:
+                     agent_consideration_set: int, sales: NDArray[np.int64], revenue: NDArray[np.float64],
+                     totals: NDArray[np.float64]) -> None:
     """One buyer's search and choice, written out visit by visit (the per-visit fidelity's own implementation
     of the rule `sim.kernels.search` applies in batches); adds the outcome to `sales`, `revenue`, `totals`
     in the kernel's order of operations, so that the same visits give the same sums."""
@@ -367,11 +375,11 @@ def search_one_visit(prices: list[float], is_agent: bool, start_uniform: float, 
     start = min(int(start_uniform * n), n - 1)
     best = start
     if is_agent:
-        kind, quotes = AGENT, n
-        for k in range(1, n):
+        kind, quotes = AGENT, min(agent_consideration_set, n)
+        for k in range(1, quotes):
             if prices[(start + k) % n] < prices[best]:
                 best = (start + k) % n
-        cost = agent_search_cost * (n - 1)
+        cost = agent_search_cost * (quotes - 1)
     else:
         kind, quotes = HUMAN, 1
         while prices[best] > reservation_price and quotes < consideration_set:

@@ -48,6 +48,7 @@ def tables_equal(a, b, skip=()) -> None:
     {"probe": {"price": 0.08, "reference_price": 0.1}},          # with the deviation probe
     {"mode": "fixed", "fixed_prices": [0.3, 0.5, 0.2, 0.9]},     # fixed prices: humans search
     {"buyers": {"human_consideration_set": 2}, "mode": "fixed", "fixed_prices": [0.9, 0.5, 0.2, 0.3]},
+    {"buyers": {"agent_consideration_set": 2}},                  # agents with a position bias
 ])
 def test_processes_and_fast_path_agree_bit_for_bit(case, monkeypatch):
     """The SimPy processes and the run-ahead path (blocks of visits, forced small here so that a run has
@@ -180,7 +181,8 @@ def test_capped_reservation_price_is_a_regime_not_an_error():
     assert (output.tables["daily"]["reservation_price"] == 1.0).all()
 
 
-@pytest.mark.parametrize("pricing", [{}, {"mode": "fixed", "fixed_prices": [0.9, 0.5, 0.2, 0.3]}])
+@pytest.mark.parametrize("pricing", [{}, {"mode": "fixed", "fixed_prices": [0.9, 0.5, 0.2, 0.3]},
+                                     {"buyers": {"agent_consideration_set": 2}}])
 def test_per_visit_fidelity_is_the_batch_fidelity_bit_for_bit_when_prices_hold_all_day(pricing):
     """Equilibrium and fixed prices change only at day boundaries, so every visit of a day meets the same
     prices in both fidelities, and the per-visit implementation's sums equal the kernel's (same seed)."""
