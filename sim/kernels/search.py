@@ -8,6 +8,8 @@ distribution of what a buyer sees; only the first quote's merchant is random).
 - A human searches sequentially with recall (Stahl 1989): the first quote is free, each further quote
   costs `human_search_cost`; they stop as soon as the lowest price seen is at most their reservation price,
   or after `consideration_set` merchants, and buy at the lowest price seen if it is at most v.
+- `buyer_kinds[i]` (int8): HUMAN, AGENT, or AGENT_TAKING_FIRST, an agent who reads only its first quote
+  and buys there if it is at most v (the first-proposal bias).
 - An AI agent reads the first `agent_consideration_set` quotes of its cyclic order (all N unless limited:
   a position bias, merchants met late are never read) at `agent_search_cost` each beyond the first, and buys
   the cheapest if it is at most v; ties go to the first in its cyclic order.
@@ -23,15 +25,16 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["HUMAN", "AGENT", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
+__all__ = ["HUMAN", "AGENT", "AGENT_TAKING_FIRST", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
            "search_and_choose", "search_and_choose_reference", "replayed_profits", "search_days"]
 
-HUMAN, AGENT = 0, 1  #: rows of the totals
+HUMAN, AGENT = 0, 1  #: rows of the totals, and the buyer kinds of `buyer_kinds`
+AGENT_TAKING_FIRST = 2  #: a buyer kind: an agent who takes the first quote it reads (first-proposal bias)
 VISITS, PURCHASES, PAID, QUOTES, SEARCH_COSTS = 0, 1, 2, 3, 4  #: columns of the totals
 
 
 @njit(cache=True, error_model="numpy")
-def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], start_uniforms: NDArray[np.float64],
+def search_and_choose(prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8], start_uniforms: NDArray[np.float64],
                       reservation_price: float, valuation: float, human_search_cost: float,
                       agent_search_cost: float, consideration_set: int, agent_consideration_set: int
                       ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
@@ -43,8 +46,9 @@ def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], 
     for i in range(start_uniforms.shape[0]):
         start = min(int(start_uniforms[i] * n_merchants), n_merchants - 1)
         best = start
-        if is_agent[i]:
-            kind, quotes = AGENT, min(agent_consideration_set, n_merchants)
+        if buyer_kinds[i] != HUMAN:
+            kind = AGENT
+            quotes = 1 if buyer_kinds[i] == AGENT_TAKING_FIRST else min(agent_consideration_set, n_merchants)
             for k in range(1, quotes):
                 j = (start + k) % n_merchants
                 if prices[j] < prices[best]:
@@ -69,7 +73,7 @@ def search_and_choose(prices: NDArray[np.float64], is_agent: NDArray[np.bool_], 
     return sales, revenue, totals
 
 
-def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[np.bool_],
+def search_and_choose_reference(prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8],
                                 start_uniforms: NDArray[np.float64], reservation_price: float, valuation: float,
                                 human_search_cost: float, agent_search_cost: float, consideration_set: int,
                                 agent_consideration_set: int
@@ -85,17 +89,19 @@ def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[n
     satisfied = running_min <= reservation_price
     first_satisfied = np.where(satisfied.any(axis=1), satisfied.argmax(axis=1), n_merchants - 1)
     human_quotes = np.minimum(first_satisfied + 1, consideration_set)
-    quotes = np.where(is_agent, min(agent_consideration_set, n_merchants), human_quotes)
+    agents = buyer_kinds != HUMAN
+    quotes = np.where(buyer_kinds == AGENT_TAKING_FIRST, 1,
+                      np.where(agents, min(agent_consideration_set, n_merchants), human_quotes))
     read = np.arange(n_merchants)[None, :] < quotes[:, None]
     position = np.where(read, seen, np.inf).argmin(axis=1)          # first occurrence of the lowest price read
     chosen = order[np.arange(n_visits), position]
     paid = prices[chosen]
     buys = paid <= valuation
-    costs = np.where(is_agent, agent_search_cost * (quotes - 1), human_search_cost * (quotes - 1))
+    costs = np.where(agents, agent_search_cost * (quotes - 1), human_search_cost * (quotes - 1))
     sales = np.bincount(chosen[buys], minlength=n_merchants).astype(np.int64)
     revenue = np.bincount(chosen[buys], weights=paid[buys], minlength=n_merchants).astype(np.float64)
     totals = np.zeros((2, 5))
-    for kind, members in ((HUMAN, ~is_agent), (AGENT, is_agent)):
+    for kind, members in ((HUMAN, ~agents), (AGENT, agents)):
         totals[kind] = (members.sum(), (buys & members).sum(), paid[buys & members].sum(), quotes[members].sum(),
                         costs[members].sum())
     return sales, revenue, totals
@@ -103,13 +109,13 @@ def search_and_choose_reference(prices: NDArray[np.float64], is_agent: NDArray[n
 
 @njit(cache=True, error_model="numpy")
 def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices: NDArray[np.float64],
-                     day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64], is_agent: NDArray[np.bool_],
+                     day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64], buyer_kinds: NDArray[np.int8],
                      start_uniforms: NDArray[np.float64], valuation: float, human_search_cost: float,
                      agent_search_cost: float, consideration_set: int, agent_consideration_set: int,
                      take_rate: float, marginal_cost: float
                      ) -> NDArray[np.float64]:
     """Profit `merchant` would have made at each candidate price on logged visits: day k's visits are
-    `is_agent` and `start_uniforms` [day_offsets[k], day_offsets[k + 1]), met at `day_prices[k]` (rivals'
+    `buyer_kinds` and `start_uniforms` [day_offsets[k], day_offsets[k + 1]), met at `day_prices[k]` (rivals'
     prices as logged) with the humans' reservation price `day_reservation[k]` held as logged."""
     profits = np.zeros(candidates.shape[0])
     prices = np.empty(day_prices.shape[1])
@@ -118,7 +124,7 @@ def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices:
             prices[:] = day_prices[k]
             prices[merchant] = candidates[g]
             lo, hi = day_offsets[k], day_offsets[k + 1]
-            sales, revenue, _ = search_and_choose(prices, is_agent[lo:hi], start_uniforms[lo:hi], day_reservation[k],
+            sales, revenue, _ = search_and_choose(prices, buyer_kinds[lo:hi], start_uniforms[lo:hi], day_reservation[k],
                                                   valuation, human_search_cost, agent_search_cost, consideration_set,
                                                   agent_consideration_set)
             profits[g] += (1.0 - take_rate) * revenue[merchant] - marginal_cost * sales[merchant]
@@ -127,11 +133,11 @@ def replayed_profits(candidates: NDArray[np.float64], merchant: int, day_prices:
 
 @njit(cache=True, error_model="numpy")
 def search_days(day_prices: NDArray[np.float64], day_reservation: NDArray[np.float64], day_offsets: NDArray[np.int64],
-                is_agent: NDArray[np.bool_], start_uniforms: NDArray[np.float64], valuation: float,
+                buyer_kinds: NDArray[np.int8], start_uniforms: NDArray[np.float64], valuation: float,
                 human_search_cost: float, agent_search_cost: float, consideration_set: int,
                 agent_consideration_set: int) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """`search_and_choose` for many days at once: day k's visits are [day_offsets[k], day_offsets[k + 1]) of
-    `is_agent` and `start_uniforms`, met at `day_prices[k]` with reservation price `day_reservation[k]`.
+    `buyer_kinds` and `start_uniforms`, met at `day_prices[k]` with reservation price `day_reservation[k]`.
     Returns sales (D, N), revenue (D, N) and totals (D, 2, 5)."""
     n_days, n_merchants = day_prices.shape
     sales = np.zeros((n_days, n_merchants), dtype=np.int64)
@@ -140,6 +146,6 @@ def search_days(day_prices: NDArray[np.float64], day_reservation: NDArray[np.flo
     for k in range(n_days):
         lo, hi = day_offsets[k], day_offsets[k + 1]
         sales[k], revenue[k], totals[k] = search_and_choose(
-            day_prices[k], is_agent[lo:hi], start_uniforms[lo:hi], day_reservation[k], valuation, human_search_cost,
+            day_prices[k], buyer_kinds[lo:hi], start_uniforms[lo:hi], day_reservation[k], valuation, human_search_cost,
             agent_search_cost, consideration_set, agent_consideration_set)
     return sales, revenue, totals

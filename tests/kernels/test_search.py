@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, search_and_choose, \
+from sim.kernels.search import AGENT, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, search_and_choose, \
     search_and_choose_reference
 
 
@@ -17,7 +17,7 @@ def test_kernel_matches_numpy_twin(tick, consideration_set, agent_consideration_
         prices = rng.uniform(0.2, 1.2, 7)
         if tick:  # ties on a tick grid
             prices = np.round(prices / tick) * tick
-        is_agent = rng.random(500) < 0.4
+        is_agent = rng.choice(np.array([HUMAN, AGENT, AGENT_TAKING_FIRST], dtype=np.int8), 500, p=[0.6, 0.3, 0.1])
         starts = rng.random(500)
         args = (prices, is_agent, starts, 0.6, 1.0, 0.05, 0.001, consideration_set, agent_consideration_set)
         sales, revenue, totals = search_and_choose(*args)
@@ -48,3 +48,9 @@ def test_hand_worked_visits():
     sales, _, totals = search_and_choose(prices, np.array([True]), np.array([0.8]), 0.6, 1.0, 0.1, 0.02, 4, 2)
     np.testing.assert_array_equal(sales, [1, 0, 0, 0])
     assert totals[AGENT, QUOTES] == 2 and totals[AGENT, SEARCH_COSTS] == pytest.approx(0.02)
+    # agents taking the first proposal read one quote: from merchant 3 (1.5 > v) nothing is bought; from
+    # merchant 2 the agent buys at 0.7, though merchant 1 asks 0.5
+    kinds = np.array([AGENT_TAKING_FIRST, AGENT_TAKING_FIRST], dtype=np.int8)
+    sales, _, totals = search_and_choose(prices, kinds, np.array([0.8, 0.5]), 0.6, 1.0, 0.1, 0.02, 4, 4)
+    np.testing.assert_array_equal(sales, [0, 0, 1, 0])
+    assert totals[AGENT, QUOTES] == 2 and totals[AGENT, PAID] == 0.7 and totals[AGENT, SEARCH_COSTS] == 0.0

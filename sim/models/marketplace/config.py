@@ -60,6 +60,10 @@ class Buyers(StrictModel):
     agent_search_cost: NonNegative = 0.0
     human_consideration_set: int | None = Field(default=None, ge=1)
     agent_consideration_set: int | None = Field(default=None, ge=1)
+    #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
+    #: first-proposal bias of language-model buyer agents (Bansal et al. 2025, docs/sources.md); 0 in part 1's
+    #: scenarios (assumption)
+    agent_first_proposal_bias: Probability = 0.0
 
 
 class Probe(StrictModel):

@@ -20,7 +20,7 @@ Random numbers, one named stream per feature, so switching one feature on never 
 "visits" (visits per day), "first_quote" (the merchant each buyer meets first), "buyer_type" (agent or
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
-"visit_times" (per-visit fidelity: arrival moments), "logit_choice" (differentiated goods' purchases).
+"visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote), "logit_choice" (differentiated goods' purchases).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from sim.core.rng import Streams
 from sim.kernels.sampling import allocate_purchases, draw_shoppers
-from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
+from sim.kernels.search import AGENT, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
     search_and_choose, search_days
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.qlearning import QLearner, state_index
@@ -45,8 +45,8 @@ from sim.theory import io, search
 
 __all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
 
-#: visits met at one set of posted prices: (prices, humans' reservation price, is_agent, first-quote uniforms)
-Segment = tuple[NDArray[np.float64], float, NDArray[np.bool_], NDArray[np.float64]]
+#: visits met at one set of posted prices: (prices, humans' reservation price, buyer kinds, first-quote uniforms)
+Segment = tuple[NDArray[np.float64], float, NDArray[np.int8], NDArray[np.float64]]
 
 BLOCK_VISITS = 1 << 21  #: visits per kernel pass of the fast path (bounds its memory: ~20 MB of draws)
 
@@ -205,32 +205,37 @@ class Marketplace:
             return math.nan  # differentiated goods: no search
         return search.reservation_price(prices, self.config.buyers.human_search_cost, self.config.market.valuation)
 
-    def draw_buyers(self, n_visits: int) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-        """The next `n_visits` buyers' types and first-quote uniforms (drawn in visit order, so one draw of
-        a block equals the day-by-day draws of its days)."""
+    def draw_buyers(self, n_visits: int) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
+        """The next `n_visits` buyers' kinds (`sim.kernels.search`: human, agent, agent taking the first quote)
+        and first-quote uniforms, drawn in visit order, so one draw of a block equals the day-by-day draws of
+        its days. Each feature's stream is drawn only when the feature is on."""
         starts = self.streams["first_quote"].random(n_visits)
-        agent_share = self.config.buyers.agent_share
-        is_agent = (self.streams["buyer_type"].random(n_visits) < agent_share if agent_share > 0.0
-                    else np.zeros(n_visits, dtype=np.bool_))
-        return is_agent, starts
+        buyers = self.config.buyers
+        buyer_kinds = np.full(n_visits, HUMAN, dtype=np.int8)
+        if buyers.agent_share > 0.0:
+            buyer_kinds[self.streams["buyer_type"].random(n_visits) < buyers.agent_share] = AGENT
+        if buyers.agent_first_proposal_bias > 0.0:
+            takes_first = self.streams["agent_first_proposal"].random(n_visits) < buyers.agent_first_proposal_bias
+            buyer_kinds[takes_first & (buyer_kinds == AGENT)] = AGENT_TAKING_FIRST
+        return buyer_kinds, starts
 
     def visit_days(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         """Each day at d + 0.5: that day's visits, met at the prices posted at that moment."""
         yield env.timeout(0.5)
         for day in range(self.days):
-            is_agent, starts = self.draw_buyers(int(self.visits[day]))
+            buyer_kinds, starts = self.draw_buyers(int(self.visits[day]))
             prices = self.prices.copy()
             if self.stahl is None:
-                self.rows.append(self.logit_day(prices, is_agent))
+                self.rows.append(self.logit_day(prices, buyer_kinds))
             else:
                 probe = self.config.probe
                 if probe is not None:
                     prices[0] = probe.price
                 reservation = self.reservation_price(prices)
-                self.log.append([(prices, reservation, is_agent, starts)])
+                self.log.append([(prices, reservation, buyer_kinds, starts)])
                 outcome = search_days(prices[None, :], np.array([reservation]), np.array([0, starts.size]),
-                                      is_agent, starts, *self.search_arguments)
-                self.rows.append(self.search_row(prices, reservation, outcome, is_agent, starts))
+                                      buyer_kinds, starts, *self.search_arguments)
+                self.rows.append(self.search_row(prices, reservation, outcome, buyer_kinds, starts))
             yield env.timeout(1.0)
 
     def visit_arrivals(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
@@ -243,7 +248,7 @@ class Marketplace:
                      self.agent_consideration_set)
         for day in range(self.days):
             n_visits = int(self.visits[day])
-            is_agent, starts = self.draw_buyers(n_visits)
+            buyer_kinds, starts = self.draw_buyers(n_visits)
             epochs = (day + np.sort(self.streams["visit_times"].random(n_visits))).tolist()
             sales = np.zeros(market.merchants, dtype=np.int64)
             revenue = np.zeros(market.merchants)
@@ -259,12 +264,12 @@ class Marketplace:
                     posted = self.prices.copy()
                 yield env.timeout(epoch - env.now)
                 if not np.array_equal(prices, self.prices):  # a merchant repriced: a new segment of visits
-                    segments.append((prices, reservation, is_agent[first:i], starts[first:i]))
+                    segments.append((prices, reservation, buyer_kinds[first:i], starts[first:i]))
                     prices, first = self.prices.copy(), i
                     reservation = self.reservation_price(prices)
-                search_one_visit(prices.tolist(), bool(is_agent[i]), float(starts[i]), reservation, *arguments,
+                search_one_visit(prices.tolist(), int(buyer_kinds[i]), float(starts[i]), reservation, *arguments,
                                  sales, revenue, totals)
-            segments.append((prices, reservation, is_agent[first:], starts[first:]))
+            segments.append((prices, reservation, buyer_kinds[first:], starts[first:]))
             if posted is None:
                 yield env.timeout(day + 0.5 - env.now)
                 posted = self.prices.copy()
@@ -279,13 +284,13 @@ class Marketplace:
         return (self.config.market.valuation, buyers.human_search_cost, buyers.agent_search_cost,
                 self.consideration_set, self.agent_consideration_set)
 
-    def search_row(self, prices, reservation, outcome, is_agent, starts):
+    def search_row(self, prices, reservation, outcome, buyer_kinds, starts):
         sales, revenue, totals = (array[0] for array in outcome)
         probe = math.nan
         if self.config.probe is not None:
             reference = prices.copy()
             reference[0] = self.config.probe.reference_price
-            ref_sales, ref_revenue, _ = search_and_choose(reference, is_agent, starts, reservation,
+            ref_sales, ref_revenue, _ = search_and_choose(reference, buyer_kinds, starts, reservation,
                                                           *self.search_arguments)
             probe = self.merchant_profit(revenue[0], sales[0]) - self.merchant_profit(ref_revenue[0], ref_sales[0])
         return prices, reservation, sales, revenue, totals, self.search_surplus(totals), probe
@@ -299,7 +304,7 @@ class Marketplace:
         return (self.config.market.valuation * totals[..., PURCHASES].sum(axis=-1) - totals[..., PAID].sum(axis=-1)
                 - totals[..., SEARCH_COSTS].sum(axis=-1))
 
-    def logit_day(self, prices: NDArray[np.float64], is_agent: NDArray[np.bool_]):
+    def logit_day(self, prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]):
         """Differentiated goods, no search: every buyer sees every price and chooses by logit (humans and
         agents alike); expected consumer surplus per visit ln(1 + sum_j exp(q - alpha p_j)) / alpha
         (Small & Rosen 1981)."""
@@ -307,8 +312,8 @@ class Marketplace:
         shares = io.static_shares(np.full(prices.size, market.quality), prices, [market.price_sensitivity],
                                   outside_option=True)
         rng = self.streams["logit_choice"]
-        n_agents = int(is_agent.sum())
-        visits = {HUMAN: is_agent.size - n_agents, AGENT: n_agents}
+        n_agents = int(np.count_nonzero(buyer_kinds))
+        visits = {HUMAN: buyer_kinds.size - n_agents, AGENT: n_agents}
         totals = np.zeros((2, 5))
         sales = np.zeros(prices.size, dtype=np.int64)
         for kind in (HUMAN, AGENT):
@@ -316,7 +321,7 @@ class Marketplace:
             totals[kind, VISITS], totals[kind, PURCHASES], totals[kind, PAID] = visits[kind], bought.sum(), bought @ prices
             sales += bought
         inclusive = math.log1p(float(np.exp(market.quality - market.price_sensitivity * prices).sum()))
-        surplus = is_agent.size * inclusive / market.price_sensitivity
+        surplus = buyer_kinds.size * inclusive / market.price_sensitivity
         return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
 
     def collected(self) -> MarketDays:
@@ -346,15 +351,15 @@ class Marketplace:
         while first < self.days:
             last = int(np.searchsorted(offsets, offsets[first] + BLOCK_VISITS, side="right")) - 1
             last = min(max(last, first + 1), self.days)
-            is_agent, starts = self.draw_buyers(int(offsets[last] - offsets[first]))
+            buyer_kinds, starts = self.draw_buyers(int(offsets[last] - offsets[first]))
             block_offsets = offsets[first:last + 1] - offsets[first]
-            outcome = search_days(prices[first:last], reservation[first:last], block_offsets, is_agent, starts,
+            outcome = search_days(prices[first:last], reservation[first:last], block_offsets, buyer_kinds, starts,
                                   *self.search_arguments)
             difference = np.full(last - first, math.nan)
             if probe is not None:
                 reference = prices[first:last].copy()
                 reference[:, 0] = probe.reference_price
-                ref_sales, ref_revenue, _ = search_days(reference, reservation[first:last], block_offsets, is_agent,
+                ref_sales, ref_revenue, _ = search_days(reference, reservation[first:last], block_offsets, buyer_kinds,
                                                         starts, *self.search_arguments)
                 difference = (self.merchant_profit(outcome[1][:, 0], outcome[0][:, 0])
                               - self.merchant_profit(ref_revenue[:, 0], ref_sales[:, 0]))
@@ -364,7 +369,7 @@ class Marketplace:
         return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference)
 
 
-def search_one_visit(prices: list[float], is_agent: bool, start_uniform: float, reservation_price: float,
+def search_one_visit(prices: list[float], buyer_kind: int, start_uniform: float, reservation_price: float,
                      valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
                      agent_consideration_set: int, sales: NDArray[np.int64], revenue: NDArray[np.float64],
                      totals: NDArray[np.float64]) -> None:
@@ -374,8 +379,9 @@ def search_one_visit(prices: list[float], is_agent: bool, start_uniform: float, 
     n = len(prices)
     start = min(int(start_uniform * n), n - 1)
     best = start
-    if is_agent:
-        kind, quotes = AGENT, min(agent_consideration_set, n)
+    if buyer_kind != HUMAN:
+        kind = AGENT
+        quotes = 1 if buyer_kind == AGENT_TAKING_FIRST else min(agent_consideration_set, n)
         for k in range(1, quotes):
             if prices[(start + k) % n] < prices[best]:
                 best = (start + k) % n

@@ -49,6 +49,7 @@ def tables_equal(a, b, skip=()) -> None:
     {"mode": "fixed", "fixed_prices": [0.3, 0.5, 0.2, 0.9]},     # fixed prices: humans search
     {"buyers": {"human_consideration_set": 2}, "mode": "fixed", "fixed_prices": [0.9, 0.5, 0.2, 0.3]},
     {"buyers": {"agent_consideration_set": 2}},                  # agents with a position bias
+    {"buyers": {"agent_first_proposal_bias": 0.5}},              # agents taking the first proposal
 ])
 def test_processes_and_fast_path_agree_bit_for_bit(case, monkeypatch):
     """The SimPy processes and the run-ahead path (blocks of visits, forced small here so that a run has
@@ -75,7 +76,9 @@ def test_agent_features_nest():
     no rival's price."""
     fixed = {"mode": "fixed", "fixed_prices": [0.3, 0.5, 0.2, 0.9]}
     human_only = simulate(config(agent_share=0.0, **fixed), Streams(9, 0))
-    tables_equal(human_only, simulate(config(agent_share=0.0, buyers={"agent_search_cost": 0.3}, **fixed),
+    tables_equal(human_only, simulate(config(agent_share=0.0, buyers={"agent_search_cost": 0.3,
+                                                                      "agent_first_proposal_bias": 0.5,
+                                                                      "agent_consideration_set": 1}, **fixed),
                                       Streams(9, 0)))
     # (the `equilibrium` table is Stahl's benchmark for the parameters: "capped" at mu = 1e-300, not "diamond")
     tables_equal(human_only, simulate(config(agent_share=1e-300, **fixed), Streams(9, 0)), skip=("equilibrium",))
@@ -182,7 +185,7 @@ def test_capped_reservation_price_is_a_regime_not_an_error():
 
 
 @pytest.mark.parametrize("pricing", [{}, {"mode": "fixed", "fixed_prices": [0.9, 0.5, 0.2, 0.3]},
-                                     {"buyers": {"agent_consideration_set": 2}}])
+                                     {"buyers": {"agent_consideration_set": 2, "agent_first_proposal_bias": 0.3}}])
 def test_per_visit_fidelity_is_the_batch_fidelity_bit_for_bit_when_prices_hold_all_day(pricing):
     """Equilibrium and fixed prices change only at day boundaries, so every visit of a day meets the same
     prices in both fidelities, and the per-visit implementation's sums equal the kernel's (same seed)."""
