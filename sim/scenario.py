@@ -53,6 +53,7 @@ _MODELS: dict[str, str] = {
     "ishigami": "sim.models.ishigami",
     "logistics": "sim.models.logistics",
     "cloud": "sim.models.cloud",
+    "marketplace": "sim.models.marketplace",
 }
 
 

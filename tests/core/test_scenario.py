@@ -77,7 +77,7 @@ def test_unknown_model(scenario_dir):
 
 
 def test_the_registry_lists_and_loads_every_model():
-    assert model_names() == ["cloud", "customs", "customs_classes", "ishigami", "logistics"]
+    assert model_names() == ["cloud", "customs", "customs_classes", "ishigami", "logistics", "marketplace"]
     assert [get_model(name).name for name in model_names()] == model_names()
 
 
