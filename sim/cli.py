@@ -255,9 +255,9 @@ def validation_table(report: pl.DataFrame, model_name: str, quick: bool) -> Tabl
                       realised, "[green]pass[/]" if row["passed"] else "[bold red]FAIL[/]")
     m = report.get_column("checks_in_family")[0]
     family_level = report.get_column("family_level")[0]
-    caption = (f"Family: the {m} stochastic checks of {model_name}, family-wise {family_level:.0%} (Bonferroni): "
+    caption = (f"Family: the {m} stochastic checks of {model_name}, family-wise {100 * family_level:g}% (Bonferroni): "
                f"each CI at {1 - (1 - family_level) / m:.4%}, so a correct model fails this table with "
-               f"probability at most {1 - family_level:.0%}. " if m else "")
+               f"probability at most {100 * (1 - family_level):.3g}%. " if m else "")
     caption += ("Replications designed for power >= 0.9 against the error shown (5% of the analytic value, "
                 "0.01 for a share, 0.02 x scale for a zero expectation), sd from a pilot at another seed; "
                 "realised-SE power is read from this run's own sd and is no gate. Deterministic rows pass "
