@@ -16,6 +16,7 @@ cut-offs, against transit times of days.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -142,7 +143,8 @@ class FirstMileParameters(StrictModel):
 
 class OriginHubParameters(StrictModel):
     """One sortation line, first come first served, sorting `capacity_per_shift` parcels evenly over each
-    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day."""
+    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day and all have
+    one length, as the capacity is per shift."""
 
     shifts_hours: list[Annotated[list[Annotated[FiniteFloat, Field(ge=0.0, le=24.0)]], Field(min_length=2, max_length=2)]] \
         = Field(default_factory=lambda: [[0.0, 8.0], [8.0, 16.0], [16.0, 24.0]])
@@ -159,6 +161,10 @@ class OriginHubParameters(StrictModel):
             if start < previous_end:
                 raise ValueError("shifts_hours must be in order and must not overlap")
             previous_end = end
+        lengths = [end - start for start, end in self.shifts_hours]
+        if not all(math.isclose(length, lengths[0], rel_tol=1e-9, abs_tol=1e-9) for length in lengths):
+            raise ValueError(f"all shifts must have the same length, as capacity_per_shift is per shift (got "
+                             f"{', '.join(f'{length:g}' for length in lengths)} hours)")
         return self
 
 
