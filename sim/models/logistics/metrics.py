@@ -156,8 +156,7 @@ class Ledger:
         self.cohort_business_hist = np.zeros(N_BINS, dtype=np.int64)
         self.cohort_promised_business_hist = np.zeros(N_BINS, dtype=np.int64)
         # the per-parcel table goes to disk in parts as parcels finish, so a year of parcels never sits in memory
-        self.parcel_spool = TableSpool(prefix="sim-parcels-") \
-            if params.record_parcels and parcel_class is None else None
+        self.parcel_spool = TableSpool("parcels") if params.record_parcels and parcel_class is None else None
 
     # ---- inputs ------------------------------------------------------------------------------------
     def _day(self, t: ArrayLike) -> NDArray[np.int64]:
