@@ -104,6 +104,16 @@ def _bins(days: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.clip((days / BIN_DAYS).astype(np.int64), 0, N_BINS - 1)
 
 
+
+def count_column(values: ArrayLike) -> NDArray[np.int64]:
+    """Parcels counted in a float ledger, written as integers: the ledger holds whole numbers exactly (sums of
+    ones, far below 2**53), and a value that is not one is a bug, not something to round."""
+    array = np.asarray(values, dtype=np.float64)
+    counts = array.astype(np.int64)
+    if not np.array_equal(counts, array):
+        raise AssertionError("a parcel count in the ledger is not a whole number")
+    return counts
+
 class Ledger:
     """Accumulates one replication's accounts; `n_days` covers the horizon and the drain."""
 
@@ -276,14 +286,14 @@ class Ledger:
             table = {
                 "day": np.arange(nd, dtype=np.int64),
                 "date": [self.calendar.date_of(d) for d in range(nd)],
-                "orders": self.orders,
-                "delivered": self.delivered,
+                "orders": count_column(self.orders),
+                "delivered": count_column(self.delivered),
                 "on_time_share": self.on_time / self.promised_delivered,
                 "p50_delivery_days": [histogram_quantile(self.day_hist[d], 0.5) for d in range(nd)],
                 "p95_delivery_days": [histogram_quantile(self.day_hist[d], 0.95) for d in range(nd)],
-                "late_parcels": self.late,
-                "lost": self.lost,
-                "returned": self.returned,
+                "late_parcels": count_column(self.late),
+                "lost": count_column(self.lost),
+                "returned": count_column(self.returned),
                 "compensation_eur": self.compensation,
                 "gmv_eur": self.gmv,
             }
@@ -295,12 +305,12 @@ class Ledger:
             table["cost_per_parcel_eur"] = costs.cost_per_parcel_eur(
                 self.stage_cost.sum(axis=1) + self.fixed_cost.sum(axis=1), self.compensation, self.finished)
         for k, name in enumerate(STAGES):
-            table[f"held_{name}"] = held[:, k]
-        table["in_transit"] = held.sum(axis=1)
-        table["created_cumulative"] = np.cumsum(self.orders)
-        table["delivered_cumulative"] = np.cumsum(self.delivered)
-        table["lost_cumulative"] = np.cumsum(self.lost)
-        table["returned_cumulative"] = np.cumsum(self.returned)
+            table[f"held_{name}"] = count_column(held[:, k])
+        table["in_transit"] = count_column(held.sum(axis=1))
+        table["created_cumulative"] = count_column(np.cumsum(self.orders))
+        table["delivered_cumulative"] = count_column(np.cumsum(self.delivered))
+        table["lost_cumulative"] = count_column(np.cumsum(self.lost))
+        table["returned_cumulative"] = count_column(np.cumsum(self.returned))
         return pl.DataFrame(table)
 
     def order_day_table(self, horizon_days: int) -> pl.DataFrame:
@@ -310,11 +320,11 @@ class Ledger:
         with np.errstate(invalid="ignore", divide="ignore"):
             return pl.DataFrame({
                 "day": np.arange(h, dtype=np.int64),
-                "orders": self.orders[:h],
-                "delivered": b[:, 0],
+                "orders": count_column(self.orders[:h]),
+                "delivered": count_column(b[:, 0]),
                 "on_time_share": b[:, 2] / b[:, 1],
                 "mean_delivery_days": b[:, 3] / b[:, 0],
-                "in_transit": self.held_at_end_of_day()[:h].sum(axis=1),
+                "in_transit": count_column(self.held_at_end_of_day()[:h].sum(axis=1)),
             })
 
     def delivery_histogram_table(self, width_days: float = 0.1) -> pl.DataFrame:
