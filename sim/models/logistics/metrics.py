@@ -21,7 +21,7 @@ from sim.models.logistics.config import GuaranteeParameters, LogisticsParameters
 from sim.models.logistics import costs
 from sim.models.logistics.costs import FIXED_COST_LINES
 from sim.models.logistics.guarantee import GuaranteeRule, target_days
-from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
+from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_NAMES, OUTCOME_RETURNED, STAGES
 
 __all__ = ["Ledger", "RECORD_FIELDS", "CLASS_FIELD", "PARCEL_CLASSES", "histogram_quantile", "stage_intervals"]
 
@@ -215,7 +215,9 @@ class Ledger:
             fields = (*RECORD_FIELDS, CLASS_FIELD) if self.classes is not None else RECORD_FIELDS
             self.parcel_spool.append(pl.DataFrame({k: np.asarray(r[k]) for k in fields}).with_columns(
                 pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
-                pl.Series("on_time", on_time)).rename(PARCEL_TIME_COLUMNS))
+                pl.Series("on_time", on_time),
+                pl.Series("outcome", np.asarray(OUTCOME_NAMES)[outcome], dtype=pl.Enum(OUTCOME_NAMES)),
+            ).rename(PARCEL_TIME_COLUMNS))
         promised = r["promised"].astype(bool) & delivered
         late = promised & ~on_time
         comp = self.guarantee.compensation_eur(late, r["value_eur"])

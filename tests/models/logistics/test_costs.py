@@ -103,9 +103,9 @@ def test_a_lost_promised_parcel_counts_as_a_broken_promise():
     output = simulate(config, Streams(5, 0))
     parcels = output.tables["parcels"].read()
     window = parcels.filter((pl.col("order_hours") >= 48.0) & (pl.col("order_hours") < 8 * 24.0) & pl.col("promised"))
-    on_time = window.filter((pl.col("outcome") == 0) & pl.col("on_time")).height
-    delivered = window.filter(pl.col("outcome") == 0).height
-    lost = window.filter(pl.col("outcome") == 1).height
+    on_time = window.filter((pl.col("outcome") == "delivered") & pl.col("on_time")).height
+    delivered = window.filter(pl.col("outcome") == "delivered").height
+    lost = window.filter(pl.col("outcome") == "lost").height
     assert lost > 10
     assert output.metrics["on_time_share"] == pytest.approx(on_time / delivered, rel=1e-12)
     assert output.metrics["on_time_share_lost_as_late"] == pytest.approx(on_time / (delivered + lost), rel=1e-12)
