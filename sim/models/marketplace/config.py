@@ -26,13 +26,13 @@ class Market(StrictModel):
 
     merchants: int = Field(ge=1, le=10_000, description="N, merchants listing the good")
     valuation: Positive = Field(description="v, each buyer's value of one unit (price units)")
-    marginal_cost: NonNegative = 0.0
+    marginal_cost: NonNegative = Field(default=0.0, description="c, each merchant's cost of one unit sold (price units)")
     visits_per_day: Positive
     take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="platform's share of each price")
     goods: Literal["homogeneous", "differentiated"] = "homogeneous"
     #: differentiated goods: utility quality - price_sensitivity x price + logit error, outside option 0
-    quality: FiniteFloat = 0.0
-    price_sensitivity: Positive = 1.0
+    quality: FiniteFloat = Field(default=0.0, description="differentiated goods: each good's mean utility (utils)")
+    price_sensitivity: Positive = Field(default=1.0, description="differentiated goods: utils lost per price unit")
 
     @model_validator(mode="after")
     def _cost_below_value(self) -> "Market":
@@ -56,14 +56,14 @@ class Buyers(StrictModel):
     `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
-    human_search_cost: NonNegative
-    agent_search_cost: NonNegative = 0.0
-    human_consideration_set: int | None = Field(default=None, ge=1)
-    agent_consideration_set: int | None = Field(default=None, ge=1)
+    human_search_cost: NonNegative = Field(description="s, price units a human pays per quote after the first")
+    agent_search_cost: NonNegative = Field(default=0.0, description="price units an agent pays per quote after the first")
+    human_consideration_set: int | None = Field(default=None, ge=1, description="merchants a human reads at most (count)")
+    agent_consideration_set: int | None = Field(default=None, ge=1, description="merchants an agent reads at most (count)")
     #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
     #: first-proposal bias of language-model buyer agents (Bansal et al. 2025, docs/sources.md); 0 in part 1's
     #: scenarios (assumption)
-    agent_first_proposal_bias: Probability = 0.0
+    agent_first_proposal_bias: Probability = Field(default=0.0, description="share of agents taking the first acceptable quote")
 
 
 class Probe(StrictModel):
@@ -71,8 +71,8 @@ class Probe(StrictModel):
     the pricing mode; the same visits are replayed with merchant 0 at `reference_price` (common random
     numbers), and the profit difference per visit is reported."""
 
-    price: NonNegative
-    reference_price: NonNegative
+    price: NonNegative = Field(description="merchant 0's probe price (price units)")
+    reference_price: NonNegative = Field(description="the price it is compared with (price units)")
 
 
 class Pricing(StrictModel):
@@ -83,19 +83,19 @@ class Pricing(StrictModel):
     profit on the visits of the last `observation_days` replayed against its candidate price."""
 
     mode: PricingMode = "equilibrium"
-    fixed_prices: list[NonNegative] | None = None
+    fixed_prices: list[NonNegative] | None = Field(default=None, description="fixed mode: price per merchant (price units)")
     repricing_days: Positive = 1.0
-    price_tick: Positive = 0.01
+    price_tick: Positive = Field(default=0.01, description="step of the price grid (price units)")
     observation_days: int = Field(default=1, ge=1, le=365)
-    initial_price: NonNegative | None = None  # best_response: the price every merchant starts from (default v)
+    initial_price: NonNegative | None = Field(default=None, description="best_response: starting price, price units (default v)")
     record_prices: bool = False  # write the `prices` table: every merchant's posted price on every day
     #: qlearning (Calvano et al. 2020; `sim.models.marketplace.qlearning`): prices on `qlearning_grid` points from
     #: c to v, learning rate alpha, discount delta per period, exploration exp(-beta t) (all assumptions;
     #: Calvano's baseline is alpha 0.15, delta 0.95, beta 4e-6 per period with 15 prices)
-    qlearning_grid: int = Field(default=15, ge=2, le=101)
-    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0)
-    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0)
-    exploration_decay: Positive = 2e-4
+    qlearning_grid: int = Field(default=15, ge=2, le=101, description="qlearning: prices on the grid (count)")
+    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0, description="qlearning: alpha, weight of a new reward")
+    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0, description="qlearning: delta, discount per period")
+    exploration_decay: Positive = Field(default=2e-4, description="qlearning: beta, exploration exp(-beta t) per period")
 
 
 class MarketplaceScenario(ScenarioConfig):
