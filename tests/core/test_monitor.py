@@ -32,3 +32,12 @@ def test_bins_agree_with_time_average_over_the_whole_window():
     assert bins.size == 8
     assert bins.mean() == pytest.approx((0 * 1 + 2 * 1.5 + 4 * 1.5) / 4.0, rel=1e-12)
     assert monitor.time_average(0.0, 4.0) == pytest.approx(bins.mean(), rel=1e-12)
+
+
+def test_recording_goes_on_after_from_changes():
+    """A monitor built from changes (kept as arrays) takes further records: level 0 on [0, 1), 2 on [1, 2.5)
+    (two steps of +1 at 1), 4 from 2.5 on, the last recorded by hand: the same step as `_step`."""
+    monitor = LevelMonitor.from_changes(0.0, [1.0, 1.0], [1.0, 1.0])
+    monitor.record(2.5, 4.0)
+    np.testing.assert_allclose(monitor.binned_averages(0.0, 4.0, 1.0), [0.0, 2.0, 3.0, 4.0], rtol=1e-12)
+    assert monitor.integral(0.0, 4.0) == 0.0 + 2.0 * 1.5 + 4.0 * 1.5
