@@ -1,8 +1,11 @@
 """Monitored SimPy queues: a `simpy.Resource` (and a non-preemptive `simpy.PriorityResource`) that records,
 for every user, the wait from request to grant, and offers as `LevelMonitor`s the time-weighted number of
 requests waiting and of busy servers. The records are made inside the resource's own put/get hooks
-(`_do_put` grants a request, `_do_get` releases a user; see `simpy.resources.base.BaseResource`), so a
-model yields the request and releases it as with a plain SimPy resource and never records by hand.
+(`_do_put` grants a request, `_do_get` releases a user: the two methods through which
+`simpy.resources.base.BaseResource`'s documentation says a subclass customises a resource), so a model
+yields the request and releases it as with a plain SimPy resource and never records by hand. Nothing else
+of SimPy is used beyond its public API (`Environment.now`, `Event.succeed`, `Request.usage_since`, the
+resource's `users` and `put_queue`).
 
 Model assumptions (those of SimPy's resources, stated here because the statistics depend on them):
 
