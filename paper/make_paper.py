@@ -69,6 +69,12 @@ FIGURES = {
     5: Figure("fig5_logistics_promise", "logistics",
               "logistics: five-day promise vs no promise: demand, reliability, delivery days"),
     6: Figure("fig6_eu_duty_cost", "logistics", "logistics: cost per parcel by stage, incl. the EU duty of 2026"),
+    7: Figure("fig7_logistics_two_classes", "logistics",
+              "logistics: on-time share of group and third-party parcels vs line-haul capacity, priority vs fcfs"),
+    8: Figure("fig8_marketplace_price_cdf", "marketplace",
+              "marketplace: simulated posted-price CDF vs Stahl's closed form at one interior point"),
+    9: Figure("fig9_marketplace_prices", "marketplace",
+              "marketplace: mean posted and paid price vs agent share for three merchant counts, over Stahl (1989)"),
 }
 TYPST_SOURCE = REPO / "paper" / "typst"
 BIBLIOGRAPHY = REPO / "docs" / "references.bib"

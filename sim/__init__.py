@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sim.api import load, run
     from sim.comparison import compare
+    from sim.run_catalog import catalog
     from sim.sweeps import sweep
 
-__all__ = ["run", "load", "compare", "sweep"]
+__all__ = ["run", "load", "compare", "sweep", "catalog"]
 __version__ = "0.1.0"
 
 #: each public function and the module that defines it, imported on first use (PEP 562): `import sim`
 #: (and so every `sim ...` command, and every spawned worker) pays for none of Polars, SciPy or SimPy
-_LAZY = {"run": "sim.api", "load": "sim.api", "compare": "sim.comparison", "sweep": "sim.sweeps"}
+_LAZY = {"run": "sim.api", "load": "sim.api", "compare": "sim.comparison", "sweep": "sim.sweeps",
+         "catalog": "sim.run_catalog"}
 
 
 def __getattr__(name: str):

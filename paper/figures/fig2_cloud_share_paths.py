@@ -10,6 +10,7 @@ Baidu re-price to their static best response from 2024Q1). Writes `fig2_cloud_sh
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -49,18 +50,24 @@ def quarter_ticks(axes, labels: list[str]) -> None:
 
 
 def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
+    return numbers({label: run_scenario(cache, file) for label, file in SCENARIO_FILES.items()})
+
+
+def numbers(results: Mapping[str, RunResult]) -> dict[str, pl.DataFrame]:
+    """The figure's tables from finished runs, one per scenario label (the keys of `SCENARIO_FILES`; a
+    notebook passes the runs it was given)."""
     frames = []
-    for label, file in SCENARIO_FILES.items():
-        quarterly = run_scenario(cache, file).tables["quarterly"]
+    for label, result in results.items():
+        quarterly = result.frame("quarterly")
         share = mean_ci(quarterly.filter(pl.col("provider") == "alibaba").sort("quarter"),
                         ["provider", "quarter", "quarter_label"], "revenue_share")
         frames.append(share.with_columns(pl.lit(label).alias("scenario"), pl.lit("revenue_share").alias("series")))
         price = mean_ci(quarterly.filter(pl.col("provider").is_in(RIVALS)).sort("provider", "quarter"),
                         ["provider", "quarter", "quarter_label"], "price_compute")
         frames.append(price.with_columns(pl.lit(label).alias("scenario"), pl.lit("price_compute").alias("series")))
-    numbers = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
-                                       "sd", "ci_low", "ci_high", "level")
-    return {NAME: numbers}
+    table = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
+                                     "sd", "ci_low", "ci_high", "level")
+    return {NAME: table}
 
 
 def plot(frames: dict[str, pl.DataFrame]) -> Figure:

@@ -17,16 +17,19 @@ holds nothing but the files listed above; anything else is refused (`RunFolderEr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -50,7 +53,11 @@ STATISTICS = "statistics"
 RESERVED_TABLES = (SUMMARY, STATISTICS)
 #: version of the run-folder layout, written to every manifest as `run_folder`
 RUN_FOLDER_VERSION = 1
+#: version of the manifest schema (one schema for runs, comparisons, warm-ups and sweeps), `manifest_version`
+MANIFEST_VERSION = 2
 CHARTS = "charts"
+#: the HTML report `sim report` may add to a results folder
+REPORT = "report.html"
 
 
 class RunExistsError(InputError):
@@ -102,6 +109,19 @@ def remove_dead_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc where it can be, so that no other thread sees it changed)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def sync_directory(directory: Path) -> None:
     """Flush a folder's entries (a rename into it) to disk; a no-op where folders cannot be opened."""
     try:
@@ -123,6 +143,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
                                          dir=path.parent)
     try:
+        os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp makes 0600: the file follows the umask
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -137,12 +158,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def _is_run_folder_file(path: Path, files: Any) -> bool:
     """Whether `path` (an entry of a results folder) is one `publish_folder` wrote (listed in the manifest's
-    `files`) or a chart `sim plot` added."""
+    `files`), a chart `sim plot` added or the report `sim report` wrote."""
     if path.is_symlink():
         return False
     if path.is_dir() and path.name == CHARTS:
         return all(p.is_file() and not p.is_symlink() and p.suffix == ".png" for p in path.iterdir())
-    return path.name == MANIFEST or (isinstance(files, list) and path.name in files and path.is_file())
+    return path.name in (MANIFEST, REPORT) or (isinstance(files, list) and path.name in files and path.is_file())
 
 
 def check_run_target(directory: str | Path, *, force: bool = False) -> None:
@@ -235,6 +256,44 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@cache
+def installed_distributions() -> dict[str, str]:
+    """Every distribution installed in this Python (name -> version), sorted by name: the environment a
+    run can be reproduced in (what `pip freeze` would pin)."""
+    found: dict[str, str] = {}
+    for distribution in metadata.distributions():
+        name = distribution.metadata["Name"]
+        if name:
+            found.setdefault(str(name), distribution.version)
+    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+
+
+#: environment variables that set thread counts of the numerical libraries (numba's parallel kernels, BLAS)
+THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS", "POLARS_MAX_THREADS")
+
+
+def host_record() -> dict[str, Any]:
+    """The machine: OS, CPU, core count and the thread settings the parallel kernels run with."""
+    numba = sys.modules.get("numba")  # read only if a model already loaded it (no import here)
+    threads: dict[str, Any] = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    threads["numba_threads"] = int(numba.config.NUMBA_NUM_THREADS) if numba is not None else None
+    return {"os": platform.platform(), "machine": platform.machine(), "cpu": _cpu_name(),
+            "cores": os.cpu_count(), "python": sys.version.split()[0],
+            "python_implementation": platform.python_implementation(), "threads": threads}
+
+
+@cache
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def git_state(directory: Path) -> dict[str, Any]:
     """The commit and whether the work tree had uncommitted changes; empty when git is not available."""
     try:
@@ -247,9 +306,20 @@ def git_state(directory: Path) -> dict[str, Any]:
         return {}
 
 
+def config_hash(document: Any) -> str:
+    """SHA-256 of a resolved configuration as canonical JSON (sorted keys): equal configs, equal hashes,
+    whatever files and overrides produced them (the `source_hash` is over the files)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def environment_record() -> dict[str, Any]:
-    """Versions and git state for a manifest."""
-    return {"versions": package_versions(), "git": git_state(Path(__file__).resolve().parent)}
+    """What a manifest records about where and how it was made: the command as typed, the host, the key
+    versions, every installed distribution and their hash, and the git state."""
+    dependencies = installed_distributions()
+    return {"command": list(sys.argv), "host": host_record(), "versions": package_versions(),
+            "dependencies": dependencies, "environment_hash": config_hash(dependencies),
+            "git": git_state(Path(__file__).resolve().parent)}
 
 
 def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -> Path:
@@ -266,12 +336,54 @@ def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -
     return candidate
 
 
+#: what the shared columns of result tables hold: (unit, description); "metric unit" means the unit of the
+#: row's metric (the `unit` column of statistics.parquet, or the model's metric list)
+COLUMN_DOCS: dict[str, tuple[str, str]] = {
+    "scenario": ("", "scenario name"),
+    "replication": ("", "replication index k (its random streams: Streams(seed, k))"),
+    "seed": ("", "the run's seed"),
+    "metric": ("", "metric name"),
+    "value": ("metric unit", "the metric's value in one replication"),
+    "n": ("replications", "replications with a finite value"),
+    "mean": ("metric unit", "mean across replications"),
+    "sd": ("metric unit", "sample standard deviation across replications"),
+    "ci_low": ("metric unit", "lower bound of the Student-t confidence interval (raw, not clipped)"),
+    "ci_high": ("metric unit", "upper bound of the Student-t confidence interval (raw, not clipped)"),
+    "half_width": ("metric unit", "half-width of the confidence interval"),
+    "level": ("share", "confidence level of the interval"),
+    "unit": ("", "the metric's unit"),
+    "kind": ("", "what one replication's value is: mean, proportion, quantile or count"),
+    "description": ("", "what the metric measures"),
+    "mean_baseline": ("metric unit", "the baseline's mean across replications"),
+    "mean_scenario": ("metric unit", "the scenario's mean across replications"),
+    "difference": ("metric unit", "mean paired difference, scenario minus baseline (common random numbers)"),
+    "independent_half_width_estimate": ("metric unit", "half-width independent seeds would have given (estimated)"),
+    "variance_ratio": ("ratio", "var(scenario - baseline) / (var(baseline) + var(scenario))"),
+    "family_level": ("share", "family-wise confidence level"),
+    "level_per_interval": ("share", "confidence level of each interval after the Bonferroni adjustment"),
+}
+
+
+def column_metadata(columns: Iterable[str]) -> dict[str, str]:
+    """Parquet key-value metadata for the known columns of a table: `sim:unit:<column>` and
+    `sim:description:<column>` (read with `polars.read_parquet_metadata`)."""
+    metadata = {}
+    for column in columns:
+        if column in COLUMN_DOCS:
+            unit, description = COLUMN_DOCS[column]
+            metadata[f"sim:unit:{column}"] = unit
+            metadata[f"sim:description:{column}"] = description
+    return metadata
+
+
 def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
-    """Write a table (a LazyFrame is streamed, never collected whole); returns its row count."""
+    """Write a table (a LazyFrame is streamed, never collected whole) with row-group statistics (so filters
+    push down) and the known columns' units and descriptions as key-value metadata; returns its row count."""
     if isinstance(frame, pl.LazyFrame):
-        frame.sink_parquet(path, compression="zstd", statistics=False)
+        frame.sink_parquet(path, compression="zstd", statistics=True,
+                           metadata=column_metadata(frame.collect_schema().names()))
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
-    frame.write_parquet(path, compression="zstd", statistics=False)
+    frame.write_parquet(path, compression="zstd", statistics=True, metadata=column_metadata(frame.columns))
     return frame.height
 
 
@@ -290,7 +402,12 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
     staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
                                     dir=directory.parent))
     try:
-        manifest = {**fill(staging), "run_folder": RUN_FOLDER_VERSION, "run_id": uuid.uuid4().hex}
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700: the folder follows the umask
+        filled = fill(staging)
+        manifest = {"manifest_version": MANIFEST_VERSION, "kind": filled.pop("kind", "run"),
+                    "status": filled.pop("status", "complete"), "run_id": uuid.uuid4().hex,
+                    "created_utc": datetime.now(timezone.utc).isoformat(), **filled,
+                    "run_folder": RUN_FOLDER_VERSION}
         manifest["files"] = sorted(path.name for path in staging.iterdir())
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         for path in staging.rglob("*"):  # on disk before the folder is published
@@ -330,8 +447,9 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
         manifest = dict(result.manifest)
         manifest["tables"] = rows
         manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
-        # the resolved scenario holds the seed and the replication count, so this reproduces every table
-        manifest["rerun"] = f"sim run {directory / 'scenario.toml'}"
+        # the resolved scenario holds the seed and the replication count, and `sim rerun` keeps the scenario's
+        # name (the tables' `scenario` column), so this reproduces every table byte for byte
+        manifest["rerun"] = f"sim rerun {directory}"
         return manifest
 
     manifest = publish_folder(directory, fill, force=force)

@@ -108,7 +108,7 @@ BATTERY = [
     (["plot", "{tmp}/nowhere"], EXIT_BAD_INPUT, ["nowhere", "no such folder"]),
     (["plot", "{tmp}/broken_manifest"], EXIT_BAD_INPUT, ["broken_manifest", "damaged manifest"]),
     (["plot", "{tmp}/truncated_run"], EXIT_BAD_INPUT, ["summary.parquet", "damaged table"]),
-    (["plot", "{tmp}/a_sweep"], EXIT_BAD_INPUT, ["a_sweep", "sweep folder", "load_sweep"]),
+    (["plot", "{tmp}/a_sweep"], EXIT_BAD_INPUT, ["a_sweep", "damaged sweep manifest", "missing model"]),
     # inputs built to cost unbounded work
     (["show", "{tmp}/deep.toml"], EXIT_BAD_INPUT, ["deep.toml", "nested too deeply"]),
     (["run", "{tmp}/" + "n" * 300 + ".toml"], EXIT_ENVIRONMENT, ["File name too long"]),

@@ -41,3 +41,11 @@ def test_recording_goes_on_after_from_changes():
     monitor.record(2.5, 4.0)
     np.testing.assert_allclose(monitor.binned_averages(0.0, 4.0, 1.0), [0.0, 2.0, 3.0, 4.0], rtol=1e-12)
     assert monitor.integral(0.0, 4.0) == 0.0 + 2.0 * 1.5 + 4.0 * 1.5
+
+
+def test_levels_before_reads_the_level_just_before_each_instant():
+    # by hand: 0 from t=0, 2 from t=1, then 1 and 3 at t=2 (two changes at one instant), 0 from t=5
+    monitor = LevelMonitor(0.0)
+    for time, level in ((1.0, 2), (2.0, 1), (2.0, 3), (5.0, 0)):
+        monitor.record(time, level)
+    np.testing.assert_array_equal(monitor.levels_before([0.5, 1.0, 2.0, 2.5, 5.0, 9.0]), [0, 0, 2, 3, 3, 0])
