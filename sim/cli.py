@@ -25,6 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
+from sim.core.config import numeric_keys
 from sim.core.errors import InputError
 
 # Everything else is imported inside the command that needs it: `sim --help` and `sim list` load neither
@@ -237,12 +238,21 @@ def list_(directory: Annotated[Path, typer.Argument(help="folder of scenario fil
 def show(
     scenario: Annotated[Path, typer.Argument(help="scenario TOML file")],
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override KEY.PATH=VALUE")] = None,
+    keys: Annotated[bool, typer.Option("--keys", help="a table of every numeric key: value, unit, bounds")] = False,
 ) -> None:
     """Print the fully resolved configuration (after extends, overrides and defaults) as TOML."""
     from sim.scenario import dump_config, load_scenario
 
     loaded = load_scenario(scenario, set_ or ())
-    sys.stdout.write(dump_config(loaded.config))
+    if not keys:
+        sys.stdout.write(dump_config(loaded.config))
+        return
+    table = Table(title=f"numeric keys of {scenario}", title_justify="left")
+    for column in ("key", "value", "unit", "bounds", "note"):
+        table.add_column(column)
+    for key, value, unit, bounds, note in numeric_keys(loaded.config):
+        table.add_row(key, str(value), unit, bounds, note)
+    console.print(table)
 
 
 def _power(row: dict) -> tuple[str, str]:

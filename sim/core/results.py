@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from sim.core.spool import TableSpool
 
 __all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
-           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries"]
+           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries",
+           "temporary_prefix", "TEMPORARY_SUFFIX"]
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary"
@@ -68,13 +69,15 @@ class RunFolderError(InputError):
     """A path that should be a run folder is not one `sim` wrote, or is damaged (names the path and why)."""
 
 
-#: every temporary name `atomic_write_bytes` and `publish_folder` use: `.sim-<name>.<pid>.<random>.tmp`
+#: every temporary name `atomic_write_bytes`, `publish_folder` and spools (sim.core.spool) use:
+#: `.sim-<name>.<pid>.<random>.tmp`
 TEMPORARY_PREFIX = ".sim-"
 TEMPORARY_SUFFIX = ".tmp"
 _TEMPORARY_NAME = re.compile(r"^\.sim-.*\.(\d+)\.[^.]*\.tmp$")
 
 
-def _temporary_prefix(name: str) -> str:
+def temporary_prefix(name: str) -> str:
+    """`.sim-<name>.<pid>.`: the start of every temporary name, which `remove_dead_temporaries` recognises."""
     return f"{TEMPORARY_PREFIX}{name}.{os.getpid()}."
 
 
@@ -140,7 +143,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     (`.sim-<name>.<random>.tmp`) is removed on any error."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
+    handle, temporary = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
                                          dir=path.parent)
     try:
         os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp makes 0600: the file follows the umask
@@ -399,7 +402,7 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
     check_run_target(directory, force=force)
     directory.parent.mkdir(parents=True, exist_ok=True)
     remove_dead_temporaries(directory.parent)
-    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
+    staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
                                     dir=directory.parent))
     try:
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700: the folder follows the umask
@@ -417,7 +420,7 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
         sync_directory(staging)
         fault_point("before-publish")
         if directory.exists():
-            retired = directory.with_name(f"{_temporary_prefix(directory.name)}replaced{TEMPORARY_SUFFIX}")
+            retired = directory.with_name(f"{temporary_prefix(directory.name)}replaced{TEMPORARY_SUFFIX}")
             directory.rename(retired)
             staging.rename(directory)
             sync_directory(directory.parent)

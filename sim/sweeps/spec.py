@@ -53,8 +53,8 @@ class _Strict(BaseModel):
 class ParameterSpec(_Strict):
     path: str = Field(min_length=1)
     kind: Literal["float", "integer", "categorical"] | None = None
-    low: FiniteFloat | int | None = None
-    high: FiniteFloat | int | None = None
+    low: FiniteFloat | int | None = Field(default=None, description="in the unit of the key swept")
+    high: FiniteFloat | int | None = Field(default=None, description="in the unit of the key swept")
     levels: list[Any] | None = None
     grid_points: int | None = None
 
@@ -73,7 +73,7 @@ class ParameterSpec(_Strict):
 class DesignSpec(_Strict):
     kind: Literal["grid", "lhs", "sobol", "saltelli"] = "grid"
     points: int | None = Field(default=None, ge=1)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, description="seed of the sampler")
     calc_second_order: bool = False
 
 
@@ -81,7 +81,7 @@ class SweepSpec(_Strict):
     description: str = Field(min_length=1)
     scenario: str = Field(min_length=1)
     replications: int | None = Field(default=None, ge=1, le=100_000)
-    seed: int | None = Field(default=None, ge=0, lt=2**63)
+    seed: int | None = Field(default=None, ge=0, lt=2**63, description="run seed of every point")
     out: str | None = None
     executor: Literal["serial", "process", "dask"] | None = None
     workers: int | None = Field(default=None, ge=1)

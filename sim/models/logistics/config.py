@@ -16,6 +16,7 @@ cut-offs, against transit times of days.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -61,7 +62,7 @@ class PeakPeriod(StrictModel):
     """Demand multiplied by `multiplier` on `days` consecutive days from `date` (e.g. 11.11)."""
 
     date: Date
-    multiplier: Annotated[FiniteFloat, Field(ge=1.0, le=100.0)]
+    multiplier: Annotated[FiniteFloat, Field(ge=1.0, le=100.0, description="times the normal day's demand")]
     days: int = Field(default=1, ge=1, le=60)
 
 
@@ -79,22 +80,24 @@ class DemandParameters(StrictModel):
 
     shoppers_per_day: Positive
     customers: int = Field(ge=1, le=50_000_000)
-    base_utility: FiniteFloat = Field(ge=-20.0, le=20.0)
-    dispersion: Positive | None = None
+    base_utility: FiniteFloat = Field(ge=-20.0, le=20.0, description="logit utility units")
+    dispersion: Positive | None = Field(default=None, description="negative binomial size; absent = Poisson")
     reference_days: Positive = 7.0
     expected_days: Positive | None = None
     speed_response: Literal["linear", "flat_outside_measured"] = "linear"
-    utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0)
-    utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0)
-    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7)
-    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24)
+    utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0, description="logit utility units")
+    utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0, description="logit utility units")
+    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7,
+                                            description="relative demand of each weekday, Monday first")
+    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24,
+                                              description="relative weight of each hour, hour 0 first")
     peaks: list[PeakPeriod] = Field(default_factory=list)
     feedback: bool = True
     choice_share: Probability = 1.0
     item_value_eur_median: Positive = 7.0
-    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0)] = 0.6
+    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
     weight_kg_median: Positive = 0.25
-    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0)] = 0.5
+    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
 
     @model_validator(mode="after")
     def _check(self) -> "DemandParameters":
@@ -118,15 +121,17 @@ class ThirdPartyDemandParameters(StrictModel):
     one-class run, table for table."""
 
     parcels_per_day: NonNegative = 0.0
-    dispersion: Positive | None = None
-    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7)
-    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24)
+    dispersion: Positive | None = Field(default=None, description="negative binomial size; absent = Poisson")
+    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7,
+                                            description="relative demand of each weekday, Monday first")
+    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24,
+                                              description="relative weight of each hour, hour 0 first")
     peaks: list[PeakPeriod] = Field(default_factory=list)
     promised: bool = False
     item_value_eur_median: Positive = 7.0
-    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0)] = 0.6
+    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
     weight_kg_median: Positive = 0.25
-    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0)] = 0.5
+    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
 
     @model_validator(mode="after")
     def _check(self) -> "ThirdPartyDemandParameters":
@@ -174,7 +179,8 @@ class FirstMileParameters(StrictModel):
 
 class OriginHubParameters(StrictModel):
     """One sortation line, first come first served, sorting `capacity_per_shift` parcels evenly over each
-    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day."""
+    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day and all have
+    one length, as the capacity is per shift."""
 
     shifts_hours: list[Annotated[list[Annotated[FiniteFloat, Field(ge=0.0, le=24.0)]], Field(min_length=2, max_length=2)]] \
         = Field(default_factory=lambda: [[0.0, 8.0], [8.0, 16.0], [16.0, 24.0]])
@@ -191,6 +197,10 @@ class OriginHubParameters(StrictModel):
             if start < previous_end:
                 raise ValueError("shifts_hours must be in order and must not overlap")
             previous_end = end
+        lengths = [end - start for start, end in self.shifts_hours]
+        if not all(math.isclose(length, lengths[0], rel_tol=1e-9, abs_tol=1e-9) for length in lengths):
+            raise ValueError(f"all shifts must have the same length, as capacity_per_shift is per shift (got "
+                             f"{', '.join(f'{length:g}' for length in lengths)} hours)")
         return self
 
 

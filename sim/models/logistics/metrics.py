@@ -19,7 +19,7 @@ from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.config import GuaranteeParameters, LogisticsParameters
 from sim.models.logistics import costs
-from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
+from sim.models.logistics.costs import FIXED_COST_LINES
 from sim.models.logistics.guarantee import GuaranteeRule, target_days
 from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
 
@@ -132,7 +132,7 @@ class Ledger:
         self.on_time = np.zeros(nd)
         self.late = np.zeros(nd)
         self.compensation = np.zeros(nd)
-        self.stage_cost = np.zeros((nd, len(COST_STAGES)))
+        self.stage_cost = np.zeros((nd, len(STAGES)))
         # capacity held on each day of the order horizon (the drain is measurement, not operations)
         horizon_days = int(np.ceil(window[1] / 24.0))
         self.fixed_cost = costs.fixed_costs_by_day(params, calendar.weekday[:nd]) \
@@ -147,7 +147,7 @@ class Ledger:
         self.cohort = dict(orders=0.0, gmv=0.0, finished=0.0, delivered=0.0, lost=0.0, returned=0.0,
                            promised=0.0, on_time=0.0, late=0.0, compensation=0.0, refunds=0.0, cost=0.0,
                            attempts=0.0, delivery_days_sum=0.0, promised_lost=0.0)
-        self.cohort_stage_cost = np.zeros(len(COST_STAGES))
+        self.cohort_stage_cost = np.zeros(len(STAGES))
         # fixed costs of the days of the window (hours of each day inside [warm-up, horizon) / 24)
         day_start = 24.0 * np.arange(nd)
         inside_hours = np.clip(np.minimum(day_start + 24.0, window[1]) - np.maximum(day_start, window[0]), 0.0, 24.0)
@@ -156,8 +156,7 @@ class Ledger:
         self.cohort_business_hist = np.zeros(N_BINS, dtype=np.int64)
         self.cohort_promised_business_hist = np.zeros(N_BINS, dtype=np.int64)
         # the per-parcel table goes to disk in parts as parcels finish, so a year of parcels never sits in memory
-        self.parcel_spool = TableSpool(prefix="sim-parcels-") \
-            if params.record_parcels and parcel_class is None else None
+        self.parcel_spool = TableSpool("parcels") if params.record_parcels and parcel_class is None else None
 
     # ---- inputs ------------------------------------------------------------------------------------
     def _day(self, t: ArrayLike) -> NDArray[np.int64]:
@@ -231,7 +230,7 @@ class Ledger:
         add(self.on_time, promised_ledger & delivered & on_time)
         add(self.late, late)
         add(self.compensation, None, comp)
-        for k in range(len(COST_STAGES)):
+        for k in range(len(STAGES)):
             add(self.stage_cost[:, k], None, stage_costs[:, k])
         keep = delivered & (day < self.n_days)
         _increment_2d(self.day_hist, day[keep], _bins(days[keep]))
@@ -289,7 +288,7 @@ class Ledger:
                 "gmv_eur": self.gmv,
             }
             fixed_per_parcel = self.fixed_cost / self.finished[:, None]
-            for k, name in enumerate(COST_STAGES):
+            for k, name in enumerate(STAGES):
                 table[f"cost_per_parcel_{name}_eur"] = cost_per_parcel[:, k]
             for k, name in enumerate(FIXED_COST_LINES):
                 table[f"cost_per_parcel_{name}_eur"] = fixed_per_parcel[:, k]
@@ -369,7 +368,7 @@ class Ledger:
 
         finished = c["finished"]
         stage = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_stage_cost[k], finished)
-                 for k, name in enumerate(COST_STAGES)}
+                 for k, name in enumerate(STAGES)}
         fixed = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_fixed_cost[k], finished)
                  for k, name in enumerate(FIXED_COST_LINES)}
         return {
