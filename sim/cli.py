@@ -25,7 +25,6 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from sim.core.config import numeric_keys
 from sim.core.errors import InputError
 
 # Everything else is imported inside the command that needs it: `sim --help` and `sim list` load neither
@@ -241,6 +240,7 @@ def show(
     keys: Annotated[bool, typer.Option("--keys", help="a table of every numeric key: value, unit, bounds")] = False,
 ) -> None:
     """Print the fully resolved configuration (after extends, overrides and defaults) as TOML."""
+    from sim.core.config import numeric_keys
     from sim.scenario import dump_config, load_scenario
 
     loaded = load_scenario(scenario, set_ or ())
