@@ -26,7 +26,8 @@ class Market(StrictModel):
 
     merchants: int = Field(ge=1, le=10_000, description="N, merchants listing the good")
     valuation: Positive = Field(description="v, each buyer's value of one unit (price units)")
-    marginal_cost: NonNegative = Field(default=0.0, description="c, each merchant's cost of one unit sold (price units)")
+    marginal_cost: NonNegative = Field(default=0.0,
+        description="c, each merchant's cost of one unit sold (price units)")
     visits_per_day: Positive
     take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="platform's share of each price")
     goods: Literal["homogeneous", "differentiated"] = "homogeneous"
@@ -57,13 +58,17 @@ class Buyers(StrictModel):
 
     agent_share: Probability = 0.0
     human_search_cost: NonNegative = Field(description="s, price units a human pays per quote after the first")
-    agent_search_cost: NonNegative = Field(default=0.0, description="price units an agent pays per quote after the first")
-    human_consideration_set: int | None = Field(default=None, ge=1, description="merchants a human reads at most (count)")
-    agent_consideration_set: int | None = Field(default=None, ge=1, description="merchants an agent reads at most (count)")
+    agent_search_cost: NonNegative = Field(default=0.0,
+        description="price units an agent pays per quote after the first")
+    human_consideration_set: int | None = Field(default=None, ge=1,
+        description="merchants a human reads at most (count)")
+    agent_consideration_set: int | None = Field(default=None, ge=1,
+        description="merchants an agent reads at most (count)")
     #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
     #: first-proposal bias of language-model buyer agents (Bansal et al. 2025, docs/sources.md); 0 in part 1's
     #: scenarios (assumption)
-    agent_first_proposal_bias: Probability = Field(default=0.0, description="share of agents taking the first acceptable quote")
+    agent_first_proposal_bias: Probability = Field(default=0.0,
+        description="share of agents taking the first acceptable quote")
 
 
 class Probe(StrictModel):
@@ -83,19 +88,23 @@ class Pricing(StrictModel):
     profit on the visits of the last `observation_days` replayed against its candidate price."""
 
     mode: PricingMode = "equilibrium"
-    fixed_prices: list[NonNegative] | None = Field(default=None, description="fixed mode: price per merchant (price units)")
+    fixed_prices: list[NonNegative] | None = Field(default=None,
+        description="fixed mode: price per merchant (price units)")
     repricing_days: Positive = 1.0
     price_tick: Positive = Field(default=0.01, description="step of the price grid (price units)")
     observation_days: int = Field(default=1, ge=1, le=365)
-    initial_price: NonNegative | None = Field(default=None, description="best_response: starting price, price units (default v)")
+    initial_price: NonNegative | None = Field(default=None,
+        description="best_response: starting price, price units (default v)")
     record_prices: bool = False  # write the `prices` table: every merchant's posted price on every day
     #: qlearning (Calvano et al. 2020; `sim.models.marketplace.qlearning`): prices on `qlearning_grid` points from
     #: c to v, learning rate alpha, discount delta per period, exploration exp(-beta t) (all assumptions;
     #: Calvano's baseline is alpha 0.15, delta 0.95, beta 4e-6 per period with 15 prices)
     qlearning_grid: int = Field(default=15, ge=2, le=101, description="qlearning: prices on the grid (count)")
-    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0, description="qlearning: alpha, weight of a new reward")
+    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0,
+        description="qlearning: alpha, weight of a new reward")
     discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0, description="qlearning: delta, discount per period")
-    exploration_decay: Positive = Field(default=2e-4, description="qlearning: beta, exploration exp(-beta t) per period")
+    exploration_decay: Positive = Field(default=2e-4,
+        description="qlearning: beta, exploration exp(-beta t) per period")
 
 
 class MarketplaceScenario(ScenarioConfig):
