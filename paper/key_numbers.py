@@ -90,9 +90,9 @@ def _entry(key: str, kind: str, value: float | None, display: Display, unit: str
             "text": display(value), "ci_text": ci_text, "table1": table1, "source": source, "selection": selection}
 
 
-def _label(key: str, text: str, source: str, selection: str, table1: str = "") -> dict:
+def _label(key: str, text: str, source: str, selection: str, table1: str = "", unit: str = "quarter") -> dict:
     """An entry whose value is a label (a quarter such as 2026Q1), printed as it is."""
-    return {"key": key, "kind": "result", "value": None, "ci_low": None, "ci_high": None, "unit": "quarter",
+    return {"key": key, "kind": "result", "value": None, "ci_low": None, "ci_high": None, "unit": unit,
             "text": text or "none", "ci_text": "", "table1": table1, "source": source, "selection": selection}
 
 
@@ -237,6 +237,59 @@ def _logistics(out: Path) -> list[dict]:
     return rows
 
 
+# --- evidence: Table 2 (validation) and Table 4 (sources ledger) ----------------------------------------------
+
+def _evidence(out: Path) -> list[dict]:
+    rows = []
+    name = "table2_validation.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        stochastic = frame.filter(pl.col("check") == "stochastic")
+        rows += [_entry("validation.checks", "result", frame.height, COUNT, "checks", name, "rows"),
+                 _entry("validation.passed", "result", frame["passed"].sum(), COUNT, "checks", name, "sum of passed"),
+                 _entry("validation.models", "result", frame["model"].n_unique(), COUNT, "models", name,
+                        "distinct model"),
+                 _entry("validation.stochastic", "result", stochastic.height, COUNT, "checks", name,
+                        "check == stochastic"),
+                 _entry("validation.design_power_min", "result", stochastic["design_power"].min(), Display(2),
+                        "power", name, "min of design_power, check == stochastic"),
+                 _entry("validation.family_level", "input", frame["family_level"][0], Display(0, 100.0, "%"),
+                        "family-wise level", name, "column family_level"),
+                 _label("validation.size", frame["size"][0], name, "column size", unit="replications")]
+    name = "table3_cloud_errors.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        short = {"cloud_calibrated.toml": "calibrated", "cloud_price_cut_2024.toml": "hand_set"}
+        for row in frame.iter_rows(named=True):
+            key = f"calibration.{short[row['scenario']]}.{row['provider']}_{row['series']}"
+            selection = f"scenario == {row['scenario']}, series == {row['series']}, provider == {row['provider']}"
+            unit = "share points" if row["series"] == "revenue_share" else "% of the published value"
+            rows += [_entry(f"{key}.in_sample_rmse", "result", row["in_sample_rmse"], Display(1), unit, name,
+                            f"{selection}, in_sample_rmse"),
+                     _entry(f"{key}.held_out_rmse", "result", row["held_out_rmse"], Display(1), unit, name,
+                            f"{selection}, held_out_rmse"),
+                     _label(f"{key}.held_out_errors", _minus(row["held_out_errors"].replace("; ", ", ")), name,
+                            f"{selection}, held_out_errors", unit=unit)]
+    name = "table3_delivery_response.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).filter(pl.col("source") == "none: extrapolation")
+        for row in frame.iter_rows(named=True):
+            rows.append(_entry(f"response.extrapolation.{row['speed_response']}", "result", row["kernel"],
+                               Display(1, 100.0, "%", signed=True), "sales change", name,
+                               f"source == none: extrapolation, speed_response == {row['speed_response']}"))
+    name = "table4_sources.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).unique(["file", "key"])
+        for label in ("source", "assumption", "fitted", "control"):
+            rows.append(_entry(f"sources.{label}_keys", "input", frame.filter(pl.col("label") == label).height,
+                               COUNT, "scenario keys", name, f"label == {label}, distinct file and key"))
+        rows.append(_entry("sources.files", "input", frame["file"].n_unique(), COUNT, "files", name, "distinct file"))
+        stated = frame.filter((pl.col("label") == "assumption") & (pl.col("range_rule") == "stated")).height
+        rows.append(_entry("sources.stated_ranges", "input", stated, COUNT, "scenario keys", name,
+                           "label == assumption, range_rule == stated"))
+    return rows
+
+
 # --- inputs: from the resolved scenario files ----------------------------------------------------------------
 
 def _input(key: str, file: str, path: str, display: Display, unit: str,
@@ -283,7 +336,7 @@ def key_table(out_dir: Path) -> pl.DataFrame:
     """Every key number: results from the figure CSVs in `out_dir`, inputs from the scenario files."""
     out = Path(out_dir)
     rows = _customs(out) if (out / "fig1_customs_validation.csv").exists() else []
-    rows += _cloud(out) + _logistics(out) + _inputs()
+    rows += _cloud(out) + _logistics(out) + _evidence(out) + _inputs()
     table = pl.DataFrame(rows, schema=SCHEMA)
     duplicated = table.filter(pl.col("key").is_duplicated())["key"].unique().to_list()
     if duplicated:

@@ -33,7 +33,10 @@ if __package__ in (None, ""):
 
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import CACHE_DIR, DEFAULT_OUT, REPO, write_figure  # noqa: E402
+from paper.calibration_table import write_tables as write_calibration_tables  # noqa: E402
 from paper.key_numbers import KEY_TABLE_JSON, write_key_table  # noqa: E402
+from paper.sources_ledger import write_ledger  # noqa: E402
+from paper.validation_table import write_table as write_validation_table  # noqa: E402
 
 __all__ = ["FIGURES", "Figure", "build", "BuildInputError", "BuildEnvironmentError", "LOCK", "PDF", "main"]
 
@@ -70,6 +73,8 @@ FIGURES = {
               "logistics: five-day promise vs no promise: demand, reliability, delivery days"),
     6: Figure("fig6_eu_duty_cost", "logistics", "logistics: cost per parcel by stage, incl. the EU duty of 2026"),
 }
+#: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
+TABLES = ("table2", "table3", "table4")
 TYPST_SOURCE = REPO / "paper" / "typst"
 BIBLIOGRAPHY = REPO / "docs" / "references.bib"
 README = REPO / "README.md"
@@ -130,13 +135,19 @@ def lock_document(out_dir: Path, runs: dict[str, list[dict]]) -> dict:
         if not files and figure.module not in runs:
             continue
         figures[figure.module] = {"files": {p.name: sha256(p) for p in files}, "runs": runs.get(figure.module, [])}
-    return {"figures": figures}
+    tables = {}
+    for name in TABLES:
+        files = sorted(out_dir.glob(f"{name}*.csv"))
+        if files:
+            tables[name] = {"files": {p.name: sha256(p) for p in files}, "runs": runs.get(name, [])}
+    return {"figures": figures, "tables": tables}
 
 
 def _previous_runs(out_dir: Path) -> dict[str, list[dict]]:
     try:
         lock = json.loads((out_dir / LOCK).read_text())
-        return {module: entry["runs"] for module, entry in lock["figures"].items()}
+        return {module: entry["runs"] for group in ("figures", "tables")
+                for module, entry in lock.get(group, {}).items()}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
@@ -230,7 +241,18 @@ def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | No
                   f"({time.perf_counter() - start:.1f} s)", flush=True)
         pdf = None
         if not only:
-            tables = write_key_table(staging)
+            start, first_run = time.perf_counter(), len(cache.used)
+            evidence = write_validation_table(cache, staging)
+            runs["table2"] = [{"table": u.scenario, "inputs": list(u.overrides), "key": u.key}
+                              for u in cache.used[first_run:]]
+            print(f"table 2: validation: {len(runs['table2'])} tables, "
+                  f"{sum(not u.hit for u in cache.used[first_run:])} computed ({time.perf_counter() - start:.1f} s)",
+                  flush=True)
+            first_run = len(cache.used)
+            evidence += write_calibration_tables(cache, staging)
+            runs["table3"] = [{"table": u.scenario, "key": u.key} for u in cache.used[first_run:]]
+            evidence += write_ledger(staging)
+            tables = evidence + write_key_table(staging)
             outputs[0] = tables
             _atomic_write(staging / "figures.md", figures_table(outputs, quick))
             _atomic_write(staging / "figures.json",

@@ -125,7 +125,7 @@ def _leaves(value: object, path: str) -> Iterator[tuple[str, float]]:
         for element in value:
             yield from _leaves(element, path)
     elif isinstance(value, dict):
-        for name, element in value.items():
+        for element in value.values():
             yield from _leaves(element, path)
 
 
@@ -194,11 +194,17 @@ def ledger(scenarios: Path = SCENARIOS) -> pl.DataFrame:
 
 
 def write_ledger(out_dir: Path, scenarios: Path = SCENARIOS) -> list[Path]:
-    """`table4_sources.csv` (every number) and `table4_sources_summary.csv` (counts by label class and
-    grade), which the key table and the paper's Table 4 read."""
+    """`table4_sources.csv` (every number), `table4_sources_summary.csv` (counts by label class and grade)
+    and `table4_sources_graded.csv` (one row per key with a graded source: what the paper's Table 4 prints)."""
     table = ledger(scenarios)
-    paths = [Path(out_dir) / "table4_sources.csv", Path(out_dir) / "table4_sources_summary.csv"]
+    paths = [Path(out_dir) / "table4_sources.csv", Path(out_dir) / "table4_sources_summary.csv",
+             Path(out_dir) / "table4_sources_graded.csv"]
     table.write_csv(paths[0], float_precision=6)
+    (table.filter(pl.col("label") == "source")
+     .group_by("file", "key", "grade", "comment", maintain_order=True)
+     .agg(pl.col("value").map_elements(lambda v: f"{v:g}", return_dtype=pl.String).unique(maintain_order=True)
+          .str.join(", ").alias("values"))
+     .select("file", "key", "values", "grade", "comment").write_csv(paths[2]))
     (table.group_by("label", "grade").agg(pl.len().alias("numbers"), pl.col("key").n_unique().alias("keys"))
      .sort("label", "grade").write_csv(paths[1]))
     return paths
