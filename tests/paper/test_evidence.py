@@ -86,3 +86,31 @@ def test_table4_lists_every_graded_key_of_the_ledger(built):
     sources = ledger().filter(pl.col("label") == "source").unique(["file", "key", "comment"])
     assert graded.height == sources.height
     assert set(graded["grade"]) <= {"H", "M", "L", "M/H", "L/M", "H/M"}
+
+
+def test_the_observed_points_of_the_cloud_figure_are_the_sources_table(built):
+    """The points drawn on figure 2(a), read from the matplotlib figure, against the published Alibaba shares
+    of docs/sources/cloud_published.csv; the last two published quarters are drawn as held out."""
+    from matplotlib.collections import PathCollection
+
+    from paper.cache import ResultCache
+    from paper.figures import fig2_cloud_share_paths as fig2
+
+    frames = fig2.data(ResultCache(built.out_dir / "cache", quick=True))
+    figure = fig2.plot(frames)
+    drawn = {}
+    for collection in figure.axes[0].collections:
+        if isinstance(collection, PathCollection):
+            drawn[collection.get_label()] = sorted((x, round(y, 9)) for x, y in collection.get_offsets().tolist())
+    published = (pl.read_csv(REPO / "docs" / "sources" / "cloud_published.csv", schema_overrides={"quarter": pl.String})
+                 .filter((pl.col("series") == "revenue_share") & (pl.col("provider") == "alibaba")).sort("quarter"))
+
+    def index(label: str) -> int:  # quarters since 2020Q1, the scenarios' start
+        return 4 * (int(label[:4]) - 2020) + int(label[-1]) - 1
+
+    points = [(float(index(q)), round(100.0 * v, 9)) for q, v in zip(published["quarter"], published["value"])]
+    horizon = int(frames[fig2.NAME]["quarter"].max())
+    points = [p for p in points if p[0] <= horizon]
+    held_out = {float(index(q)) for q in published["quarter"].tail(2)}
+    assert drawn["published (Canalys)"] == sorted(p for p in points if p[0] not in held_out)
+    assert drawn["published, held out of the fit"] == sorted(p for p in points if p[0] in held_out)
