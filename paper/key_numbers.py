@@ -314,7 +314,7 @@ def _details(out: Path) -> list[dict]:
         frame = pl.read_csv(out / name)
         short = {"no promise": "no_promise", "business days": "business", "calendar days": "calendar",
                  "calendar days, end of the fifth day": "date_end"}
-        displays = {"on_time_share": ("on_time", PERCENT, "share"),
+        displays = {"on_time_share": ("on_time", Display(2, 100.0, "%"), "share"),
                     "on_time_share_lost_as_late": ("on_time_lost_as_late", Display(2, 100.0, "%"), "share"),
                     "compensation_eur_per_parcel": ("compensation", Display(3), "EUR per parcel"),
                     "p50_delivery_days": ("p50_days", DAYS, "calendar days"),
