@@ -296,7 +296,7 @@ def _evidence(out: Path) -> list[dict]:
     return rows
 
 
-# --- the README's "In more detail": paper/detail_runs.py and figure 7 ----------------------------------------
+# --- the README's "In more detail": paper/detail_runs.py and figure 10 ---------------------------------------
 
 def _details(out: Path) -> list[dict]:
     rows = []
@@ -356,7 +356,7 @@ def _details(out: Path) -> list[dict]:
                  _entry("detail.reoptimise.money", "result", frame["money_difference_rmb_bn"]["value"], RMB_BN,
                         "RMB bn", name, "quantity == money_difference_rmb_bn", frame["money_difference_rmb_bn"]["ci_low"],
                         frame["money_difference_rmb_bn"]["ci_high"])]
-    name = "fig7_cloud_cut_depth.csv"
+    name = "fig10_cloud_cut_depth.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)
         metrics = {"alibaba_share_gain_vs_no_cut_final": ("share", Display(1, 100.0, signed=True), "share points"),
@@ -374,6 +374,62 @@ def _details(out: Path) -> list[dict]:
                                frame.filter(pl.col("metric") == metric)["half_width"].max(), display, "half-width",
                                name, f"max of half_width, metric == {metric}"))
         rows.append(_entry("cutdepth.replications", "input", frame["n"].max(), COUNT, "replications", name, "max of n"))
+    return rows
+
+
+def _marketplace(out: Path) -> list[dict]:
+    rows: list[dict] = []
+    price = Display(3)
+    name = "fig9_marketplace_prices.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        merchants = sorted(frame["merchants"].unique().to_list())
+        shares = sorted(frame["agent_share"].unique().to_list())
+        low_share = min(shares, key=lambda x: abs(x - 0.1))
+        high_share = min(shares, key=lambda x: abs(x - 0.5))
+        rows += [
+            _entry("marketplace.replications", "input", frame["n"].max(), COUNT, "replications", name, "max of n"),
+            _entry("marketplace.search_cost", "input", frame["search_cost"][0], Display(2), "share of v", name,
+                   "column search_cost"),
+            _entry("marketplace.effective_cost", "input", frame["effective_cost"][0], price, "share of v", name,
+                   "column effective_cost"),
+            _entry("marketplace.merchants.few", "input", merchants[0], COUNT, "merchants", name, "min of merchants"),
+            _entry("marketplace.merchants.mid", "input", merchants[len(merchants) // 2], COUNT, "merchants", name,
+                   "middle of merchants"),
+            _entry("marketplace.merchants.many", "input", merchants[-1], COUNT, "merchants", name, "max of merchants"),
+            _entry("marketplace.share.low", "input", low_share, Display(1), "agent share", name,
+                   "agent_share nearest 0.1"),
+            _entry("marketplace.share.high", "input", high_share, Display(1), "agent share", name,
+                   "agent_share nearest 0.5"),
+            _entry("marketplace.covered", "result", frame["theory_inside_ci"].sum(), COUNT, "intervals", name,
+                   "sum of theory_inside_ci",
+                   table1=f"Stahl's price inside the 95% interval (of {frame.height} market points)"),
+            _entry("marketplace.points", "result", frame.height, COUNT, "intervals", name, "rows"),
+            _entry("marketplace.max_error", "result",
+                   ((frame["simulated_mean"] - frame["stahl"]).abs() / frame["stahl"]).max(), Display(2, 100.0, "%"),
+                   "relative", name, "max of abs(simulated_mean - stahl) / stahl",
+                   table1="largest relative error of a simulated price against Stahl's")]
+        for metric, short in (("mean_posted_price", "posted"), ("mean_price_paid", "paid")):
+            for n in (merchants[0], merchants[-1]):
+                for share, level in ((low_share, "low"), (high_share, "high")):
+                    row = frame.filter((pl.col("metric") == metric) & (pl.col("merchants") == n)
+                                       & (pl.col("agent_share") == share)).row(0, named=True)
+                    rows.append(_entry(f"marketplace.{short}.n{n}.{level}", "result", row["simulated_mean"], price,
+                                       "share of v", name, f"metric == {metric}, merchants == {n}, agent_share == "
+                                       f"{share}", low=row["ci_low"], high=row["ci_high"],
+                                       table1=(f"mean price paid, {n} merchants, agent share {share:g}"
+                                               if short == "paid" and n == merchants[-1] else "")))
+    name = "fig8_marketplace_price_cdf_ks.csv"
+    if (out / name).exists():
+        row = pl.read_csv(out / name).row(0, named=True)
+        rows += [
+            _entry("marketplace.cdf.merchants", "input", row["merchants"], COUNT, "merchants", name, "merchants"),
+            _entry("marketplace.cdf.agent_share", "input", row["agent_share"], Display(1), "agent share", name,
+                   "agent_share"),
+            _entry("marketplace.cdf.prices", "result", row["prices"], COUNT, "prices", name, "prices"),
+            _entry("marketplace.cdf.ks", "result", row["ks_statistic"], Display(4), "KS distance", name,
+                   "ks_statistic", table1="KS distance of simulated posted prices from Stahl's F"),
+            _entry("marketplace.cdf.pvalue", "result", row["ks_pvalue"], Display(2), "p-value", name, "ks_pvalue")]
     return rows
 
 
@@ -435,7 +491,7 @@ def key_table(out_dir: Path) -> pl.DataFrame:
     """Every key number: results from the figure CSVs in `out_dir`, inputs from the scenario files."""
     out = Path(out_dir)
     rows = _customs(out) if (out / "fig1_customs_validation.csv").exists() else []
-    rows += _cloud(out) + _logistics(out) + _evidence(out) + _details(out) + _inputs()
+    rows += _cloud(out) + _logistics(out) + _marketplace(out) + _evidence(out) + _details(out) + _inputs()
     table = pl.DataFrame(rows, schema=SCHEMA)
     duplicated = table.filter(pl.col("key").is_duplicated())["key"].unique().to_list()
     if duplicated:

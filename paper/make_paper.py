@@ -73,8 +73,14 @@ FIGURES = {
     5: Figure("fig5_logistics_promise", "logistics",
               "logistics: five-day promise vs no promise: demand, reliability, delivery days"),
     6: Figure("fig6_eu_duty_cost", "logistics", "logistics: cost per parcel by stage, incl. the EU duty of 2026"),
-    7: Figure("fig7_cloud_cut_depth", "cloud",
-              "cloud: share and NPV gain of a 2024Q1 cut from 0 to 70% vs no cut, rivals ignore, match, best-respond"),
+    7: Figure("fig7_logistics_two_classes", "logistics",
+              "logistics: on-time share of group and third-party parcels vs line-haul capacity, priority vs fcfs"),
+    8: Figure("fig8_marketplace_price_cdf", "marketplace",
+              "marketplace: simulated posted-price CDF vs Stahl's closed form at one interior point"),
+    9: Figure("fig9_marketplace_prices", "marketplace",
+              "marketplace: mean posted and paid price vs agent share for three merchant counts, over Stahl (1989)"),
+    10: Figure("fig10_cloud_cut_depth", "cloud",
+               "cloud: share and NPV gain of a 2024Q1 cut from 0 to 70% vs no cut, rivals ignore, match, best-respond"),
 }
 #: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
 TABLES = ("table2", "table3", "table4", "detail")

@@ -11,7 +11,7 @@ Parquet files with a manifest. From Python:
 
 from sim.api import load, run
 
-__all__ = ["run", "load", "compare", "sweep"]
+__all__ = ["run", "load", "compare", "sweep", "catalog"]
 __version__ = "0.1.0"
 
 
@@ -25,4 +25,8 @@ def __getattr__(name: str):
         from sim.sweeps import sweep
 
         return sweep
+    if name == "catalog":
+        from sim.run_catalog import catalog
+
+        return catalog
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

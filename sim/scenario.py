@@ -49,9 +49,11 @@ __all__ = [
 #: through `model_names`, `get_model` and `model_module`; sweep workers are handed the module path.
 _MODELS: dict[str, str] = {
     "customs": "sim.models.customs",
+    "customs_classes": "sim.models.customs_classes",
     "ishigami": "sim.models.ishigami",
     "logistics": "sim.models.logistics",
     "cloud": "sim.models.cloud",
+    "marketplace": "sim.models.marketplace",
 }
 
 

@@ -15,6 +15,7 @@ calibration sample).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -56,24 +57,35 @@ def quarter_ticks(axes, labels: list[str]) -> None:
 
 
 def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
+    return numbers({label: run_scenario(cache, file) for label, file in SCENARIO_FILES.items()})
+
+
+def numbers(results: Mapping[str, RunResult]) -> dict[str, pl.DataFrame]:
+    """The figure's tables from finished runs, one per scenario label (the keys of `SCENARIO_FILES`; a
+    notebook passes the runs it was given)."""
     frames = []
-    for label, file in SCENARIO_FILES.items():
-        quarterly = run_scenario(cache, file).tables["quarterly"]
+    for label, result in results.items():
+        quarterly = result.frame("quarterly")
         share = mean_ci(quarterly.filter(pl.col("provider") == "alibaba").sort("quarter"),
                         ["provider", "quarter", "quarter_label"], "revenue_share")
         frames.append(share.with_columns(pl.lit(label).alias("scenario"), pl.lit("revenue_share").alias("series")))
         price = mean_ci(quarterly.filter(pl.col("provider").is_in(RIVALS)).sort("provider", "quarter"),
                         ["provider", "quarter", "quarter_label"], "price_compute")
         frames.append(price.with_columns(pl.lit(label).alias("scenario"), pl.lit("price_compute").alias("series")))
-    numbers = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
-                                       "sd", "ci_low", "ci_high", "level")
-    quarters = numbers.select("quarter", "quarter_label").unique()
-    observed = (holdout_quarters(load_published()).filter((pl.col("series") == "revenue_share")
-                                                          & (pl.col("provider") == "alibaba"))
-                .join(quarters, on="quarter_label", how="inner")
-                .select("quarter", "quarter_label", "provider", pl.col("published").alias("revenue_share"), "sample")
-                .sort("quarter"))
-    return {NAME: numbers, OBSERVED: observed}
+    table = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
+                                     "sd", "ci_low", "ci_high", "level")
+    return {NAME: table, OBSERVED: observed_shares(table)}
+
+
+def observed_shares(table: pl.DataFrame) -> pl.DataFrame:
+    """Alibaba's published shares (`docs/sources/cloud_published.csv`) at the quarters `table` simulates, in or
+    out of the calibration sample (`calibration.holdout_quarters`)."""
+    quarters = table.select("quarter", "quarter_label").unique()
+    return (holdout_quarters(load_published()).filter((pl.col("series") == "revenue_share")
+                                                      & (pl.col("provider") == "alibaba"))
+            .join(quarters, on="quarter_label", how="inner")
+            .select("quarter", "quarter_label", "provider", pl.col("published").alias("revenue_share"), "sample")
+            .sort("quarter"))
 
 
 def plot(frames: dict[str, pl.DataFrame]) -> Figure:

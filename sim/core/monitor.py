@@ -36,6 +36,14 @@ class LevelMonitor:
         monitor._levels.extend((initial + np.cumsum(np.asarray(steps, dtype=np.float64)[order])).tolist())
         return monitor
 
+    def levels_before(self, times: ArrayLike) -> np.ndarray:
+        """The level just before each of `times` (the last level recorded at an earlier time): what a snapshot
+        taken at that instant, before any change at the instant itself, would read. `times` after `start`."""
+        recorded = np.asarray(self._times, dtype=np.float64)
+        last = np.searchsorted(recorded, np.asarray(times, dtype=np.float64), side="left") - 1
+        levels: np.ndarray = np.asarray(self._levels, dtype=np.float64)[last]
+        return levels
+
     def _arrays(self, end: float) -> tuple[np.ndarray, np.ndarray]:
         times = np.append(np.asarray(self._times, dtype=np.float64), end)
         return times, np.asarray(self._levels, dtype=np.float64)

@@ -33,12 +33,13 @@ the request order.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import bisect
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 from simpy.core import BoundClass
-from simpy.resources.resource import PriorityRequest, Release, Request
+from simpy.resources.resource import PriorityRequest, Release, Request, SortedQueue
 
 from sim.core.monitor import LevelMonitor
 
@@ -173,6 +174,16 @@ class MonitoredResource(simpy.Resource):
                                          np.concatenate((np.full(released.size, -1.0), np.ones(granted.size))))
 
 
+class _InsertionSortedQueue(SortedQueue):
+    """SimPy's `SortedQueue` (requests ordered by key, ties in arrival order), keeping its order by one binary
+    insertion instead of a sort of the whole queue at every request (a flight's parcels all queue at once)."""
+
+    def append(self, item: Any) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=lambda e: e.key)
+
+
 class MonitoredPriorityResource(MonitoredResource, simpy.PriorityResource):
     """A non-preemptive `simpy.PriorityResource` with the records of `MonitoredResource`, plus each user's
     `priority`. The queue is ordered by (priority, request time); a user is never interrupted. Request with
@@ -191,6 +202,8 @@ class MonitoredPriorityResource(MonitoredResource, simpy.PriorityResource):
     else:
         request = BoundClass(MonitoredPriorityRequest)
         release = BoundClass(Release)
+
+    PutQueue = _InsertionSortedQueue
 
     def __init__(self, env: simpy.Environment, capacity: int = 1):
         super().__init__(env, capacity)

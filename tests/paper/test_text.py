@@ -13,8 +13,9 @@ from sim.scenario import model_names
 REPO = Path(__file__).resolve().parents[2]
 TYPST = REPO / "paper" / "typst"
 SECTIONS = TYPST / "sections"
-#: registered models that exist to test the machinery, not to answer a question
-TEST_MODELS = {"ishigami"}
+#: registered models that exist to test the machinery, not to answer a question (customs_classes: the
+#: monitored priority queue against Cobham's waits, behind the logistics model's two parcel classes)
+TEST_MODELS = {"ishigami", "customs_classes"}
 QUESTION_SUBSECTIONS = ["Question", "Model", "Calibration and sources", "Validation", "Results", "Limitations"]
 KEY_CALL = re.compile(r'#(?:num|ci)\("([^"]+)"\)')
 

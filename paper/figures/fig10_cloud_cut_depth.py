@@ -1,12 +1,12 @@
-"""Figure 7: how deep a cut? Alibaba's revenue-share gain in 2027Q4 and NPV gain against the same market
+"""Figure 10: how deep a cut? Alibaba's revenue-share gain in 2027Q4 and NPV gain against the same market
 without the cut, for compute and storage cuts in 2024Q1 from 0 to 70%, under rivals who ignore, match or
 best-respond.
 
 The design of `scenarios/sweeps/cloud_cut_depth.toml` (its depths and rival responses, its seed and
 replications), run point by point through the cache as `cloud_cut_depth.toml` with `--set cut.depth=...`
 and `--set cut.rival_response=...`. Every replication runs the no-cut twin on the same streams (common
-random numbers), so the intervals of the gains are paired-t intervals. Writes `fig7_cloud_cut_depth.png`,
-`.pdf` and `fig7_cloud_cut_depth.csv` (one row per depth, response and metric: n, mean, 95% interval).
+random numbers), so the intervals of the gains are paired-t intervals. Writes `fig10_cloud_cut_depth.png`,
+`.pdf` and `fig10_cloud_cut_depth.csv` (one row per depth, response and metric: n, mean, 95% interval).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
 
-NAME = "fig7_cloud_cut_depth"
+NAME = "fig10_cloud_cut_depth"
 SWEEP = SCENARIOS / "sweeps" / "cloud_cut_depth.toml"
 SCENARIO = SCENARIOS / "cloud_cut_depth.toml"
 METRICS = {"alibaba_share_gain_vs_no_cut_final": "revenue-share gain (points)",
