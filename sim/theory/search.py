@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import hyp2f1
 
 __all__ = ["Regime", "StahlEquilibrium", "stahl_integral", "stahl_shortfall_ratio", "stahl_equilibrium", "stahl_quantile", "stahl_cdf",
-           "deviation_profit", "search_saving", "reservation_price"]
+           "deviation_profit", "search_saving", "reservation_price", "zero_profit_merchants"]
 
 Regime = Literal["interior", "capped", "monopoly", "diamond", "bertrand"]
 FloatArray = NDArray[np.float64]
@@ -192,3 +192,17 @@ def reservation_price(posted_prices: ArrayLike, search_cost: float, valuation: f
         if k == n or r <= p[k]:
             return float(min(r, valuation))
     raise AssertionError("unreachable: k = n always returns")
+
+
+def zero_profit_merchants(fixed_cost_per_buyer: float, shopper_share: float, search_cost: float, valuation: float,
+                          marginal_cost: float = 0.0, max_merchants: int = 10_000) -> int:
+    """The free-entry number of merchants: the largest N in [1, max_merchants] whose equilibrium profit per
+    arriving buyer and merchant, `profit_per_buyer` (module doc), exceeds the fixed cost per buyer of being
+    listed (1 if none does). So profit(N) > cost >= profit(N + 1): the integer form of the zero-profit
+    condition profit = fixed cost, given that profit per merchant falls with N (it does: (rho - c)(1 - mu)/N,
+    with N / (rho - c) = N b J / s rising in N in the interior; checked numerically in the tests)."""
+    merchants = 1
+    while merchants < max_merchants and stahl_equilibrium(
+            merchants + 1, shopper_share, search_cost, valuation, marginal_cost).profit_per_buyer > fixed_cost_per_buyer:
+        merchants += 1
+    return merchants

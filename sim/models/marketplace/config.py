@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -107,6 +107,32 @@ class Pricing(StrictModel):
         description="qlearning: beta, exploration exp(-beta t) per period")
 
 
+class Entry(StrictModel):
+    """Merchants' entry and exit by profit, reviewed every `review_days` (None, the default: N is fixed at
+    `market.merchants`). At a review, with N merchants listed:
+
+    - exit: if the merchants' mean realised profit per merchant-day over the last `window_days` days (net
+      receipts minus marginal costs) is below `listing_cost_per_day`, the most recent entrant leaves (last
+      in, first out); N never falls below 1;
+    - entry, if nobody left: a potential entrant joins when its expected profit per day at N + 1, from
+      Stahl's closed form (it knows the equilibrium, as the incumbents do who price by it), less the listing
+      cost per day, over `entry_horizon_days` exceeds `entry_cost`; N never exceeds `max_merchants`.
+
+    At most one merchant moves per review (assumption). Merchants price by the equilibrium at the N listed
+    when they reprice; an entrant posts its first price on entry. The listing cost (the merchant's own cost
+    of keeping a shop, not paid to the platform) and entry costs are counted in merchants' profit. Equilibrium
+    pricing of homogeneous goods only. The rule draws no random numbers."""
+
+    review_days: Positive | None = Field(default=None, description="days between reviews (None: N fixed)")
+    listing_cost_per_day: NonNegative = Field(default=0.0,
+        description="each listed merchant's fixed cost, price units per merchant-day")
+    entry_cost: NonNegative = Field(default=0.0, description="one-off cost of entering, price units")
+    entry_horizon_days: Positive = Field(default=365.0,
+        description="days over which an entrant expects to recover its entry cost (assumption)")
+    window_days: int = Field(default=30, ge=1, le=3650, description="days of realised profit an exit review reads")
+    max_merchants: int = Field(default=100, ge=1, le=10_000, description="merchants listed at most (count)")
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -117,6 +143,7 @@ class MarketplaceScenario(ScenarioConfig):
     pricing: Pricing = Pricing()
     probe: Probe | None = None
     fidelity: Literal["batch", "visit"] = "batch"
+    entry: Entry = Entry()
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":
@@ -143,4 +170,12 @@ class MarketplaceScenario(ScenarioConfig):
                              f"tables' size; got {pricing.qlearning_grid} and {market.merchants} merchants)")
         if self.probe is not None and market.merchants < 2:
             raise ValueError("probe needs market.merchants >= 2 (merchant 0 deviates against rivals)")
+        if self.entry.review_days is not None:
+            if pricing.mode != "equilibrium" or market.goods != "homogeneous" or self.fidelity != "batch" \
+                    or self.probe is not None:
+                raise ValueError(f"entry.review_days needs equilibrium pricing of homogeneous goods at the batch "
+                                 f"fidelity without a probe (got {self.entry.review_days:g})")
+            if market.merchants > self.entry.max_merchants:
+                raise ValueError(f"entry.max_merchants must be at least market.merchants = {market.merchants} "
+                                 f"(got {self.entry.max_merchants})")
         return self

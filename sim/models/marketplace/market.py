@@ -20,11 +20,14 @@ Random numbers, one named stream per feature, so switching one feature on never 
 "visits" (visits per day), "first_quote" (the merchant each buyer meets first), "buyer_type" (agent or
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
-"visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote), "logit_choice" (differentiated goods' purchases).
+"visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote),
+"logit_choice" (differentiated goods' purchases). Entry and exit (`[entry]`) draw nothing: an entrant's prices
+come from its slot's "merchant_prices" substream, so the merchants listed throughout see the same draws.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Generator
@@ -64,11 +67,17 @@ class MarketDays:
     totals: NDArray[np.float64]
     consumer_surplus: NDArray[np.float64]
     probe_profit_difference: NDArray[np.float64]
+    #: with entry and exit (`[entry]`): merchants listed (D,) and entry costs paid (D,) each day; prices,
+    #: sales and revenue then have a column per merchant slot, prices nan where a slot is not listed
+    listed: NDArray[np.int64] | None = None
+    entry_costs: NDArray[np.float64] | None = None
 
     def after(self, first_day: int) -> "MarketDays":
         return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
                           self.revenue[first_day:], self.totals[first_day:], self.consumer_surplus[first_day:],
-                          self.probe_profit_difference[first_day:])
+                          self.probe_profit_difference[first_day:],
+                          None if self.listed is None else self.listed[first_day:],
+                          None if self.entry_costs is None else self.entry_costs[first_day:])
 
 
 def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
@@ -97,6 +106,17 @@ class Marketplace:
         #: the visits best responses replay: per day, its segments of visits met at one set of prices
         self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
         self.prices = self.initial_prices()
+        #: entry and exit: merchant slots, who is listed, in order of entry (last in, first out), the Stahl
+        #: equilibrium at the number listed, and entry costs paid since the last day's visits
+        self.entry_on = config.entry.review_days is not None
+        self.slots = config.entry.max_merchants if self.entry_on else n
+        self.entry_order = list(range(n))
+        self.current_stahl = self.stahl
+        self.entry_costs_due = 0.0
+        self.listed_per_day: list[int] = []
+        self.entry_costs_per_day: list[float] = []
+        if self.entry_on:
+            self.prices = np.full(self.slots, math.nan)
         self.rows: list[tuple[NDArray[np.float64], float, NDArray[np.int64], NDArray[np.float64],
                               NDArray[np.float64], float, float]] = []
 
@@ -132,6 +152,62 @@ class Marketplace:
         for price in self.price_path(merchant).tolist():
             self.prices[merchant] = price
             yield env.timeout(self.config.pricing.repricing_days)
+
+    def listed_equilibrium_repricing(self, env: simpy.Environment, merchant: int
+                                     ) -> Generator[simpy.Event, Any, None]:
+        """With entry and exit: merchant slot `merchant` posts, at the start of every period while it is
+        listed, the quantile of its substream's uniform for that period under Stahl's F at the number
+        listed then (the same uniforms as `price_path`)."""
+        for uniform in self.period_uniforms(merchant).tolist():
+            if merchant in self.entry_order:
+                self.prices[merchant] = self.equilibrium_price(uniform)
+            yield env.timeout(self.config.pricing.repricing_days)
+
+    def period_uniforms(self, merchant: int) -> NDArray[np.float64]:
+        periods = int(math.ceil(self.days / self.config.pricing.repricing_days))
+        return self.streams.substream("merchant_prices", merchant).random(periods)
+
+    def equilibrium_price(self, uniform: float) -> float:
+        assert self.current_stahl is not None
+        return float(search.stahl_quantile(np.array([uniform]), self.current_stahl)[0])
+
+    def stahl_at(self, merchants: int) -> search.StahlEquilibrium:
+        market, buyers = self.config.market, self.config.buyers
+        return search.stahl_equilibrium(merchants, buyers.agent_share, buyers.human_search_cost, market.valuation,
+                                        market.effective_cost)
+
+    def expected_profit_per_day(self, merchants: int) -> float:
+        """A merchant's expected profit per day (net receipts less marginal costs) in Stahl's equilibrium
+        with `merchants` listed: (1 - t) x visits per day x profit per buyer at the effective cost."""
+        market = self.config.market
+        return (1.0 - market.take_rate) * market.visits_per_day * self.stahl_at(merchants).profit_per_buyer
+
+    def entry_and_exit_reviews(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """Every `entry.review_days`: one exit, if the mean realised profit per merchant-day over the last
+        `window_days` days is below the listing cost, or else one entry, if an entrant expects to recover
+        its entry cost (the rule of `config.Entry`)."""
+        entry = self.config.entry
+        assert entry.review_days is not None
+        while True:
+            yield env.timeout(entry.review_days)
+            window = slice(max(0, len(self.rows) - entry.window_days), len(self.rows))
+            merchant_days = sum(self.listed_per_day[window])
+            if merchant_days == 0:
+                continue
+            profit = sum(float(self.merchant_profit(row[3], row[2]).sum()) for row in self.rows[window])
+            listed = len(self.entry_order)
+            if profit / merchant_days < entry.listing_cost_per_day and listed > 1:
+                self.prices[self.entry_order.pop()] = math.nan
+                self.current_stahl = self.stahl_at(listed - 1)
+            elif listed < self.slots and ((self.expected_profit_per_day(listed + 1) - entry.listing_cost_per_day)
+                                          * entry.entry_horizon_days > entry.entry_cost):
+                newcomer = min(set(range(self.slots)) - set(self.entry_order))
+                self.entry_order.append(newcomer)
+                self.current_stahl = self.stahl_at(listed + 1)
+                period = int(math.floor(env.now / self.config.pricing.repricing_days + 1e-9))
+                uniforms = self.period_uniforms(newcomer)
+                self.prices[newcomer] = self.equilibrium_price(float(uniforms[min(period, uniforms.size - 1)]))
+                self.entry_costs_due += entry.entry_cost
 
     def best_response_repricing(self, env: simpy.Environment, merchant: int) -> Generator[simpy.Event, Any, None]:
         """Merchant `merchant` sets, every `repricing_days` from a random phase, the grid price that would
@@ -189,18 +265,18 @@ class Marketplace:
 
     @property
     def consideration_set(self) -> int:
-        size = self.config.buyers.human_consideration_set
-        return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
+        size, listed = self.config.buyers.human_consideration_set, len(self.entry_order)
+        return listed if size is None else min(size, listed)
 
     @property
     def agent_consideration_set(self) -> int:
-        size = self.config.buyers.agent_consideration_set
-        return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
+        size, listed = self.config.buyers.agent_consideration_set, len(self.entry_order)
+        return listed if size is None else min(size, listed)
 
     def reservation_price(self, prices: NDArray[np.float64]) -> float:
         if self.equilibrium_draws:
-            assert self.stahl is not None
-            return self.stahl.reservation_price
+            assert self.current_stahl is not None
+            return self.current_stahl.reservation_price
         if self.stahl is None:
             return math.nan  # differentiated goods: no search
         return search.reservation_price(prices, self.config.buyers.human_search_cost, self.config.market.valuation)
@@ -232,6 +308,10 @@ class Marketplace:
                 if probe is not None:
                     prices[0] = probe.price
                 reservation = self.reservation_price(prices)
+                if self.entry_on:
+                    self.rows.append(self.listed_day(prices, reservation, buyer_kinds, starts))
+                    yield env.timeout(1.0)
+                    continue
                 self.log.append([(prices, reservation, buyer_kinds, starts)])
                 outcome = search_days(prices[None, :], np.array([reservation]), np.array([0, starts.size]),
                                       buyer_kinds, starts, *self.search_arguments)
@@ -295,6 +375,20 @@ class Marketplace:
             probe = self.merchant_profit(revenue[0], sales[0]) - self.merchant_profit(ref_revenue[0], ref_sales[0])
         return prices, reservation, sales, revenue, totals, self.search_surplus(totals), probe
 
+    def listed_day(self, prices, reservation, buyer_kinds, starts):
+        """A day's visits with entry and exit: the kernel meets the listed merchants (in slot order), its
+        sales and revenue go back to their slots."""
+        listed = np.sort(np.array(self.entry_order))
+        outcome = search_days(prices[listed][None, :], np.array([reservation]), np.array([0, starts.size]),
+                              buyer_kinds, starts, *self.search_arguments)
+        sales, revenue = np.zeros(self.slots, dtype=np.int64), np.zeros(self.slots)
+        sales[listed], revenue[listed] = outcome[0][0], outcome[1][0]
+        totals = outcome[2][0]
+        self.listed_per_day.append(listed.size)
+        self.entry_costs_per_day.append(self.entry_costs_due)
+        self.entry_costs_due = 0.0
+        return prices, reservation, sales, revenue, totals, self.search_surplus(totals), math.nan
+
     def merchant_profit(self, revenue, sales):
         market = self.config.market
         return (1.0 - market.take_rate) * revenue - market.marginal_cost * sales
@@ -326,8 +420,12 @@ class Marketplace:
 
     def collected(self) -> MarketDays:
         prices, reservation, sales, revenue, totals, surplus, probe = zip(*self.rows)
-        return MarketDays(np.array(prices), np.array(reservation), np.array(sales, dtype=np.int64),
+        days = MarketDays(np.array(prices), np.array(reservation), np.array(sales, dtype=np.int64),
                           np.array(revenue), np.array(totals), np.array(surplus), np.array(probe))
+        if not self.entry_on:
+            return days
+        return dataclasses.replace(days, listed=np.array(self.listed_per_day, dtype=np.int64),
+                                   entry_costs=np.array(self.entry_costs_per_day))
 
     # --- the fast path -----------------------------------------------------------------------------------
 
@@ -414,11 +512,15 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     per_visit = config.fidelity == "visit"
     if processes is None:
         processes = per_visit or pricing.mode in ("best_response", "qlearning") or market.stahl is None
-    if not processes:
+    if not processes and not market.entry_on:
         return market.run_ahead()
     env = simpy.Environment()
     env.process(market.visit_arrivals(env) if per_visit else market.visit_days(env))
-    if market.equilibrium_draws:
+    if market.entry_on:
+        for merchant in range(market.slots):
+            env.process(market.listed_equilibrium_repricing(env, merchant))
+        env.process(market.entry_and_exit_reviews(env))
+    elif market.equilibrium_draws:
         for merchant in range(config.market.merchants):
             env.process(market.equilibrium_repricing(env, merchant))
     elif pricing.mode == "best_response":

@@ -51,6 +51,8 @@ def replication_output(config: MarketplaceScenario, days: MarketDays) -> Replica
             "merchant": np.tile(np.arange(n, dtype=np.int64), n_days),
             "price": days.prices.reshape(-1),
         })
+        if days.listed is not None:  # entry and exit: only the merchants listed that day
+            tables["prices"] = tables["prices"].filter(pl.col("price").is_not_nan())
     return ReplicationOutput(metrics=_metrics(config, days.after(first_counted)), tables=tables)
 
 
@@ -68,23 +70,30 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     platform_revenue = float(np.sum(take * revenue))
     merchant_profit = net_receipts - params.marginal_cost * float(sales.sum())
     homogeneous = params.goods == "homogeneous"
+    merchants = float(params.merchants)
+    mean, sd = np.mean, np.std
+    if days.listed is not None and days.entry_costs is not None:  # entry and exit (`[entry]`)
+        merchant_profit -= (config.entry.listing_cost_per_day * float(days.listed.sum())
+                            + float(days.entry_costs.sum()))
+        merchants = float(days.listed.mean()) if n_days else math.nan
+        mean, sd = np.nanmean, np.nanstd  # prices are nan in the slots not listed
     attainable = (params.valuation - params.marginal_cost) * visits
     realised = (params.valuation - params.marginal_cost) * purchases - search_costs
     posted, reservation = days.prices, days.reservation_price
-    saving = np.mean(np.maximum(reservation[:, None] - posted, 0.0), axis=1) if homogeneous else np.full(n_days,
-                                                                                                         math.nan)
+    saving = mean(np.maximum(reservation[:, None] - posted, 0.0), axis=1) if homogeneous else np.full(n_days,
+                                                                                                      math.nan)
     return {
-        "mean_posted_price": float(posted.mean()) if n_days else math.nan,
+        "mean_posted_price": float(mean(posted)) if n_days else math.nan,
         "mean_price_paid": _ratio(payments, purchases),
         "mean_price_paid_humans": _ratio(totals[HUMAN, PAID], totals[HUMAN, PURCHASES]),
         "mean_price_paid_agents": _ratio(totals[AGENT, PAID], totals[AGENT, PURCHASES]),
-        "posted_price_sd": float(posted.std(axis=1).mean()) if n_days else math.nan,
+        "posted_price_sd": float(sd(posted, axis=1).mean()) if n_days else math.nan,
         "search_cost_per_purchase": _ratio(search_costs, purchases),
         "quotes_per_human_visit": _ratio(totals[HUMAN, QUOTES], totals[HUMAN, VISITS]),
         "purchase_share": _ratio(purchases, visits),
         "consumer_surplus_per_visit": _ratio(float(days.consumer_surplus.sum()), visits),
         "welfare_share": _ratio(realised, attainable) if homogeneous else math.nan,
-        "merchants": float(params.merchants),
+        "merchants": merchants,
         "merchant_profit_per_day": _ratio(merchant_profit, n_days),
         "platform_revenue_per_day": _ratio(platform_revenue, n_days),
         "accounting_gap": _ratio(abs(payments - (net_receipts + platform_revenue)), payments) if payments else 0.0,
@@ -103,10 +112,12 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
 def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
     take, cost = config.market.take_rate, config.market.marginal_cost
     totals = days.totals
-    return pl.DataFrame({
+    listed = days.listed is not None and days.entry_costs is not None
+    mean, low = (np.nanmean, np.nanmin) if listed else (np.mean, np.min)
+    table = pl.DataFrame({
         "day": np.arange(days.prices.shape[0], dtype=np.int64),
-        "mean_posted_price": days.prices.mean(axis=1),
-        "min_posted_price": days.prices.min(axis=1),
+        "mean_posted_price": mean(days.prices, axis=1),
+        "min_posted_price": low(days.prices, axis=1),
         "reservation_price": days.reservation_price,
         "visits_humans": totals[:, HUMAN, VISITS], "visits_agents": totals[:, AGENT, VISITS],
         "purchases_humans": totals[:, HUMAN, PURCHASES], "purchases_agents": totals[:, AGENT, PURCHASES],
@@ -115,3 +126,9 @@ def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
         "merchant_profit": (1.0 - take) * days.revenue.sum(axis=1) - cost * days.sales.sum(axis=1),
         "platform_revenue": take * days.revenue.sum(axis=1),
     })
+    if days.listed is not None and days.entry_costs is not None:  # entry and exit: net of fixed costs
+        table = table.with_columns(
+            merchants=pl.Series(days.listed),
+            merchant_profit=pl.col("merchant_profit") - config.entry.listing_cost_per_day * pl.Series(days.listed)
+            - pl.Series(days.entry_costs))
+    return table
