@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -133,6 +133,20 @@ class Entry(StrictModel):
     max_merchants: int = Field(default=100, ge=1, le=10_000, description="merchants listed at most (count)")
 
 
+class Ads(StrictModel):
+    """Sponsored placement shown to humans (homogeneous goods). The first `advertisers` merchants listed buy
+    the ad slot: a share `reach` of human visits (assumption: those who click the ad rather than an organic
+    listing) get their first quote from an advertiser (uniform among them) and search on from there in the
+    usual order; the rest start where they would have. AI agents ignore ads. Each human visit shown an ad
+    first costs its advertiser `price_per_impression`, paid to the platform. Off by default (0 advertisers);
+    the "ads" stream is drawn only when on."""
+
+    advertisers: int = Field(default=0, ge=0, le=10_000, description="merchants buying the ad slot (count)")
+    reach: Probability = Field(default=1.0, description="share of human visits shown an advertiser first")
+    price_per_impression: NonNegative = Field(default=0.0,
+        description="what an advertiser pays the platform per human visit shown its ad first (price units)")
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -144,6 +158,7 @@ class MarketplaceScenario(ScenarioConfig):
     probe: Probe | None = None
     fidelity: Literal["batch", "visit"] = "batch"
     entry: Entry = Entry()
+    ads: Ads = Ads()
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":
@@ -170,6 +185,11 @@ class MarketplaceScenario(ScenarioConfig):
                              f"tables' size; got {pricing.qlearning_grid} and {market.merchants} merchants)")
         if self.probe is not None and market.merchants < 2:
             raise ValueError("probe needs market.merchants >= 2 (merchant 0 deviates against rivals)")
+        if self.ads.advertisers > 0 and market.goods != "homogeneous":
+            raise ValueError(f"ads.advertisers is for homogeneous goods (market.goods; got {self.ads.advertisers})")
+        if self.ads.advertisers > market.merchants:
+            raise ValueError(f"ads.advertisers must be at most market.merchants = {market.merchants} "
+                             f"(got {self.ads.advertisers})")
         if self.entry.review_days is not None:
             if pricing.mode != "equilibrium" or market.goods != "homogeneous" or self.fidelity != "batch" \
                     or self.probe is not None:

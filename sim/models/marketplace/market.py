@@ -21,7 +21,7 @@ Random numbers, one named stream per feature, so switching one feature on never 
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
 "visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote),
-"logit_choice" (differentiated goods' purchases). Entry and exit (`[entry]`) draw nothing: an entrant's prices
+"logit_choice" (differentiated goods' purchases), "ads" (human visits shown an advertiser first). Entry and exit (`[entry]`) draw nothing: an entrant's prices
 come from its slot's "merchant_prices" substream, so the merchants listed throughout see the same draws.
 """
 
@@ -71,13 +71,16 @@ class MarketDays:
     #: sales and revenue then have a column per merchant slot, prices nan where a slot is not listed
     listed: NDArray[np.int64] | None = None
     entry_costs: NDArray[np.float64] | None = None
+    #: with ads (`[ads]`): human visits shown an advertiser first, each day (D,)
+    ad_impressions: NDArray[np.int64] | None = None
 
     def after(self, first_day: int) -> "MarketDays":
         return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
                           self.revenue[first_day:], self.totals[first_day:], self.consumer_surplus[first_day:],
                           self.probe_profit_difference[first_day:],
                           None if self.listed is None else self.listed[first_day:],
-                          None if self.entry_costs is None else self.entry_costs[first_day:])
+                          None if self.entry_costs is None else self.entry_costs[first_day:],
+                          None if self.ad_impressions is None else self.ad_impressions[first_day:])
 
 
 def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
@@ -114,9 +117,11 @@ class Marketplace:
         self.current_stahl = self.stahl
         self.entry_costs_due = 0.0
         self.listed_per_day: list[int] = []
+        self.impressions_per_day: list[int] = []
         self.entry_costs_per_day: list[float] = []
         if self.entry_on:
             self.prices = np.full(self.slots, math.nan)
+        self.sponsored: NDArray[np.bool_] | None = None
         self.rows: list[tuple[NDArray[np.float64], float, NDArray[np.int64], NDArray[np.float64],
                               NDArray[np.float64], float, float]] = []
 
@@ -284,7 +289,22 @@ class Marketplace:
     def draw_buyers(self, n_visits: int) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
         """The next `n_visits` buyers' kinds (`sim.kernels.search`: human, agent, agent taking the first quote)
         and first-quote uniforms, drawn in visit order, so one draw of a block equals the day-by-day draws of
-        its days. Each feature's stream is drawn only when the feature is on."""
+        its days. Each feature's stream is drawn only when the feature is on. With ads, the humans shown an
+        advertiser first are flagged in `self.sponsored` (read by the caller to count impressions)."""
+        buyer_kinds, starts = self.draw_kinds_and_starts(n_visits)
+        self.sponsored = None
+        ads = self.config.ads
+        if ads.advertisers > 0:
+            listed = len(self.entry_order)
+            advertisers = min(ads.advertisers, listed)
+            self.sponsored = (self.streams["ads"].random(n_visits) < ads.reach) & (buyer_kinds == HUMAN)
+            # the advertiser floor(u k) from the visit's own first-quote uniform u; the kernel's first merchant
+            # is floor(u' N) = that advertiser for u' = (advertiser + 0.5) / N
+            chosen = np.floor(starts[self.sponsored] * advertisers)
+            starts[self.sponsored] = (chosen + 0.5) / listed
+        return buyer_kinds, starts
+
+    def draw_kinds_and_starts(self, n_visits: int) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
         starts = self.streams["first_quote"].random(n_visits)
         buyers = self.config.buyers
         buyer_kinds = np.full(n_visits, HUMAN, dtype=np.int8)
@@ -300,6 +320,7 @@ class Marketplace:
         yield env.timeout(0.5)
         for day in range(self.days):
             buyer_kinds, starts = self.draw_buyers(int(self.visits[day]))
+            self.count_impressions()
             prices = self.prices.copy()
             if self.stahl is None:
                 self.rows.append(self.logit_day(prices, buyer_kinds))
@@ -329,6 +350,7 @@ class Marketplace:
         for day in range(self.days):
             n_visits = int(self.visits[day])
             buyer_kinds, starts = self.draw_buyers(n_visits)
+            self.count_impressions()
             epochs = (day + np.sort(self.streams["visit_times"].random(n_visits))).tolist()
             sales = np.zeros(market.merchants, dtype=np.int64)
             revenue = np.zeros(market.merchants)
@@ -357,6 +379,10 @@ class Marketplace:
             self.rows.append((posted, self.reservation_price(posted), sales, revenue, totals,
                               float(self.search_surplus(totals)), math.nan))
             yield env.timeout(day + 1.0 - env.now)
+
+    def count_impressions(self) -> None:
+        if self.sponsored is not None:
+            self.impressions_per_day.append(int(np.count_nonzero(self.sponsored)))
 
     @property
     def search_arguments(self) -> tuple[float, float, float, int, int]:
@@ -422,6 +448,8 @@ class Marketplace:
         prices, reservation, sales, revenue, totals, surplus, probe = zip(*self.rows)
         days = MarketDays(np.array(prices), np.array(reservation), np.array(sales, dtype=np.int64),
                           np.array(revenue), np.array(totals), np.array(surplus), np.array(probe))
+        if self.config.ads.advertisers > 0:
+            days = dataclasses.replace(days, ad_impressions=np.array(self.impressions_per_day, dtype=np.int64))
         if not self.entry_on:
             return days
         return dataclasses.replace(days, listed=np.array(self.listed_per_day, dtype=np.int64),
@@ -451,6 +479,9 @@ class Marketplace:
             last = min(max(last, first + 1), self.days)
             buyer_kinds, starts = self.draw_buyers(int(offsets[last] - offsets[first]))
             block_offsets = offsets[first:last + 1] - offsets[first]
+            if self.sponsored is not None:
+                shown = np.concatenate(([0], np.cumsum(self.sponsored)))[block_offsets]
+                self.impressions_per_day.extend(np.diff(shown).tolist())
             outcome = search_days(prices[first:last], reservation[first:last], block_offsets, buyer_kinds, starts,
                                   *self.search_arguments)
             difference = np.full(last - first, math.nan)
@@ -464,7 +495,9 @@ class Marketplace:
             parts.append((*outcome, difference))
             first = last
         sales, revenue, totals, difference = (np.concatenate(columns) for columns in zip(*parts))
-        return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference)
+        impressions = np.array(self.impressions_per_day, dtype=np.int64) if self.config.ads.advertisers > 0 else None
+        return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference,
+                          ad_impressions=impressions)
 
 
 def search_one_visit(prices: list[float], buyer_kind: int, start_uniform: float, reservation_price: float,

@@ -77,6 +77,10 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
                             + float(days.entry_costs.sum()))
         merchants = float(days.listed.mean()) if n_days else math.nan
         mean, sd = np.nanmean, np.nanstd  # prices are nan in the slots not listed
+    ad_revenue = 0.0
+    if days.ad_impressions is not None:  # ads (`[ads]`): advertisers pay the platform per impression
+        ad_revenue = config.ads.price_per_impression * float(days.ad_impressions.sum())
+        merchant_profit -= ad_revenue
     attainable = (params.valuation - params.marginal_cost) * visits
     realised = (params.valuation - params.marginal_cost) * purchases - search_costs
     posted, reservation = days.prices, days.reservation_price
@@ -96,6 +100,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         "merchants": merchants,
         "merchant_profit_per_day": _ratio(merchant_profit, n_days),
         "platform_revenue_per_day": _ratio(platform_revenue, n_days),
+        "ad_revenue_per_day": _ratio(ad_revenue, n_days),
         "accounting_gap": _ratio(abs(payments - (net_receipts + platform_revenue)), payments) if payments else 0.0,
         "human_reservation_price": float(reservation.mean()) if n_days else math.nan,
         "search_saving_at_reservation": float(saving.mean()) if n_days else math.nan,
@@ -131,4 +136,8 @@ def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
             merchants=pl.Series(days.listed),
             merchant_profit=pl.col("merchant_profit") - config.entry.listing_cost_per_day * pl.Series(days.listed)
             - pl.Series(days.entry_costs))
+    if days.ad_impressions is not None:
+        ad_revenue = config.ads.price_per_impression * days.ad_impressions
+        table = table.with_columns(ad_impressions=pl.Series(days.ad_impressions), ad_revenue=pl.Series(ad_revenue),
+                                   merchant_profit=pl.col("merchant_profit") - pl.Series(ad_revenue))
     return table
