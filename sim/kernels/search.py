@@ -13,6 +13,9 @@ distribution of what a buyer sees; only the first quote's merchant is random).
 - An AI agent reads the first `agent_consideration_set` quotes of its cyclic order (all N unless limited:
   a position bias, merchants met late are never read) at `agent_search_cost` each beyond the first, and buys
   the cheapest if it is at most v; ties go to the first in its cyclic order.
+- AGENT_CHOOSING_AT_RANDOM: an agent who reads as many quotes (and pays for them) but whose choice fails:
+  it buys at a quote drawn uniformly from those it read, if at most v. Its first quote's merchant is already
+  uniform and independent of the prices, so it buys at its first quote (the same distribution of outcomes).
 
 Totals per buyer type (row 0 humans, row 1 agents): visits, purchases, amount paid, quotes read, search
 costs paid. Per merchant: units sold and revenue. Deterministic given the inputs (draws come in as
@@ -25,11 +28,12 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["HUMAN", "AGENT", "AGENT_TAKING_FIRST", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
+__all__ = ["HUMAN", "AGENT", "AGENT_TAKING_FIRST", "AGENT_CHOOSING_AT_RANDOM", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
            "search_and_choose", "search_and_choose_reference", "replayed_profits", "search_days"]
 
 HUMAN, AGENT = 0, 1  #: rows of the totals, and the buyer kinds of `buyer_kinds`
 AGENT_TAKING_FIRST = 2  #: a buyer kind: an agent who takes the first quote it reads (first-proposal bias)
+AGENT_CHOOSING_AT_RANDOM = 3  #: a buyer kind: an agent who reads its quotes but picks one at random
 VISITS, PURCHASES, PAID, QUOTES, SEARCH_COSTS = 0, 1, 2, 3, 4  #: columns of the totals
 
 
@@ -53,6 +57,8 @@ def search_and_choose(prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]
                 j = (start + k) % n_merchants
                 if prices[j] < prices[best]:
                     best = j
+            if buyer_kinds[i] == AGENT_CHOOSING_AT_RANDOM:
+                best = start
             cost = agent_search_cost * (quotes - 1)
         else:
             kind, quotes = HUMAN, 1
@@ -94,6 +100,7 @@ def search_and_choose_reference(prices: NDArray[np.float64], buyer_kinds: NDArra
                       np.where(agents, min(agent_consideration_set, n_merchants), human_quotes))
     read = np.arange(n_merchants)[None, :] < quotes[:, None]
     position = np.where(read, seen, np.inf).argmin(axis=1)          # first occurrence of the lowest price read
+    position[buyer_kinds == AGENT_CHOOSING_AT_RANDOM] = 0
     chosen = order[np.arange(n_visits), position]
     paid = prices[chosen]
     buys = paid <= valuation

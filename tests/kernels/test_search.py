@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.kernels.search import AGENT, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, search_and_choose, \
+from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, search_and_choose, \
     search_and_choose_reference
 
 
@@ -17,7 +17,8 @@ def test_kernel_matches_numpy_twin(tick, consideration_set, agent_consideration_
         prices = rng.uniform(0.2, 1.2, 7)
         if tick:  # ties on a tick grid
             prices = np.round(prices / tick) * tick
-        is_agent = rng.choice(np.array([HUMAN, AGENT, AGENT_TAKING_FIRST], dtype=np.int8), 500, p=[0.6, 0.3, 0.1])
+        is_agent = rng.choice(np.array([HUMAN, AGENT, AGENT_TAKING_FIRST, AGENT_CHOOSING_AT_RANDOM], dtype=np.int8),
+                              500, p=[0.6, 0.2, 0.1, 0.1])
         starts = rng.random(500)
         args = (prices, is_agent, starts, 0.6, 1.0, 0.05, 0.001, consideration_set, agent_consideration_set)
         sales, revenue, totals = search_and_choose(*args)

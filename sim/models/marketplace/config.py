@@ -69,6 +69,11 @@ class Buyers(StrictModel):
     #: scenarios (assumption)
     agent_first_proposal_bias: Probability = Field(default=0.0,
         description="share of agents taking the first acceptable quote")
+    #: the form is an assumption: an agent that reads k quotes, more than its span K, picks the cheapest with
+    #: probability K / k and otherwise a quote drawn uniformly among those it read (buying if it is <= v);
+    #: Bansal et al. 2025 (docs/sources.md) find welfare falls as the consideration set grows; None: never degrades
+    agent_attention_span: int | None = Field(default=None, ge=1,
+        description="quotes an agent compares reliably (count); beyond it its choice degrades")
 
 
 class Probe(StrictModel):

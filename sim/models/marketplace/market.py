@@ -21,7 +21,8 @@ Random numbers, one named stream per feature, so switching one feature on never 
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
 "visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote),
-"logit_choice" (differentiated goods' purchases), "ads" (human visits shown an advertiser first). Entry and exit (`[entry]`) draw nothing: an entrant's prices
+"logit_choice" (differentiated goods' purchases), "ads" (human visits shown an advertiser first), "agent_choice" (agents past their attention span whose
+choice fails; drawn only when agents read more quotes than the span). Entry and exit (`[entry]`) draw nothing: an entrant's prices
 come from its slot's "merchant_prices" substream, so the merchants listed throughout see the same draws.
 """
 
@@ -40,7 +41,7 @@ from numpy.typing import NDArray
 
 from sim.core.rng import Streams
 from sim.kernels.sampling import allocate_purchases, draw_shoppers
-from sim.kernels.search import AGENT, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
+from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
     search_and_choose, search_days
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.qlearning import QLearner, state_index
@@ -313,6 +314,12 @@ class Marketplace:
         if buyers.agent_first_proposal_bias > 0.0:
             takes_first = self.streams["agent_first_proposal"].random(n_visits) < buyers.agent_first_proposal_bias
             buyer_kinds[takes_first & (buyer_kinds == AGENT)] = AGENT_TAKING_FIRST
+        span = buyers.agent_attention_span
+        quotes = self.agent_consideration_set
+        if span is not None and quotes > span:
+            # beyond its attention span an agent reading k quotes picks the cheapest with probability span / k
+            fails = self.streams["agent_choice"].random(n_visits) >= span / quotes
+            buyer_kinds[fails & (buyer_kinds == AGENT)] = AGENT_CHOOSING_AT_RANDOM
         return buyer_kinds, starts
 
     def visit_days(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
@@ -516,6 +523,8 @@ def search_one_visit(prices: list[float], buyer_kind: int, start_uniform: float,
         for k in range(1, quotes):
             if prices[(start + k) % n] < prices[best]:
                 best = (start + k) % n
+        if buyer_kind == AGENT_CHOOSING_AT_RANDOM:
+            best = start
         cost = agent_search_cost * (quotes - 1)
     else:
         kind, quotes = HUMAN, 1

@@ -81,3 +81,42 @@ def test_bad_ads_input_exits_2(tmp_path, key, value):
     message = " ".join(result.stderr.split())
     assert "Traceback" not in message and "bad.toml" in message and key in message and value in message, message
     assert not (tmp_path / "out").exists()
+
+
+def agents_only(**buyers) -> MarketplaceScenario:
+    return config(agent_share=1.0, mode="fixed", fixed_prices=[0.2, 0.4, 0.6, 0.8], buyers=buyers)
+
+
+def test_agents_past_their_attention_span_choose_worse_by_the_stated_form():
+    """Agents read all 4 quotes (0.2, 0.4, 0.6, 0.8) with a span of 2: the cheapest with probability 2/4,
+    otherwise a uniform pick, so they pay 0.5 x 0.2 + 0.5 x 0.5 = 0.35 on average (hand computation). Price
+    paid: E[p^2] = 0.5 x 0.04 + 0.5 x 0.3 = 0.17, sd sqrt(0.17 - 0.35^2) = 0.218 a purchase; ~9,000
+    purchases give sd 0.0023, and the tolerance 0.0115 is 5 sd (false-failure rate 6e-7). A span of 4 or
+    more changes nothing, bit for bit."""
+    degraded = simulate(agents_only(agent_attention_span=2), Streams(4, 0)).metrics
+    assert degraded["mean_price_paid_agents"] == pytest.approx(0.35, abs=0.0115)
+    plain = simulate(agents_only(), Streams(4, 0))
+    assert plain.metrics["mean_price_paid_agents"] == pytest.approx(0.2, rel=1e-12)
+    tables_equal(plain, simulate(agents_only(agent_attention_span=4), Streams(4, 0)))
+
+
+def test_choice_noise_shifts_no_other_draw_and_both_fidelities_agree():
+    """The "agent_choice" stream moves agents only: humans' outcomes are unchanged (fixed prices); the
+    SimPy processes and the run-ahead path agree with it on, and with ads and entry on together."""
+    fixed = config(agent_share=0.4, mode="fixed", fixed_prices=[0.3, 0.5, 0.2, 0.9])
+    plain = simulate(fixed, Streams(9, 0))
+    noisy = simulate(config(agent_share=0.4, mode="fixed", fixed_prices=[0.3, 0.5, 0.2, 0.9],
+                            buyers={"agent_attention_span": 1}), Streams(9, 0))
+    human = ["visits_humans", "purchases_humans", "paid_humans"]
+    assert plain.tables["daily"].select(human).equals(noisy.tables["daily"].select(human))
+    assert noisy.metrics["mean_price_paid_agents"] > plain.metrics["mean_price_paid_agents"]
+    scenario = config(record_prices=True, buyers={"agent_attention_span": 2})
+    tables_equal(replication_output(scenario, run_market(scenario, Streams(5, 1), processes=True)),
+                 replication_output(scenario, run_market(scenario, Streams(5, 1), processes=False)))
+    everything = with_sections(scenario, ads={"advertisers": 1, "reach": 0.5},
+                               entry={"review_days": 5.0, "max_merchants": 6})
+    with_all = simulate(everything, Streams(5, 1))
+    assert with_all.metrics["merchants"] > 4.0
+    only_entry = simulate(with_sections(config(record_prices=True), entry={"review_days": 5.0, "max_merchants": 6}),
+                          Streams(5, 1))
+    assert with_all.tables["daily"]["merchants"].equals(only_entry.tables["daily"]["merchants"])
