@@ -70,6 +70,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     platform_revenue = float(np.sum(take * revenue))
     merchant_profit = net_receipts - params.marginal_cost * float(sales.sum())
     homogeneous = params.goods == "homogeneous"
+    operating_profit = merchant_profit  # before listing, entry and ad costs
     merchants = float(params.merchants)
     mean, sd = np.mean, np.std
     if days.listed is not None and days.entry_costs is not None:  # entry and exit (`[entry]`)
@@ -109,7 +110,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         "visits_per_day": _ratio(visits, n_days),
         # Calvano et al.'s (2020) Delta: (profit - Bertrand profit) / (monopoly profit - Bertrand profit), per
         # visit; in the homogeneous market Bertrand earns 0 and a monopoly (1 - t) v - c on every visit
-        "profit_gain_delta": (_ratio(merchant_profit, visits * ((1.0 - take) * params.valuation - params.marginal_cost))
+        "profit_gain_delta": (_ratio(operating_profit, visits * ((1.0 - take) * params.valuation - params.marginal_cost))
                               if homogeneous else math.nan),
     }
 
