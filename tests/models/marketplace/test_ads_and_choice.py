@@ -71,8 +71,9 @@ def test_ads_nest_agents_ignore_them_and_both_fidelities_agree():
                  replication_output(equilibrium, run_market(equilibrium, Streams(5, 1), processes=False)))
 
 
-@pytest.mark.parametrize("key, value", [("ads.advertisers", "11"), ("ads.reach", "1.5")])
-def test_bad_ads_input_exits_2(tmp_path, key, value):
+@pytest.mark.parametrize("key, value", [("ads.advertisers", "11"), ("ads.reach", "1.5"),
+                                        ("buyers.agent_attention_span", "0")])
+def test_bad_ads_and_attention_input_exits_2(tmp_path, key, value):
     table, name = key.split(".")
     path = tmp_path / "bad.toml"
     path.write_text(f'extends = "{SCENARIOS / "marketplace_today.toml"}"\n[{table}]\n{name} = {value}\n')
