@@ -25,13 +25,17 @@ class Market(StrictModel):
     sale's price."""
 
     merchants: int = Field(ge=1, le=10_000, description="N, merchants listing the good")
-    valuation: Positive = Field(description="v, each buyer's value of one unit (price units)")
-    marginal_cost: NonNegative = 0.0
-    visits_per_day: Positive
+    #: the caps on valuation, search costs and visits are modelling limits far above any scenario (assumption);
+    #: they keep every price, surplus and daily Poisson draw finite
+    valuation: Positive = Field(le=1_000_000, description="v, each buyer's value of one unit (price units), "
+                                                          "at most 1e6")
+    marginal_cost: NonNegative = Field(default=0.0, description="c, price units; below (1 - take_rate) x valuation")
+    visits_per_day: Positive = Field(le=10_000_000, description="buyer visits a day (Poisson mean), at most 1e7")
     take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="platform's share of each price")
     goods: Literal["homogeneous", "differentiated"] = "homogeneous"
     #: differentiated goods: utility quality - price_sensitivity x price + logit error, outside option 0
-    quality: FiniteFloat = 0.0
+    quality: FiniteFloat = Field(default=0.0, ge=-700.0, le=700.0,
+                                 description="logit utility units, in [-700, 700] (exp overflows past 709)")
     price_sensitivity: Positive = 1.0
 
     @model_validator(mode="after")
@@ -56,8 +60,9 @@ class Buyers(StrictModel):
     `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
-    human_search_cost: NonNegative
-    agent_search_cost: NonNegative = 0.0
+    human_search_cost: NonNegative = Field(le=1_000_000, description="price units per further quote, at most 1e6")
+    agent_search_cost: NonNegative = Field(default=0.0, le=1_000_000,
+                                           description="price units per quote beyond the first, at most 1e6")
     human_consideration_set: int | None = Field(default=None, ge=1)
     agent_consideration_set: int | None = Field(default=None, ge=1)
     #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
