@@ -47,6 +47,8 @@ ISHIGAMI = {"model": "ishigami", "description": "Ishigami function at one point"
 SHORT = {"horizon_days": 0.1, "warmup_days": 0.0, "replications": 1}
 HUGE = 1e308
 HUGE_INTEGER = 2**63 - 1
+#: a problem's message is read on one line: no 300-digit number in it
+MESSAGE_CHARACTERS = 300
 #: a run that takes longer than this (CPU is shared in CI) is a runaway: a bound is missing
 SECONDS_PER_RUN = 20
 
@@ -189,6 +191,8 @@ def test_an_extreme_value_is_refused_naming_the_key_or_runs_finite(model, key, v
         scenario_from_document(document, source="extreme.toml")
     except InputError as error:
         assert _names_key(error, key), str(error)  # refused by the field's bounds or by a rule of its table
+        assert all(len(p.message) <= MESSAGE_CHARACTERS for p in getattr(error, "problems", None) or [error]), \
+            str(error)
         return
     assert admitted, f"{key} = {value}: the schema's bounds refuse it, yet it loaded"
     values = _key_metrics(model, document)
