@@ -36,7 +36,7 @@ class Market(StrictModel):
     #: differentiated goods: utility quality - price_sensitivity x price + logit error, outside option 0
     quality: FiniteFloat = Field(default=0.0, ge=-700.0, le=700.0,
                                  description="logit utility units, in [-700, 700] (exp overflows past 709)")
-    price_sensitivity: Positive = 1.0
+    price_sensitivity: Positive = Field(default=1.0, description="utility units per price unit (differentiated goods)")
 
     @model_validator(mode="after")
     def _cost_below_value(self) -> "Market":
@@ -63,12 +63,14 @@ class Buyers(StrictModel):
     human_search_cost: NonNegative = Field(le=1_000_000, description="price units per further quote, at most 1e6")
     agent_search_cost: NonNegative = Field(default=0.0, le=1_000_000,
                                            description="price units per quote beyond the first, at most 1e6")
-    human_consideration_set: int | None = Field(default=None, ge=1)
-    agent_consideration_set: int | None = Field(default=None, ge=1)
+    human_consideration_set: int | None = Field(default=None, ge=1, description="merchants a human reads at most; "
+                                                                               "absent = all")
+    agent_consideration_set: int | None = Field(default=None, ge=1, description="merchants an agent reads at most; "
+                                                                               "absent = all")
     #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
     #: first-proposal bias of language-model buyer agents (Bansal et al. 2025, docs/sources.md); 0 in part 1's
     #: scenarios (assumption)
-    agent_first_proposal_bias: Probability = 0.0
+    agent_first_proposal_bias: Probability = Field(default=0.0, description="share of agents taking the first quote")
 
 
 class Probe(StrictModel):
@@ -76,8 +78,8 @@ class Probe(StrictModel):
     the pricing mode; the same visits are replayed with merchant 0 at `reference_price` (common random
     numbers), and the profit difference per visit is reported."""
 
-    price: NonNegative
-    reference_price: NonNegative
+    price: NonNegative = Field(description="price units: merchant 0's posted price")
+    reference_price: NonNegative = Field(description="price units: merchant 0's price in the replay")
 
 
 class Pricing(StrictModel):
@@ -88,19 +90,21 @@ class Pricing(StrictModel):
     profit on the visits of the last `observation_days` replayed against its candidate price."""
 
     mode: PricingMode = "equilibrium"
-    fixed_prices: list[NonNegative] | None = None
+    fixed_prices: list[NonNegative] | None = Field(default=None, description="price units, one per merchant or "
+                                                                            "one for all (mode fixed)")
     repricing_days: Positive = 1.0
-    price_tick: Positive = 0.01
+    price_tick: Positive = Field(default=0.01, description="price units: the best-response grid's step")
     observation_days: int = Field(default=1, ge=1, le=365)
-    initial_price: NonNegative | None = None  # best_response: the price every merchant starts from (default v)
+    initial_price: NonNegative | None = Field(default=None, description="price units: best_response's price "
+                                                                       "every merchant starts from (absent: v)")
     record_prices: bool = False  # write the `prices` table: every merchant's posted price on every day
     #: qlearning (Calvano et al. 2020; `sim.models.marketplace.qlearning`): prices on `qlearning_grid` points from
     #: c to v, learning rate alpha, discount delta per period, exploration exp(-beta t) (all assumptions;
     #: Calvano's baseline is alpha 0.15, delta 0.95, beta 4e-6 per period with 15 prices)
-    qlearning_grid: int = Field(default=15, ge=2, le=101)
-    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0)
-    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0)
-    exploration_decay: Positive = 2e-4
+    qlearning_grid: int = Field(default=15, ge=2, le=101, description="price points from c to v")
+    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0, description="alpha of the Q update")
+    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0, description="delta, per period")
+    exploration_decay: Positive = Field(default=2e-4, description="beta per period: explores with exp(-beta t)")
 
 
 class MarketplaceScenario(ScenarioConfig):
