@@ -754,9 +754,11 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
                 + (" (weakly identified: +-2 SE spans most of its bounds)" if weak else ""))
 
     entries: list[tuple[str, float | str, str]] = [(n, v, note(n)) for n, v in report.parameters.items()]
-    entries += [(n, v, f"set by the specification ({report.specification})") for n, v in report.settings.items()]
+    entries += [(n, v, f"assumption of the specification ({report.specification}), set, not fitted")
+                for n, v in report.settings.items()]
     entries += [(n, v, "fixed prior, not identified by these data") for n, v in report.fixed.items()]
     tables: dict[str, Any] = {}
+    inline: dict[str, str] = {}  # dotted key -> its comment, also written after the value
     for name, value, comment in entries:
         value = value if isinstance(value, str) else float(value)
         if name in (TREND, TREND_FROM):
@@ -765,12 +767,29 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
                 if provider != config.market.leader:
                     tables.setdefault("providers", {}).setdefault(provider, {})[key] = value
                     comments.append(f"providers.{provider}.{key} = {value!r}: {comment}")
+                    inline[f"providers.{provider}.{key}"] = comment
             continue
         set_key_path(tables, name, value)
         comments.append(f"{name} = {value!r}: {comment}")
+        inline[name] = comment
     text = tomli_w.dumps(header) + "\n" + "\n".join(_comment(line) if line else "#" for line in comments) \
-        + "\n\n" + tomli_w.dumps(tables)
+        + "\n\n" + _with_inline_comments(tomli_w.dumps(tables), inline)
     atomic_write_bytes(out_path, text.encode("utf-8"))
+
+
+def _with_inline_comments(text: str, comments: dict[str, str]) -> str:
+    """TOML `text` (as tomli_w writes it: `[table]` headers, one `key = value` a line) with each key's
+    comment after its value."""
+    lines, table = [], ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            table = line.strip().strip("[]")
+        elif " = " in line:
+            comment = comments.get(f"{table}.{line.split(' = ', 1)[0].strip()}" if table else line.split(" = ", 1)[0])
+            if comment:
+                line = f"{line}  {_comment(comment)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:

@@ -354,6 +354,9 @@ def test_calibrate_writes_a_scenario_that_extends_the_base(tmp_path):
     assert errors.height == 5 and errors["in_sample_rmse"].is_finite().all()
     text = out.read_text()
     assert text.startswith("description = ") and "extends = " in text
+    values = [line for line in text.splitlines() if " = " in line and not line.startswith("#")]
+    for line in values[2:]:  # after description and extends, every value says what it is on its own line
+        assert any(f"  # {label}" in line for label in ("fitted, SE", "fixed prior", "assumption of the")), line
     loaded = load_scenario(out)
     traditional = loaded.config.workloads["traditional"]
     assert traditional.arrivals_growth_per_year == pytest.approx(
