@@ -511,7 +511,7 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
     `FIXED_PARAMETERS`) and the specification's `settings` set first and ridge priors `prior_sd` on some
     free parameters; errors reported for both samples, standard errors (HAC and independent-errors) and
     correlations from the Jacobian at the optimum. With `bootstrap_replications` > 0 the reported standard
-    errors are the parametric bootstrap's (`bootstrap_standard_errors` on that many simulated histories at
+    errors (of the parameters off their bounds) are the parametric bootstrap's (`bootstrap_standard_errors` on that many simulated histories at
     the estimate), the HAC ones kept in `standard_errors_hac`."""
     published = load_published() if published is None else published
     free = dict(FREE_PARAMETERS if free is None else free)
@@ -650,12 +650,25 @@ def compare_specifications(config: CloudScenario, published: pl.DataFrame | None
     the parametric bootstrap (`bootstrap_replications` simulated histories; 0: HAC), with the table of all:
     validation errors (what chose), in-sample errors and held-out errors per provider (reported only)."""
     published = load_published() if published is None else published
-    rows, reports = [], []
-    for specification in specifications:
-        validation = rolling_origin_errors(config, specification, published, taste_seed)
-        report = fit(config, published, specification.free, taste_seed, prior_sd=specification.prior_sd,
-                     settings=specification.settings)
-        reports.append(report)
+    validations = [rolling_origin_errors(config, specification, published, taste_seed)
+                   for specification in specifications]
+    scores = np.array([_rmse(v["error_points"].to_numpy()) for v in validations])
+    # full fits in order of validation error: the first off its bounds is chosen, and the fits up to it are
+    # bootstrapped (only it, unless a better-validated fit ended on a bound)
+    reports: dict[int, FitReport] = {}
+    best = None
+    for i in np.argsort(scores, kind="stable"):
+        specification = specifications[i]
+        reports[i] = fit(config, published, specification.free, taste_seed, prior_sd=specification.prior_sd,
+                         settings=specification.settings, bootstrap_replications=bootstrap_replications
+                         if best is None else 0)
+        if best is None and not reports[i].at_bound:
+            best = int(i)
+    if best is None:  # every fit on a bound: the best validated, reported but not written (`calibrate`)
+        best = int(np.argmin(scores))
+    rows = []
+    for i, (specification, validation) in enumerate(zip(specifications, validations)):
+        report = reports[i]
         errors = error_table(report.table)
 
         def held(provider: str, series: str = "revenue_share", errors=errors) -> tuple[float, str]:
@@ -665,7 +678,7 @@ def compare_specifications(config: CloudScenario, published: pl.DataFrame | None
         trend = report.parameters.get(TREND, specification.settings.get(TREND, float("nan")))
         rows.append({
             "specification": specification.name, "description": specification.description,
-            "validation_share_rmse_points": _rmse(validation["error_points"].to_numpy()),
+            "validation_share_rmse_points": float(scores[i]),
             "validation_alibaba_share_rmse_points": _rmse(
                 validation.filter(pl.col("provider") == "alibaba")["error_points"].to_numpy()),
             "rival_trend_per_year": float(trend),
@@ -676,18 +689,10 @@ def compare_specifications(config: CloudScenario, published: pl.DataFrame | None
             "held_out_tencent_share_errors": held("tencent")[1],
             "held_out_alibaba_revenue_errors_pct": held("alibaba", "revenue_rmb_bn")[1],
             "at_bound": ", ".join(report.at_bound),
+            "chosen": i == best,
         })
     table = pl.DataFrame(rows)
-    scores = table["validation_share_rmse_points"].to_numpy()
-    best = int(np.argmin(np.where(table["at_bound"].to_numpy() == "", scores, np.inf))) \
-        if (table["at_bound"] == "").any() else int(np.argmin(scores))
-    table = table.with_columns(pl.Series("chosen", [i == best for i in range(table.height)]))
-    chosen = reports[best]
-    if bootstrap_replications > 0 and not chosen.at_bound:  # the same fit again (same start: same numbers), bootstrapped
-        specification = specifications[best]
-        chosen = fit(config, published, specification.free, taste_seed, prior_sd=specification.prior_sd,
-                     settings=specification.settings, bootstrap_replications=bootstrap_replications)
-    return FitReport(**{**chosen.__dict__, "specification": specifications[best].name,
+    return FitReport(**{**reports[best].__dict__, "specification": specifications[best].name,
                         "specifications": table}), table
 
 
