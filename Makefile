@@ -6,7 +6,7 @@ SIM     := $(VENV)/bin/sim
 STAMP   := $(VENV)/.installed-stamp
 DEFAULT_SCENARIO := scenarios/aliexpress_spain_5day.toml
 
-.PHONY: install run test test-fast validate bench paper clean
+.PHONY: install run test test-fast validate bench paper notebooks explore clean
 
 install: $(STAMP)
 
@@ -22,11 +22,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check sim tests bench paper analysis
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest --durations=10
+	$(VENV)/bin/pytest -n auto --dist loadscope --durations=10
 
-# the quick subset: every test not marked slow (the statistical validations are)
+# the quick subset: every test not marked slow (the statistical validations are); both run on every core
 test-fast: $(STAMP)
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -n auto --dist loadscope -m "not slow"
 
 validate: $(STAMP)
 	$(SIM) validate
@@ -40,5 +40,21 @@ bench: $(STAMP)
 paper: $(STAMP)
 	$(PYTHON) paper/make_paper.py $(if $(QUICK),--quick,--readme)
 
+# `make notebooks`: every marimo notebook in analysis/ run on the newest runs under results/ and exported to
+# analysis/build/<name>.html; a notebook whose runs are missing is still written, saying which `sim run` makes
+# them, and the command exits 1 naming it. `make explore`: the explorer app in the browser.
+NOTEBOOKS := $(filter-out analysis/_common.py,$(wildcard analysis/*.py))
+
+notebooks: $(STAMP)
+	@mkdir -p analysis/build
+	@failed=""; for notebook in $(NOTEBOOKS); do name=$$(basename $$notebook .py); \
+	  echo "== $$notebook -> analysis/build/$$name.html"; \
+	  $(VENV)/bin/marimo export html $$notebook -o analysis/build/$$name.html -f >analysis/build/$$name.log 2>&1 \
+	    || { failed="$$failed $$name"; grep -m1 "^error: " analysis/build/$$name.log; }; \
+	done; if [ -n "$$failed" ]; then echo "cells failed in:$$failed (their HTML and .log say what to run)"; exit 1; fi
+
+explore: $(STAMP)
+	$(VENV)/bin/marimo run analysis/explorer.py
+
 clean:
-	rm -rf $(VENV) results bench/results paper/build .pytest_cache .hypothesis
+	rm -rf $(VENV) results bench/results paper/build analysis/build .pytest_cache .hypothesis

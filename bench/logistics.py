@@ -2,11 +2,14 @@
 
 1. Orders simulated per second by both fidelities on the same scenario (the default five-day scenario with
    its volume scaled up), one replication each after a warm-up run that compiles the numba kernels.
-2. Wall time and peak memory (resource.getrusage, in a child process of its own) of a 365-day batch run at
+2. The same with two parcel classes (half the orders the group's, half third-party, the group first on
+   flights and in customs) against one class at the same total volume, for each fidelity.
+3. Wall time and peak memory (resource.getrusage, in a child process of its own) of a 365-day batch run at
    250,000 orders a day, with capacities scaled alike.
 
 Writes bench/results/logistics.json and prints a table. `--quick` scales both parts down.
-Targets: parcel >= 15,000 orders/s, batch >= 20x parcel, the 365-day run < 3 min on one core and < 4 GB.
+Targets: parcel >= 15,000 orders/s, batch >= 20x parcel (with one class and with two), the 365-day run
+< 3 min on one core and < 4 GB.
 """
 
 from __future__ import annotations
@@ -51,6 +54,17 @@ def scaled(orders_per_day: float, horizon_days: float, fidelity: str, drain_days
     return LogisticsScenario.model_validate(document)
 
 
+def two_classes(config: LogisticsScenario, orders_per_day: float) -> LogisticsScenario:
+    """`config` with half its orders moved to third-party parcels (same total volume and capacities), the
+    group first on flights and in customs."""
+    document = config.model_dump(mode="python")
+    lg = document["logistics"]
+    lg["demand"]["shoppers_per_day"] *= 0.5
+    lg["third_party"] = {"parcels_per_day": 0.5 * orders_per_day}
+    lg["allocation"] = "priority"
+    return LogisticsScenario.model_validate(document)
+
+
 def timed(config: LogisticsScenario, replication: int = 0) -> dict:
     started, cpu = time.perf_counter(), time.process_time()
     out = simulate(config, Streams(config.run.seed, replication))
@@ -91,6 +105,12 @@ def main() -> None:
         print(f"{fidelity:>6}: {r['orders']:,.0f} orders in {r['wall_s']:.2f} s wall ({r['cpu_s']:.2f} s CPU)",
               flush=True)
 
+    two = {}
+    for fidelity in ("parcel", "batch"):
+        r = timed(two_classes(scaled(compare_volume, compare_days, fidelity), compare_volume))
+        two[fidelity] = r
+        print(f"{fidelity:>6}, two classes: {r['orders']:,.0f} orders in {r['wall_s']:.2f} s wall", flush=True)
+
     child = subprocess.run([sys.executable, __file__, "--year-child", str(year_volume), str(year_days)],
                            capture_output=True, text=True, check=True)
     year = json.loads(child.stdout.strip().splitlines()[-1])
@@ -107,6 +127,8 @@ def main() -> None:
         "batch_to_parcel_ratio": batch_rate / parcel_rate,
         "parcel_orders_per_cpu_s": rates["parcel"]["orders"] / rates["parcel"]["cpu_s"],
         "batch_orders_per_cpu_s": rates["batch"]["orders"] / rates["batch"]["cpu_s"],
+        "two_classes_parcel_orders_per_s": two["parcel"]["orders"] / two["parcel"]["wall_s"],
+        "two_classes_batch_orders_per_s": two["batch"]["orders"] / two["batch"]["wall_s"],
         "year_run": {"orders_per_day": year_volume, "days": year_days, **year},
         "targets": {"parcel_orders_per_s": 15_000, "batch_to_parcel_ratio": 20, "year_wall_s": 180,
                     "year_peak_rss_mb": 4096},
@@ -123,6 +145,11 @@ def main() -> None:
         ("batch fidelity, orders/s (wall)", f"{batch_rate:,.0f}", ""),
         ("batch fidelity, orders/s (CPU)", f"{results['batch_orders_per_cpu_s']:,.0f}", ""),
         ("batch / parcel", f"{batch_rate / parcel_rate:,.1f}x", ">= 20x"),
+        ("two classes (priority): parcel orders/s (wall)", f"{results['two_classes_parcel_orders_per_s']:,.0f}", ""),
+        ("  against one class", f"{results['two_classes_parcel_orders_per_s'] / parcel_rate:.2f}x", ""),
+        ("two classes (priority): batch orders/s (wall)", f"{results['two_classes_batch_orders_per_s']:,.0f}", ""),
+        ("  against one class", f"{results['two_classes_batch_orders_per_s'] / batch_rate:.2f}x", ""),
+        ("two classes: batch / parcel", f"{results['two_classes_batch_orders_per_s'] / results['two_classes_parcel_orders_per_s']:,.1f}x", ">= 20x"),
         (f"{year_days:.0f}-day batch run at {year_volume:,.0f}/day: orders", f"{year['orders']:,.0f}", ""),
         ("  wall time", f"{year['wall_s']:,.1f} s", "< 180 s"),
         ("  CPU time", f"{year['cpu_s']:,.1f} s", ""),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -20,11 +21,11 @@ from sim.api import run_scenario
 from sim.core.charts import save_figure
 from sim.core.options import RunOptions
 from sim.core.ranking import rank_scenarios
-from sim.core.results import RunResult
+from sim.core.results import RunResult, config_hash
 from sim.core.stats import compare_tables
 from sim.scenario import ScenarioError, get_model, load_scenario
 
-__all__ = ["Comparison", "compare", "plot_differences"]
+__all__ = ["Comparison", "compare", "differences_figure", "plot_differences", "forest_rows", "metric_units"]
 
 
 @dataclass
@@ -45,6 +46,27 @@ class Comparison:
         rows = [report(baseline, result).select(pl.lit(name).alias("scenario"), pl.all())
                 for name, result in self.results.items() if name != self.baseline]
         return pl.concat(rows) if rows else None
+
+    def manifest_record(self) -> dict[str, Any]:
+        """What a comparison folder's manifest says beyond the environment: model, scenarios, seed,
+        replications, a hash of every resolved scenario, and the key metrics' paired differences (the first
+        scenario against the baseline) with their units and CIs."""
+        baseline = self.results[self.baseline]
+        names = list(self.results)
+        key = get_model(baseline.model_name).key_metrics
+        units = metric_units(baseline)
+        first = names[1] if len(names) > 1 else self.baseline
+        rows = self.differences.filter((pl.col("scenario") == first) & pl.col("metric").is_in(list(key)))
+        order = {name: i for i, name in enumerate(key)}
+        key_metrics = sorted(({"metric": r["metric"], "unit": units.get(r["metric"], ""), "value": r["difference"],
+                               "ci_low": r["ci_low"], "ci_high": r["ci_high"], "scenario": first,
+                               "baseline": self.baseline} for r in rows.iter_rows(named=True)),
+                             key=lambda row: order[row["metric"]])
+        return {"model": baseline.model_name, "scenario": " vs ".join(names), "scenario_names": names,
+                "seed": baseline.manifest["seed"], "replications": baseline.manifest["replications"],
+                "config_hash": config_hash({n: r.resolved_scenario for n, r in self.results.items()}),
+                "source_hashes": {n: r.manifest.get("source_hash") for n, r in self.results.items()},
+                "key_metrics": key_metrics}
 
     def ranking(self, metric: str, larger_is_better: bool, level: float = 0.95) -> pl.DataFrame:
         """Which scenario is best on `metric` (multiple comparisons with the best and bootstrap PCS)."""
@@ -92,27 +114,86 @@ def compare(
     return Comparison(base.name, results, differences)
 
 
+def forest_rows(differences: pl.DataFrame, units: dict[str, str],
+                baseline_half_widths: dict[str, float] | None = None) -> pl.DataFrame:
+    """The rows of the forest plot: each (scenario, metric) paired difference and its CI in % of the
+    baseline's mean (panel "percent"), or in the metric's own units (panel "units") where a percentage has
+    no meaning: the baseline's mean is 0, or its CI (half-width from `baseline_half_widths`) covers 0. The
+    percentage divides by the baseline's sample mean, treated as fixed (its own noise is not in the
+    interval)."""
+    half_widths = baseline_half_widths or {}
+    zero_base = pl.col("mean_baseline").abs() <= pl.col("metric").replace_strict(half_widths, default=0.0,
+                                                                                 return_dtype=pl.Float64)
+    scale = pl.when(zero_base).then(1.0).otherwise(100.0 / pl.col("mean_baseline").abs())
+    return differences.select(
+        "scenario", "metric",
+        pl.when(zero_base).then(pl.lit("units")).otherwise(pl.lit("percent")).alias("panel"),
+        pl.col("metric").replace_strict(units, default="").alias("unit"),
+        (pl.col("difference") * scale).alias("value"),
+        (pl.col("ci_low") * scale).alias("low"),
+        (pl.col("ci_high") * scale).alias("high"),
+        (pl.col("independent_half_width_estimate") * scale).alias("independent_half_width"),
+    )
+
+
+def metric_units(result: RunResult) -> dict[str, str]:
+    """Each metric's unit, from a run's statistics table."""
+    return dict(zip(result.statistics["metric"].to_list(), result.statistics["unit"].to_list(), strict=True))
+
+
 def plot_differences(comparison: Comparison, directory: str | Path, metrics: Sequence[str] | None = None) -> Path:
-    """One panel per metric: each scenario's paired difference from the baseline with its family-wise CI,
-    beside the (estimated) interval independent seeds would have given."""
+    """`differences_figure` of the comparison (units and the baseline's half-widths from its runs), written
+    to `directory/paired_differences.png`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    table = comparison.differences
-    names = metrics or table.get_column("metric").unique(maintain_order=True).to_list()
-    figure = Figure(figsize=(9.0, 2.2 * len(names) + 0.8), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(len(names), 1))
-    for axis, metric in zip(axes, names):
-        rows = table.filter(pl.col("metric") == metric)
-        y = np.arange(rows.height)
-        axis.errorbar(rows["difference"], y, xerr=rows["half_width"], fmt="o", capsize=4, color="tab:blue",
-                      label="paired (common random numbers)")
-        axis.errorbar(rows["difference"], y + 0.2, xerr=rows["independent_half_width_estimate"], fmt="none",
-                      capsize=4, color="0.6", label="independent seeds (estimated)")
+    baseline = comparison.results[comparison.baseline]
+    statistics = baseline.statistics
+    half_widths = dict(zip(statistics["metric"].to_list(), statistics["half_width"].fill_nan(0.0).to_list(), strict=True))
+    figure = differences_figure(comparison.differences, comparison.baseline, metrics, units=metric_units(baseline),
+                                baseline_half_widths=half_widths)
+    return save_figure(figure, directory / "paired_differences.png", dpi=110)
+
+
+def differences_figure(table: pl.DataFrame, baseline: str, metrics: Sequence[str] | None = None, *,
+                       units: dict[str, str] | None = None,
+                       baseline_half_widths: dict[str, float] | None = None) -> Figure:
+    """One forest plot of each scenario's difference from the baseline (a `compare_tables` table) with its
+    family-wise CI (blue), beside the (estimated) interval independent seeds would have given (grey, for
+    paired rows): in % of the baseline's mean, and in a second panel in the metric's units for metrics whose
+    baseline mean is 0 or, given `baseline_half_widths`, not told apart from 0 (`forest_rows`)."""
+    if metrics:
+        table = table.filter(pl.col("metric").is_in(list(metrics)))
+    welch = "pairing" in table.columns and bool((table["pairing"] == "welch").any())
+    label = "Welch (different seeds: unpaired)" if welch else "paired (common random numbers)"
+    rows = forest_rows(table, units or {}, baseline_half_widths)
+    several = rows["scenario"].n_unique() > 1
+    panels = [p for p in ("percent", "units") if (rows["panel"] == p).any()] or ["percent"]
+    heights = [max(1, int((rows["panel"] == p).sum())) for p in panels]
+    figure = Figure(figsize=(8.0, 0.32 * sum(heights) + 1.2 * len(panels) + 0.4), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(len(panels), 1, gridspec_kw={"height_ratios": heights}))
+    for axis, panel in zip(axes, panels):
+        shown = rows.filter(pl.col("panel") == panel)
+        y = np.arange(shown.height)[::-1].astype(float)
+        value = shown["value"].to_numpy()
+        interval = np.vstack([value - shown["low"].to_numpy(), shown["high"].to_numpy() - value])
+        axis.errorbar(value, y, xerr=np.abs(np.nan_to_num(interval)), fmt="o", markersize=4, capsize=3,
+                      color="tab:blue", label=label)
+        if not welch:
+            axis.errorbar(value, y - 0.25, xerr=np.nan_to_num(shown["independent_half_width"].to_numpy()),
+                          fmt="none", capsize=3, color="0.6", label="independent seeds (estimated)")
         axis.axvline(0.0, color="k", linewidth=0.8)
-        axis.set_yticks(y, rows["scenario"].to_list())
-        axis.set_title(f"{metric}: scenario - {comparison.baseline}", fontsize=9, loc="left")
+        labels = [f"{r['metric']}" + (f" ({r['unit']})" if panel == "units" and r["unit"] else "")
+                  + (f" - {r['scenario']}" if several else "") for r in shown.iter_rows(named=True)]
+        axis.set_yticks(y, labels, fontsize=8)
+        axis.set_xlabel(f"difference from {baseline}, % of its mean" if panel == "percent" else
+                        f"difference from {baseline}, in the metric's units (baseline mean ~ 0)")
+        axis.grid(axis="x", color="0.9")
     family = table.filter(~pl.col("constant"))
     adjustment = family["adjustment"][0] if family.height else "none"
-    axes[0].legend(fontsize=8, loc="best")
-    figure.suptitle(f"paired differences, {table['family_level'][0]:.0%} family-wise ({adjustment})", fontsize=10)
-    return save_figure(figure, directory / "paired_differences.png", dpi=110)
+    axes[0].legend(fontsize=7, loc="best")
+    level = f"{table['family_level'][0]:.0%}" if table.height else ""
+    scenario = rows["scenario"][0] if rows.height and not several else "each scenario"
+    kind = "Welch" if welch else "paired"
+    figure.suptitle(f"{scenario} against {baseline}: {kind} differences, {level} family-wise CIs ({adjustment})",
+                    fontsize=9)
+    return figure

@@ -12,6 +12,7 @@ Writes `fig3_cloud_payback.png`, `.pdf`, `fig3_cloud_payback.csv` (one row per s
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import cli, figure_main  # noqa: E402
 from paper.figures.fig2_cloud_share_paths import quarter_ticks, run_scenario  # noqa: E402
+from sim.core.results import RunResult  # noqa: E402
 from sim.models.cloud.payback import payback_quarter, payback_table  # noqa: E402
 
 NAME = "fig3_cloud_payback"
@@ -33,10 +35,13 @@ CUTS = {"2024 cut": "cloud_price_cut_2024.toml", "LLM API cut only": "cloud_llm_
 
 
 def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
-    status_quo = run_scenario(cache, STATUS_QUO)
+    return numbers(run_scenario(cache, STATUS_QUO), {label: run_scenario(cache, file) for label, file in CUTS.items()})
+
+
+def numbers(status_quo: RunResult, cuts: Mapping[str, RunResult]) -> dict[str, pl.DataFrame]:
+    """The figure's tables from finished runs: the status quo and each cut (label -> run, same seed)."""
     tables, paybacks = [], []
-    for label, file in CUTS.items():
-        cut = run_scenario(cache, file)
+    for label, cut in cuts.items():
         tables.append(payback_table(cut, status_quo).with_columns(pl.lit(label).alias("scenario")))
         last = tables[-1].sort("quarter").tail(1)
         paybacks.append({"scenario": label, "payback_quarter": payback_quarter(cut, status_quo) or "",
@@ -64,6 +69,10 @@ def plot(frames: dict[str, pl.DataFrame]) -> Figure:
     axes.axhline(0.0, color="k", linewidth=0.8)
     axes.set_ylabel("cumulative contribution less capex, cut minus status quo (RMB bn)")
     quarter_ticks(axes, labels)
+    # the years before any cut are identical histories (differences of zero): start a year before the first
+    departed = numbers.filter(pl.col("difference_rmb_bn").abs() > 0)["quarter"]
+    if departed.len():
+        axes.set_xlim(max(int(departed.min()) - 4, 0) - 0.5, int(numbers["quarter"].max()) + 0.5)
     axes.set_title(f"Paired difference in Alibaba cumulative contribution less capex, "
                    f"95% paired-t CI, {summary['n'][0]} replications", fontsize=10)
     axes.legend(fontsize=8, loc="lower left")

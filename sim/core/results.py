@@ -17,16 +17,19 @@ holds nothing but the files listed above; anything else is refused (`RunFolderEr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -42,7 +45,8 @@ if TYPE_CHECKING:
     from sim.core.spool import TableSpool
 
 __all__ = ["RunResult", "write_run", "load_run", "new_run_directory", "environment_record", "RunExistsError",
-           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries"]
+           "RunFolderError", "check_run_target", "RUN_FOLDER_VERSION", "atomic_write_bytes", "sync_directory", "publish_folder", "remove_dead_temporaries",
+           "temporary_prefix", "TEMPORARY_SUFFIX"]
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary"
@@ -50,7 +54,11 @@ STATISTICS = "statistics"
 RESERVED_TABLES = (SUMMARY, STATISTICS)
 #: version of the run-folder layout, written to every manifest as `run_folder`
 RUN_FOLDER_VERSION = 1
+#: version of the manifest schema (one schema for runs, comparisons, warm-ups and sweeps), `manifest_version`
+MANIFEST_VERSION = 2
 CHARTS = "charts"
+#: the HTML report `sim report` may add to a results folder
+REPORT = "report.html"
 
 
 class RunExistsError(InputError):
@@ -61,13 +69,15 @@ class RunFolderError(InputError):
     """A path that should be a run folder is not one `sim` wrote, or is damaged (names the path and why)."""
 
 
-#: every temporary name `atomic_write_bytes` and `publish_folder` use: `.sim-<name>.<pid>.<random>.tmp`
+#: every temporary name `atomic_write_bytes`, `publish_folder` and spools (sim.core.spool) use:
+#: `.sim-<name>.<pid>.<random>.tmp`
 TEMPORARY_PREFIX = ".sim-"
 TEMPORARY_SUFFIX = ".tmp"
 _TEMPORARY_NAME = re.compile(r"^\.sim-.*\.(\d+)\.[^.]*\.tmp$")
 
 
-def _temporary_prefix(name: str) -> str:
+def temporary_prefix(name: str) -> str:
+    """`.sim-<name>.<pid>.`: the start of every temporary name, which `remove_dead_temporaries` recognises."""
     return f"{TEMPORARY_PREFIX}{name}.{os.getpid()}."
 
 
@@ -102,6 +112,19 @@ def remove_dead_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc where it can be, so that no other thread sees it changed)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def sync_directory(directory: Path) -> None:
     """Flush a folder's entries (a rename into it) to disk; a no-op where folders cannot be opened."""
     try:
@@ -120,9 +143,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     (`.sim-<name>.<random>.tmp`) is removed on any error."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
+    handle, temporary = tempfile.mkstemp(prefix=temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX,
                                          dir=path.parent)
     try:
+        os.fchmod(handle, 0o666 & ~current_umask())  # mkstemp makes 0600: the file follows the umask
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -137,12 +161,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def _is_run_folder_file(path: Path, files: Any) -> bool:
     """Whether `path` (an entry of a results folder) is one `publish_folder` wrote (listed in the manifest's
-    `files`) or a chart `sim plot` added."""
+    `files`), a chart `sim plot` added or the report `sim report` wrote."""
     if path.is_symlink():
         return False
     if path.is_dir() and path.name == CHARTS:
         return all(p.is_file() and not p.is_symlink() and p.suffix == ".png" for p in path.iterdir())
-    return path.name == MANIFEST or (isinstance(files, list) and path.name in files and path.is_file())
+    return path.name in (MANIFEST, REPORT) or (isinstance(files, list) and path.name in files and path.is_file())
 
 
 def check_run_target(directory: str | Path, *, force: bool = False) -> None:
@@ -235,6 +259,44 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@cache
+def installed_distributions() -> dict[str, str]:
+    """Every distribution installed in this Python (name -> version), sorted by name: the environment a
+    run can be reproduced in (what `pip freeze` would pin)."""
+    found: dict[str, str] = {}
+    for distribution in metadata.distributions():
+        name = distribution.metadata["Name"]
+        if name:
+            found.setdefault(str(name), distribution.version)
+    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+
+
+#: environment variables that set thread counts of the numerical libraries (numba's parallel kernels, BLAS)
+THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS", "POLARS_MAX_THREADS")
+
+
+def host_record() -> dict[str, Any]:
+    """The machine: OS, CPU, core count and the thread settings the parallel kernels run with."""
+    numba = sys.modules.get("numba")  # read only if a model already loaded it (no import here)
+    threads: dict[str, Any] = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    threads["numba_threads"] = int(numba.config.NUMBA_NUM_THREADS) if numba is not None else None
+    return {"os": platform.platform(), "machine": platform.machine(), "cpu": _cpu_name(),
+            "cores": os.cpu_count(), "python": sys.version.split()[0],
+            "python_implementation": platform.python_implementation(), "threads": threads}
+
+
+@cache
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def git_state(directory: Path) -> dict[str, Any]:
     """The commit and whether the work tree had uncommitted changes; empty when git is not available."""
     try:
@@ -247,9 +309,20 @@ def git_state(directory: Path) -> dict[str, Any]:
         return {}
 
 
+def config_hash(document: Any) -> str:
+    """SHA-256 of a resolved configuration as canonical JSON (sorted keys): equal configs, equal hashes,
+    whatever files and overrides produced them (the `source_hash` is over the files)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def environment_record() -> dict[str, Any]:
-    """Versions and git state for a manifest."""
-    return {"versions": package_versions(), "git": git_state(Path(__file__).resolve().parent)}
+    """What a manifest records about where and how it was made: the command as typed, the host, the key
+    versions, every installed distribution and their hash, and the git state."""
+    dependencies = installed_distributions()
+    return {"command": list(sys.argv), "host": host_record(), "versions": package_versions(),
+            "dependencies": dependencies, "environment_hash": config_hash(dependencies),
+            "git": git_state(Path(__file__).resolve().parent)}
 
 
 def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -> Path:
@@ -266,12 +339,54 @@ def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -
     return candidate
 
 
+#: what the shared columns of result tables hold: (unit, description); "metric unit" means the unit of the
+#: row's metric (the `unit` column of statistics.parquet, or the model's metric list)
+COLUMN_DOCS: dict[str, tuple[str, str]] = {
+    "scenario": ("", "scenario name"),
+    "replication": ("", "replication index k (its random streams: Streams(seed, k))"),
+    "seed": ("", "the run's seed"),
+    "metric": ("", "metric name"),
+    "value": ("metric unit", "the metric's value in one replication"),
+    "n": ("replications", "replications with a finite value"),
+    "mean": ("metric unit", "mean across replications"),
+    "sd": ("metric unit", "sample standard deviation across replications"),
+    "ci_low": ("metric unit", "lower bound of the Student-t confidence interval (raw, not clipped)"),
+    "ci_high": ("metric unit", "upper bound of the Student-t confidence interval (raw, not clipped)"),
+    "half_width": ("metric unit", "half-width of the confidence interval"),
+    "level": ("share", "confidence level of the interval"),
+    "unit": ("", "the metric's unit"),
+    "kind": ("", "what one replication's value is: mean, proportion, quantile or count"),
+    "description": ("", "what the metric measures"),
+    "mean_baseline": ("metric unit", "the baseline's mean across replications"),
+    "mean_scenario": ("metric unit", "the scenario's mean across replications"),
+    "difference": ("metric unit", "mean paired difference, scenario minus baseline (common random numbers)"),
+    "independent_half_width_estimate": ("metric unit", "half-width independent seeds would have given (estimated)"),
+    "variance_ratio": ("ratio", "var(scenario - baseline) / (var(baseline) + var(scenario))"),
+    "family_level": ("share", "family-wise confidence level"),
+    "level_per_interval": ("share", "confidence level of each interval after the Bonferroni adjustment"),
+}
+
+
+def column_metadata(columns: Iterable[str]) -> dict[str, str]:
+    """Parquet key-value metadata for the known columns of a table: `sim:unit:<column>` and
+    `sim:description:<column>` (read with `polars.read_parquet_metadata`)."""
+    metadata = {}
+    for column in columns:
+        if column in COLUMN_DOCS:
+            unit, description = COLUMN_DOCS[column]
+            metadata[f"sim:unit:{column}"] = unit
+            metadata[f"sim:description:{column}"] = description
+    return metadata
+
+
 def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
-    """Write a table (a LazyFrame is streamed, never collected whole); returns its row count."""
+    """Write a table (a LazyFrame is streamed, never collected whole) with row-group statistics (so filters
+    push down) and the known columns' units and descriptions as key-value metadata; returns its row count."""
     if isinstance(frame, pl.LazyFrame):
-        frame.sink_parquet(path, compression="zstd", statistics=False)
+        frame.sink_parquet(path, compression="zstd", statistics=True,
+                           metadata=column_metadata(frame.collect_schema().names()))
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
-    frame.write_parquet(path, compression="zstd", statistics=False)
+    frame.write_parquet(path, compression="zstd", statistics=True, metadata=column_metadata(frame.columns))
     return frame.height
 
 
@@ -287,10 +402,15 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
     check_run_target(directory, force=force)
     directory.parent.mkdir(parents=True, exist_ok=True)
     remove_dead_temporaries(directory.parent)
-    staging = Path(tempfile.mkdtemp(prefix=_temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
+    staging = Path(tempfile.mkdtemp(prefix=temporary_prefix(directory.name), suffix=TEMPORARY_SUFFIX,
                                     dir=directory.parent))
     try:
-        manifest = {**fill(staging), "run_folder": RUN_FOLDER_VERSION, "run_id": uuid.uuid4().hex}
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700: the folder follows the umask
+        filled = fill(staging)
+        manifest = {"manifest_version": MANIFEST_VERSION, "kind": filled.pop("kind", "run"),
+                    "status": filled.pop("status", "complete"), "run_id": uuid.uuid4().hex,
+                    "created_utc": datetime.now(timezone.utc).isoformat(), **filled,
+                    "run_folder": RUN_FOLDER_VERSION}
         manifest["files"] = sorted(path.name for path in staging.iterdir())
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         for path in staging.rglob("*"):  # on disk before the folder is published
@@ -300,7 +420,7 @@ def publish_folder(directory: str | Path, fill: Callable[[Path], dict[str, Any]]
         sync_directory(staging)
         fault_point("before-publish")
         if directory.exists():
-            retired = directory.with_name(f"{_temporary_prefix(directory.name)}replaced{TEMPORARY_SUFFIX}")
+            retired = directory.with_name(f"{temporary_prefix(directory.name)}replaced{TEMPORARY_SUFFIX}")
             directory.rename(retired)
             staging.rename(directory)
             sync_directory(directory.parent)
@@ -330,8 +450,9 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
         manifest = dict(result.manifest)
         manifest["tables"] = rows
         manifest["lazy_tables"] = sorted(n for n, f in result.tables.items() if isinstance(f, pl.LazyFrame))
-        # the resolved scenario holds the seed and the replication count, so this reproduces every table
-        manifest["rerun"] = f"sim run {directory / 'scenario.toml'}"
+        # the resolved scenario holds the seed and the replication count, and `sim rerun` keeps the scenario's
+        # name (the tables' `scenario` column), so this reproduces every table byte for byte
+        manifest["rerun"] = f"sim rerun {directory}"
         return manifest
 
     manifest = publish_folder(directory, fill, force=force)

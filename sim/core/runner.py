@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from rich.progress import TextColumn
 
 from sim.core.config import ScenarioConfig
 from sim.core.model import Model, ReplicationOutput
 from sim.core.options import RunOptions
 from sim.core.progress import progress_bar
-from sim.core.results import RunResult, environment_record
+from sim.core.results import RunResult, config_hash, environment_record
 from sim.core.rng import Streams
 from sim.core.spool import TableSpool
 from sim.core.stats import precision_reached, summarise_metrics
@@ -224,9 +225,10 @@ def run_model(
     clock = time.perf_counter()
     outputs: dict[int, ReplicationOutput] = {}
     precision_record: dict[str, Any] = {}
-    total = max_replications if precision else len(replication_ids)
-    with progress_bar("replications", enabled=options.progress) as bar:
-        task = bar.add_task(scenario_name, total=total)
+    # with precision stopping the count after the planned replications is unknown: the bar then shows the
+    # widest relative half-width against the target instead of a count toward max_replications
+    with progress_bar("replications", TextColumn("{task.fields[precision]}"), enabled=options.progress) as bar:
+        task = bar.add_task(scenario_name, total=len(replication_ids), precision="")
         queue = list(replication_ids)
         while queue:
             k = queue.pop(0)
@@ -243,10 +245,15 @@ def run_model(
                                                   "max_replications": max_replications}}
                 if not check.reached and len(outputs) < max_replications:
                     queue.append(max(outputs) + 1)
+                    binding = summary.filter(pl.col("metric") == check.binding_metric).row(0, named=True)
+                    relative = binding["half_width"] / abs(binding["mean"]) if binding["mean"] else float("inf")
+                    bar.update(task, total=None, precision=f"half-width {relative:.1%} of the mean of "
+                               f"{check.binding_metric} (target {precision:.1%})")
     wall_seconds = time.perf_counter() - clock
 
     ids = sorted(outputs)
     config = with_run_settings(config, replications=len(ids))
+    resolved = config.model_dump(mode="json", exclude_none=True)
     manifest = {
         "scenario": scenario_name,
         "model": model.name,
@@ -256,13 +263,24 @@ def run_model(
         **(provenance or {}),
         **warmup_record,
         **precision_record,
-        "resolved_scenario": config.model_dump(mode="json", exclude_none=True),
+        "resolved_scenario": resolved,
+        "config_hash": config_hash(resolved),
         **environment_record(),
         "started_utc": started.isoformat(),
         "finished_utc": datetime.now(timezone.utc).isoformat(),
         "wall_seconds": round(wall_seconds, 3),
     }
-    return assemble_result(model, config, scenario_name, outputs, level=level, manifest=manifest)
+    result = assemble_result(model, config, scenario_name, outputs, level=level, manifest=manifest)
+    result.manifest["key_metrics"] = key_metric_record(result.statistics, model.key_metrics)
+    return result
+
+
+def key_metric_record(statistics: pl.DataFrame, names: Iterable[str]) -> list[dict[str, Any]]:
+    """The key metrics' mean and CI with their unit, in the model's order, for the manifest (what `sim runs`
+    and `sim.catalog()` show without opening a table)."""
+    order = {name: i for i, name in enumerate(names)}
+    rows = statistics.filter(pl.col("metric").is_in(list(order))).select("metric", "unit", "mean", "ci_low", "ci_high")
+    return sorted(rows.to_dicts(), key=lambda row: order[row["metric"]])
 
 
 def _long_metrics(outputs: dict[int, ReplicationOutput], metrics: list[str]) -> pl.DataFrame:

@@ -4,11 +4,15 @@ A model that records one row per entity over a long horizon (a year of parcels a
 each day's rows to a `TableSpool` and returns the spool in place of a DataFrame. The runner turns the
 spools of all replications into one `polars.LazyFrame`, and `write_run` streams it into the run directory
 (`LazyFrame.sink_parquet`), so the table is never whole in memory. A spool's temporary folder is removed
-when the spool is garbage collected.
+when the spool is garbage collected; a killed process (SIGKILL: no clean-up runs) leaves it behind, so the
+folder carries the results store's temporary name with the process id (`.sim-spool.<pid>.<random>.tmp`),
+and the first spool a process makes removes, in the temporary directory, the ones whose process is dead
+(`sim.core.results.remove_dead_temporaries`: nothing `sim` did not name so, nothing of a live process).
 """
 
 from __future__ import annotations
 
+import functools
 import shutil
 import tempfile
 import weakref
@@ -16,14 +20,18 @@ from pathlib import Path
 
 import polars as pl
 
+from sim.core.results import TEMPORARY_SUFFIX, remove_dead_temporaries, temporary_prefix
+
 __all__ = ["TableSpool"]
 
 
 class TableSpool:
     """An append-only table stored as numbered Parquet parts in a temporary folder."""
 
-    def __init__(self, prefix: str = "sim-spool-"):
-        self.directory = Path(tempfile.mkdtemp(prefix=prefix))
+    def __init__(self, name: str = "spool"):
+        folder = Path(tempfile.gettempdir())
+        _remove_dead_spools_once(folder)
+        self.directory = Path(tempfile.mkdtemp(prefix=temporary_prefix(name), suffix=TEMPORARY_SUFFIX, dir=folder))
         self.parts = 0
         self.rows = 0
         self._schema: pl.Schema | None = None
@@ -51,3 +59,9 @@ class TableSpool:
     def read(self) -> pl.DataFrame:
         """The whole table in memory (for tests and small runs)."""
         return self.scan().collect()
+
+
+@functools.cache
+def _remove_dead_spools_once(folder: Path) -> None:
+    """Once per process and temporary directory: the spool folders of killed `sim` processes go."""
+    remove_dead_temporaries(folder)

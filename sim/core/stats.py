@@ -47,6 +47,7 @@ __all__ = [
     "z_critical",
     "t_half_width",
     "t_interval",
+    "welch_interval",
     "interval_table",
     "summarise_metrics",
     "wilson_interval",
@@ -483,14 +484,34 @@ def paired_comparison(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -
         means = (float(x_a.mean()), float(x_b.mean())) if n else (float("nan"), float("nan"))
         return PairedComparison(difference, *means, float("nan"), float("nan"))
     var_a, var_b = float(x_a.var(ddof=1)), float(x_b.var(ddof=1))
-    se_squared = (var_a + var_b) / n
-    if se_squared > 0.0:
-        welch_df = se_squared**2 / ((var_a / n) ** 2 / (n - 1) + (var_b / n) ** 2 / (n - 1))
-        independent_half = t_critical(level, welch_df) * math.sqrt(se_squared)
-        ratio = float((x_b - x_a).var(ddof=1)) / (var_a + var_b)
-    else:
-        independent_half, ratio = 0.0, float("nan")
+    independent_half = _welch_half_width(var_a, n, var_b, n, level)
+    ratio = float((x_b - x_a).var(ddof=1)) / (var_a + var_b) if var_a + var_b > 0.0 else float("nan")
     return PairedComparison(difference, float(x_a.mean()), float(x_b.mean()), float(independent_half), ratio)
+
+
+def _welch_half_width(var_a: float, n_a: int, var_b: float, n_b: int, level: float) -> float:
+    """Welch's (1947) half-width of mean(b) - mean(a) from two independent samples' variances (ddof=1):
+    t at the Welch-Satterthwaite degrees of freedom times sqrt(var_a / n_a + var_b / n_b); 0 when both
+    variances are 0."""
+    se_squared = var_a / n_a + var_b / n_b
+    if se_squared <= 0.0:
+        return 0.0
+    welch_df = se_squared**2 / ((var_a / n_a) ** 2 / (n_a - 1) + (var_b / n_b) ** 2 / (n_b - 1))
+    return t_critical(level, welch_df) * math.sqrt(se_squared)
+
+
+def welch_interval(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> Interval:
+    """Interval for E[b] - E[a] from two independent samples (runs with different seeds: no pairing):
+    Welch's t interval, valid with unequal variances and sizes. `n` is the smaller sample; NaN bounds when
+    either sample has fewer than two values."""
+    _check_level(level)
+    x_a, x_b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    n = int(min(x_a.size, x_b.size))
+    estimate = float(x_b.mean() - x_a.mean()) if n else float("nan")
+    if n < 2:
+        return Interval(estimate, float("nan"), float("nan"), level, n, "welch")
+    half = _welch_half_width(float(x_a.var(ddof=1)), x_a.size, float(x_b.var(ddof=1)), x_b.size, level)
+    return Interval(estimate, estimate - half, estimate + half, level, n, "welch")
 
 
 _COMPARISON_SCHEMA = {
@@ -499,7 +520,7 @@ _COMPARISON_SCHEMA = {
     "ci_low": pl.Float64, "ci_high": pl.Float64, "half_width": pl.Float64,
     "independent_half_width_estimate": pl.Float64, "variance_ratio": pl.Float64,
     "family_level": pl.Float64, "level_per_interval": pl.Float64, "adjustment": pl.String,
-    "constant": pl.Boolean, "no_difference": pl.Boolean,
+    "constant": pl.Boolean, "no_difference": pl.Boolean, "pairing": pl.String,
 }
 
 #: relative tolerance below which values count as equal: a metric is constant when every per-replication value
@@ -516,7 +537,7 @@ def _constant(values: FloatArray) -> bool:
 
 
 def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baseline: str, level: float = 0.95,
-                   family_wise: bool = True) -> pl.DataFrame:
+                   family_wise: bool = True, paired: bool = True) -> pl.DataFrame:
     """One row per (scenario, metric): `paired_comparison` of each non-baseline scenario against `baseline`
     on every metric both tables hold (difference = scenario - baseline).
 
@@ -531,7 +552,12 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
     |mean b|, 1): a difference of rounding, never reported as significant. With `family_wise` every other
     interval is at the Bonferroni level for m = the non-constant rows, so they hold jointly with probability
     at least `level`; otherwise each holds at `level`. Constant rows keep their (zero-width) interval at
-    `level` with adjustment "constant"."""
+    `level` with adjustment "constant".
+
+    With `paired=False` (runs made with different seeds: no common random numbers) every value of each arm
+    is used, unpaired, and the interval is Welch's (`welch_interval`; `n` the smaller arm,
+    `independent_half_width_estimate` the interval's own half-width, `variance_ratio` NaN); the `pairing`
+    column says which ("paired t" or "welch")."""
     _check_level(level)
     if baseline not in per_replication_by_scenario:
         raise ValueError(f"baseline {baseline!r} is not among the scenarios {list(per_replication_by_scenario)}")
@@ -544,6 +570,11 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
         present = set(table.get_column("metric").to_list())
         for metric in metrics:
             if metric not in present:
+                continue
+            if not paired:
+                a, b = (frame.filter((pl.col("metric") == metric) & pl.col("value").is_finite())
+                        .sort("replication").get_column("value").to_numpy() for frame in (base, table))
+                pairs.append((scenario, metric, a, b))
                 continue
             joined = (
                 base.filter(pl.col("metric") == metric).select("replication", pl.col("value").alias("a"))
@@ -561,7 +592,13 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
     rows = []
     for (scenario, metric, a, b), is_constant in zip(pairs, constant):
         row_level = level if is_constant else level_per_interval
-        comparison = paired_comparison(a, b, row_level)
+        if paired:
+            comparison = paired_comparison(a, b, row_level)
+        else:
+            welch = welch_interval(a, b, row_level)
+            comparison = PairedComparison(welch, float(a.mean()) if a.size else float("nan"),
+                                          float(b.mean()) if b.size else float("nan"), welch.half_width,
+                                          float("nan"))
         scale = max(abs(comparison.mean_a), abs(comparison.mean_b), 1.0)
         rows.append({
             "scenario": scenario, "baseline": baseline, "metric": metric, "n": comparison.difference.n,
@@ -573,5 +610,6 @@ def compare_tables(per_replication_by_scenario: dict[str, pl.DataFrame], baselin
             "level_per_interval": row_level, "adjustment": "constant" if is_constant else adjustment,
             "constant": is_constant,
             "no_difference": bool(abs(comparison.mean_difference) <= EQUALITY_TOLERANCE * scale),
+            "pairing": "paired t" if paired else "welch",
         })
     return pl.DataFrame(rows, schema=_COMPARISON_SCHEMA)

@@ -16,6 +16,7 @@ import itertools
 import json
 import time
 import traceback as traceback_module
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,7 +29,7 @@ from rich.progress import TextColumn
 
 from sim.core.model import Model
 from sim.core.progress import progress_bar
-from sim.core.results import environment_record
+from sim.core.results import MANIFEST_VERSION, environment_record
 from sim.core.runner import resolve_warmup
 from sim.core.stats import interval_table
 from sim.scenario import (Scenario, ScenarioError, load_scenario, model_module, scenario_from_document,
@@ -350,6 +351,9 @@ def execute_sweep(
     store = SweepStore(out) if out is not None else None
     started = datetime.now(timezone.utc)
     manifest: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
+        "kind": "sweep",
+        "run_id": uuid.uuid4().hex,
         "sweep": prepared.name,
         "model": prepared.model.name,
         "model_module": prepared.model_module,
@@ -364,6 +368,7 @@ def execute_sweep(
         "seed": prepared.seed,
         "common_random_numbers": "replication k of every design point uses Streams(seed, k)",
         "fingerprint": prepared.fingerprint,
+        "config_hash": prepared.fingerprint,
         "created_utc": started.isoformat(),
         **environment_record(),
     }
@@ -432,6 +437,7 @@ def execute_sweep(
                                 runs_failed=len(failures) + (len(failed_before) if not retry_failed else 0))
                 existing = store.read_manifest() or {}
                 manifest["created_utc"] = existing.get("created_utc", manifest["created_utc"])
+                manifest["run_id"] = existing.get("run_id", manifest["run_id"])  # one id across resumed sessions
                 store.write_manifest(manifest)
             finally:
                 store.close()
@@ -499,6 +505,9 @@ def load_sweep(directory: str | Path) -> SweepResult:
     manifest = store.read_manifest()
     if manifest is None:
         raise SweepMismatchError(f"{directory}: not a sweep folder (no manifest.json)")
+    missing = [key for key in ("sweep", "model", "parameters", "metrics", "replications", "seed") if key not in manifest]
+    if missing:
+        raise SweepMismatchError(f"{store.manifest_path}: damaged sweep manifest (missing {', '.join(missing)})")
     metrics = tuple(manifest["metrics"])
     replications = int(manifest["replications"])
     design = pl.read_parquet(Path(directory) / "design.parquet")

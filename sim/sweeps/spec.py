@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,8 +53,8 @@ class _Strict(BaseModel):
 class ParameterSpec(_Strict):
     path: str = Field(min_length=1)
     kind: Literal["float", "integer", "categorical"] | None = None
-    low: FiniteFloat | int | None = None
-    high: FiniteFloat | int | None = None
+    low: FiniteFloat | int | None = Field(default=None, description="in the unit of the key swept")
+    high: FiniteFloat | int | None = Field(default=None, description="in the unit of the key swept")
     levels: list[Any] | None = None
     grid_points: int | None = None
 
@@ -72,7 +73,7 @@ class ParameterSpec(_Strict):
 class DesignSpec(_Strict):
     kind: Literal["grid", "lhs", "sobol", "saltelli"] = "grid"
     points: int | None = Field(default=None, ge=1)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, description="seed of the sampler")
     calc_second_order: bool = False
 
 
@@ -80,7 +81,7 @@ class SweepSpec(_Strict):
     description: str = Field(min_length=1)
     scenario: str = Field(min_length=1)
     replications: int | None = Field(default=None, ge=1, le=100_000)
-    seed: int | None = Field(default=None, ge=0, lt=2**63)
+    seed: int | None = Field(default=None, ge=0, lt=2**63, description="run seed of every point")
     out: str | None = None
     executor: Literal["serial", "process", "dask"] | None = None
     workers: int | None = Field(default=None, ge=1)
@@ -150,8 +151,11 @@ def read_sweep_file(path: str | Path) -> tuple[SweepSpec, Design, Path]:
     return spec, design, path
 
 
-def prepare_sweep_file(path: str | Path) -> tuple[SweepSpec, PreparedSweep]:
-    """Read a sweep file and validate its base scenario and every design point (nothing runs)."""
+def prepare_sweep_file(path: str | Path, *, replications: int | None = None, seed: int | None = None,
+                       overrides: Sequence[str] = ()) -> tuple[SweepSpec, PreparedSweep]:
+    """Read a sweep file and validate its base scenario and every design point (nothing runs).
+    `replications` and `seed` replace the file's; `overrides` (`--set`) apply to the base scenario after
+    the file's own."""
     spec, design, path = read_sweep_file(path)
     scenario_path = path.parent / spec.scenario
     if not scenario_path.is_file():
@@ -159,12 +163,13 @@ def prepare_sweep_file(path: str | Path) -> tuple[SweepSpec, PreparedSweep]:
     try:
         from sim.scenario import load_scenario
 
-        base = load_scenario(scenario_path, spec.overrides)
+        base = load_scenario(scenario_path, [*spec.overrides, *overrides])
     except ScenarioError as error:
         raise ScenarioError(path, error.key or "scenario", error.value, f"{error.message} (in {error.source})") \
             from None
     prepared = prepare_sweep(
-        base, design, replications=spec.replications, seed=spec.seed, source=path, name=path.stem,
+        base, design, replications=spec.replications if replications is None else replications,
+        seed=spec.seed if seed is None else seed, source=path, name=path.stem,
         provenance={"sweep_file": str(path), "sweep_file_hash": hashlib.sha256(path.read_bytes()).hexdigest(),
                     "description": spec.description},
     )
@@ -181,15 +186,19 @@ def run_sweep_file(
     executor: Any = None,
     chunk_size: int | None = None,
     retry_failed: bool = True,
+    replications: int | None = None,
+    seed: int | None = None,
+    overrides: Sequence[str] = (),
 ) -> SweepResult:
     """Run the sweep file at `path` (what `sim sweep PATH` does). `scheduler` ("tcp://host:8786", or
     "local" / "dask" for a LocalCluster) runs it on Dask; otherwise `executor`, the file's `executor`, or
     the local process pool. Results go to `out`, the file's `out`, or `results/sweeps/<file stem>`; a
-    rerun resumes."""
+    rerun resumes. `replications`, `seed` and `overrides` as in `prepare_sweep_file` (a new seed or
+    override is another sweep: its fingerprint differs, so it needs its own `out`)."""
     if scheduler is not None and scheduler not in {"local", "dask"} and "://" not in scheduler:
         raise ScenarioError("--scheduler", None, scheduler, "expected a scheduler address like tcp://host:8786, "
                             "or 'local' for a Dask cluster on this machine")
-    spec, prepared = prepare_sweep_file(path)
+    spec, prepared = prepare_sweep_file(path, replications=replications, seed=seed, overrides=overrides)
     if scheduler is not None:
         chosen = "dask" if scheduler in {"local", "dask"} else scheduler
     else:

@@ -122,7 +122,7 @@ class SweepStore:
                 )
             self.remove_temporaries()
             if existing is not None:
-                manifest = {**manifest, "created_utc": existing.get("created_utc", manifest.get("created_utc"))}
+                manifest = {**manifest, **{key: existing[key] for key in ("created_utc", "run_id") if key in existing}}
             self.write_manifest(manifest)
             atomic_write_bytes(self.directory / "design.parquet", _parquet_bytes(design_table))
         except BaseException:

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import sim
 import sim.cli
+import sim.scenario
 from sim.cli import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL, app
 from sim.core.options import RunOptions
 from sim.core.results import RunFolderError
@@ -25,6 +26,7 @@ from sim.scenario import ScenarioError
 from tests.conftest import REPO
 
 CUSTOMS = str(REPO / "scenarios" / "customs_clearance.toml")
+LOGISTICS = str(REPO / "scenarios" / "aliexpress_spain_5day.toml")
 SHORT = ["--set", "run.horizon_days=0.5", "--set", "run.warmup_days=0.0", "--reps", "2", "--no-progress"]
 
 
@@ -79,6 +81,8 @@ def _files(tmp: Path, earlier: Path) -> None:
     (tmp / "warmup_past.toml").write_text(f'description = "x"\nextends = "{base}"\n[run]\nwarmup_days = 30.0\n')
     (tmp / "...toml").write_text(f'description = "x"\nextends = "{base}"\n')
     (tmp / "latin1.toml").write_bytes(b'description = "caf\xe9"\n')
+    (tmp / "uneven_shifts.toml").write_text(f'description = "x"\nextends = "{LOGISTICS}"\n'
+                                            '[logistics.origin_hub]\nshifts_hours = [[0.0, 8.0], [8.0, 20.0]]\n')
 
 
 BATTERY = [
@@ -93,6 +97,9 @@ BATTERY = [
     (["run", CUSTOMS, "--set", "run.horizon_days=inf"], EXIT_BAD_INPUT, ["run.horizon_days", "finite"]),
     (["run", "{tmp}/warmup_past.toml"], EXIT_BAD_INPUT, ["warmup_past.toml", "run", "warmup_days", "horizon_days"]),
     (["run", CUSTOMS, "--precision", "0"], EXIT_BAD_INPUT, ["precision"]),
+    # a rule that once failed only at run time (exit 70): one capacity per shift needs one shift length
+    (["run", "{tmp}/uneven_shifts.toml"], EXIT_BAD_INPUT,
+     ["uneven_shifts.toml", "logistics.origin_hub", "same length", "8, 12"]),
     # options checked before any simulation
     (["run", CUSTOMS, "--reps", "100001"], EXIT_BAD_INPUT, ["--reps", "100000", "100001"]),
     (["run", CUSTOMS, "--seed", str(2**63)], EXIT_BAD_INPUT, ["--seed", str(2**63)]),
@@ -107,7 +114,7 @@ BATTERY = [
     (["plot", "{tmp}/nowhere"], EXIT_BAD_INPUT, ["nowhere", "no such folder"]),
     (["plot", "{tmp}/broken_manifest"], EXIT_BAD_INPUT, ["broken_manifest", "damaged manifest"]),
     (["plot", "{tmp}/truncated_run"], EXIT_BAD_INPUT, ["summary.parquet", "damaged table"]),
-    (["plot", "{tmp}/a_sweep"], EXIT_BAD_INPUT, ["a_sweep", "sweep folder", "load_sweep"]),
+    (["plot", "{tmp}/a_sweep"], EXIT_BAD_INPUT, ["a_sweep", "damaged sweep manifest", "missing model"]),
     # inputs built to cost unbounded work
     (["show", "{tmp}/deep.toml"], EXIT_BAD_INPUT, ["deep.toml", "nested too deeply"]),
     (["run", "{tmp}/" + "n" * 300 + ".toml"], EXIT_ENVIRONMENT, ["File name too long"]),
@@ -139,7 +146,7 @@ def test_a_bug_exits_70_naming_a_traceback_file(tmp_path, monkeypatch):
     def broken(*_args, **_kwargs):
         return {}["no such key"]  # the injected bug: a KeyError, which is not bad input
 
-    monkeypatch.setattr(sim.cli, "load_scenario", broken)
+    monkeypatch.setattr(sim.scenario, "load_scenario", broken)  # the CLI imports it when the command runs
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     result = invoke("show", CUSTOMS)
     assert_one_line(result, EXIT_INTERNAL, ["internal error", "KeyError"])

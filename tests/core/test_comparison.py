@@ -125,7 +125,7 @@ def test_sim_compare_ranks_and_says_no_difference_where_the_arms_agree(tmp_path)
     six = SCENARIOS / "customs_clearance_six_officers.toml"
     done = subprocess.run([sys.executable, "-m", "sim", "compare", str(BASE), str(six), "--reps", "4",
                            *[arg for setting in SHORT for arg in ("--set", setting)], "--rank", "mean_wait_hours",
-                           "--smaller-is-better", "--out", str(tmp_path / "comparison"), "--no-progress"],
+                           "--smaller-is-better", "--out", str(tmp_path / "comparison"), "--no-progress", "--all"],
                           cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     ranking = done.stdout[done.stdout.index("ranking on mean_wait_hours"):]

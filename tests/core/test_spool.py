@@ -1,11 +1,17 @@
 """Spooled tables: written in parts, streamed into the run directory, read back lazily, cleaned up."""
 
 import gc
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 
 import polars as pl
 import pytest
 
 import sim
+from sim.core.faults import FAULT_VARIABLE
 from sim.core.spool import TableSpool
 
 from tests.conftest import SCENARIOS
@@ -43,6 +49,33 @@ def test_logistics_parcels_are_spooled_streamed_to_disk_and_loaded_lazily(tmp_pa
     assert loaded.manifest["tables"]["parcels"] == in_memory.height
     assert loaded.tables["parcels"].collect().equals(in_memory)
     # the on-time share recomputed from the parcels equals the daily table's count of late parcels
-    promised = in_memory.filter(pl.col("promised") & (pl.col("outcome") == 0))
+    promised = in_memory.filter(pl.col("promised") & (pl.col("outcome") == "delivered"))
     late_from_parcels = promised.filter(~pl.col("on_time")).height
     assert late_from_parcels == int(loaded.tables["daily"]["late_parcels"].sum())
+
+
+def test_a_killed_runs_spool_folders_are_removed_by_the_next_spool_and_nothing_else(tmp_path, monkeypatch):
+    """A `sim run` that spools parcels is killed (SIGKILL, so no clean-up runs) just before it publishes its
+    folder (the fault point `kill-before-publish`): its spool folders stay in the temporary directory. The
+    next spool, here in this process, removes them; a live process's spool and look-alike names `sim` did not
+    make (no pid, or not ending `.tmp`) stay."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    kept = [temporary / f".sim-spool.{os.getpid()}.live0000.tmp", temporary / ".sim-spool.notes.tmp",
+            temporary / "sim-spool-1.abc", temporary / ".sim-spool.1.abc.keep"]
+    for path in kept:
+        path.mkdir()
+    environment = {**os.environ, "TMPDIR": str(temporary), FAULT_VARIABLE: "kill-before-publish:1"}
+    command = [sys.executable, "-m", "sim", "run", str(SCENARIOS / "aliexpress_spain_5day.toml"), "--reps", "2",
+               "--no-progress", "--set", "logistics.record_parcels=true", "--set", "run.horizon_days=2.0",
+               "--set", "run.warmup_days=0.0", "--out", str(tmp_path / "run")]
+    killed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = sorted(set(temporary.iterdir()) - set(kept))
+    assert len(left) == 2 and all(p.name.startswith(".sim-parcels.") and (p / "part-00000000.parquet").exists()
+                                  for p in left), left  # one spool per replication, each with parts
+
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    spool = TableSpool()
+    assert sorted(set(temporary.iterdir()) - set(kept)) == [spool.directory]
+    assert all(path.is_dir() for path in kept)

@@ -27,6 +27,7 @@ from sim.core.stats import (
     quantile_interval,
     relative_half_width,
     summarise_metrics,
+    welch_interval,
     t_critical,
     t_half_width,
     t_interval,
@@ -356,6 +357,32 @@ def test_paired_and_welch_half_widths_agree_with_scipy():
     assert (comparison.difference.low, comparison.difference.high) == pytest.approx((paired.low, paired.high))
     assert comparison.independent_half_width_estimate == pytest.approx((welch.high - welch.low) / 2.0)
     assert comparison.mean_difference == pytest.approx(b.mean() - a.mean())
+
+
+def test_welch_interval_agrees_with_scipy_on_unequal_sizes():
+    rng = np.random.default_rng(12)
+    a, b = rng.normal(5.0, 1.0, 8), rng.normal(6.0, 3.0, 13)
+    interval = welch_interval(a, b, 0.9)
+    expected = scipy_stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.9)
+    assert (interval.low, interval.high) == pytest.approx((expected.low, expected.high))
+    assert interval.estimate == pytest.approx(b.mean() - a.mean()) and interval.n == 8
+    assert interval.method == "welch"
+    assert np.isnan(welch_interval([1.0], [2.0, 3.0]).low)
+
+
+def test_compare_tables_unpaired_uses_every_value_of_each_arm():
+    """Runs with different seeds: no pairing by replication; each arm's values enter Welch's interval,
+    and the rows say so."""
+    rng = np.random.default_rng(13)
+    base = long_table({"wait": rng.normal(10.0, 1.0, 6)})
+    other = long_table({"wait": rng.normal(9.0, 2.0, 9)})
+    row = compare_tables({"base": base, "other": other}, "base", 0.95, paired=False).row(0, named=True)
+    expected = scipy_stats.ttest_ind(other["value"].to_numpy(), base["value"].to_numpy(),
+                                     equal_var=False).confidence_interval(0.95)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((expected.low, expected.high))
+    assert row["pairing"] == "welch" and np.isnan(row["variance_ratio"])
+    paired = compare_tables({"base": base, "other": other}, "base", 0.95)
+    assert paired["pairing"].to_list() == ["paired t"] and paired["n"][0] == 6
 
 
 def test_independent_draws_give_variance_ratio_near_one():

@@ -74,7 +74,7 @@ class PriceChange(StrictModel):
 
     quarter: str
     product: Literal["compute", "storage", "model_api"]
-    factor: FiniteFloat = Field(gt=0.0, le=10.0)
+    factor: FiniteFloat = Field(gt=0.0, le=10.0, description="multiplier of the list price (0.45 = a 55% cut)")
 
     _quarter = field_validator("quarter")(_check_quarter)
 
@@ -94,7 +94,7 @@ class PriceCut(StrictModel):
     `alibaba_share_gain_vs_no_cut_final` and `alibaba_npv_gain_vs_no_cut_rmb_bn`."""
 
     quarter: str
-    depth: FiniteFloat = Field(ge=0.0, lt=1.0)  # fraction off the list price: 0.5 = a 50% cut
+    depth: FiniteFloat = Field(ge=0.0, lt=1.0, description="fraction off the list price: 0.5 = a 50% cut")
     products: list[Product] = Field(default_factory=lambda: list[Product](["compute", "storage"]), min_length=1)
     rival_response: Literal["rules", "ignore", "match", "best_response"] = "rules"
 
@@ -108,7 +108,7 @@ class CapacityOrder(StrictModel):
     capacity still in use after the horizon is not credited)."""
 
     quarter: str
-    gpu_capacity: NonNegative
+    gpu_capacity: NonNegative = Field(description="GenAI volume units a quarter, added after the lead time")
     cost_rmb_bn: NonNegative = 0.0  # RMB bn, spent in the ordering quarter (deducted from the contribution)
 
     _quarter = field_validator("quarter")(_check_quarter)
@@ -117,9 +117,9 @@ class CapacityOrder(StrictModel):
 class ProductPrices(StrictModel):
     """One number per product: compute, storage, model API tokens."""
 
-    compute: Positive
-    storage: Positive
-    model_api: Positive
+    compute: Positive = Field(description="price-index units (1 = Alibaba's 2020 list price)")
+    storage: Positive = Field(description="price-index units (1 = Alibaba's 2020 list price)")
+    model_api: Positive = Field(description="price-index units (1 = RMB 0.02 per 1k tokens)")
 
     def get(self, product: str) -> float:
         return float(getattr(self, product))
@@ -128,9 +128,9 @@ class ProductPrices(StrictModel):
 class ProductMix(StrictModel):
     """Weights of the products in a workload type's composite price (normalised to sum to 1)."""
 
-    compute: NonNegative
-    storage: NonNegative
-    model_api: NonNegative
+    compute: NonNegative = Field(description="weight in the composite price (weights normalised to sum to 1)")
+    storage: NonNegative = Field(description="weight in the composite price (weights normalised to sum to 1)")
+    model_api: NonNegative = Field(description="weight in the composite price (weights normalised to sum to 1)")
 
     def get(self, product: str) -> float:
         return float(getattr(self, product))
@@ -153,30 +153,36 @@ class Provider(StrictModel):
     a_ij the share of i's volume now at j (the incumbent bonus)."""
 
     initial_share: Probability  # share of the installed traditional workloads at the start quarter
-    quality: FiniteFloat
-    genai_quality: FiniteFloat
+    quality: FiniteFloat = Field(description="utility units: delta_j of traditional workloads")
+    genai_quality: FiniteFloat = Field(description="utility units: delta_j of GenAI workloads")
     quality_trend_per_year: FiniteFloat = 0.0
     quality_trend_from: str | None = None  # the quarter the trend starts from (None: the start quarter)
     prices: ProductPrices
     # initial volume-driven unit cost in price-index units (contribution margin = 1 - cost / price)
     unit_cost: ProductPrices
-    learning_rate: Probability = 0.0  # traditional unit cost falls by this fraction per doubling of cumulative volume
-    genai_learning_rate: Probability = 0.0  # the same for GenAI (model API) unit cost
+    learning_rate: Probability = Field(default=0.0, description="fraction of unit cost lost per doubling of volume")
+    # traditional unit cost falls by this fraction per doubling of cumulative volume
+    genai_learning_rate: Probability = Field(default=0.0, description="fraction of unit cost lost per doubling")
+    # the same for GenAI (model API) unit cost
     # the GenAI learning curve stops here: composite GenAI unit cost never falls below this (price-index
     # units, model_api 1.0 = RMB 0.02 per 1k tokens); 0 = no floor
-    genai_unit_cost_floor: NonNegative = 0.0
+    genai_unit_cost_floor: NonNegative = Field(default=0.0, description="price-index units; 0 = no floor")
     initial_cumulative_quarters: Positive = 8.0  # cumulative volume at t=0, in quarters of initial volume
-    initial_genai_cumulative_volume: Positive = 100.0  # GenAI volume units behind the initial GenAI cost
+    initial_genai_cumulative_volume: Positive = Field(default=100.0, description="GenAI volume units")
+    # GenAI volume units behind the initial GenAI cost
     # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1) before any
     # capex delivery; absent (None) = unlimited
-    gpu_capacity: NonNegative | None = None
+    gpu_capacity: NonNegative | None = Field(default=None, description="GenAI volume units a quarter; absent = "
+                                                                       "unlimited")
     capacity_lead_quarters: int = Field(default=4, ge=0, le=40)
     capex: list[CapacityOrder] = Field(default_factory=list)
     price_changes: list[PriceChange] = Field(default_factory=list)
     response: Literal["ignore", "match", "partial_match", "best_response"] = "ignore"
     response_delay_quarters: int = Field(default=1, ge=0, le=40)
-    match_fraction: Probability = 1.0  # partial_match: share of the leader's percentage cut that is copied
-    price_floor_factor: Positive = 0.05  # best_response searches prices in [floor x cost, 5 x start price]
+    match_fraction: Probability = Field(default=1.0, description="fraction of the leader's percentage cut")
+    # partial_match: share of the leader's percentage cut that is copied
+    price_floor_factor: Positive = Field(default=0.05, description="multiple of unit cost")
+    # best_response searches prices in [floor x cost, 5 x start price]
     # first quarter the provider re-prices to its static best response each quarter, whatever `response`
     # is (its `response` rule applies before); None: from the start if response = "best_response", never
     # otherwise. Set on the leader, it makes the leader re-optimise its own prices ("cut and re-optimise")
@@ -207,15 +213,15 @@ class WorkloadType(StrictModel):
     arrivals_start_quarter: str | None = None  # None: from the start quarter
     arrivals_growth_per_year: FiniteFloat = Field(ge=-0.9, le=20.0)  # continuous growth rate of the arrival rate
     revenue_per_workload_quarter_rmb_bn: Positive
-    price_elasticity: FiniteFloat = Field(default=0.0, le=0.0, ge=-5.0)
-    price_sensitivity_mean: Positive
-    price_sensitivity_sigma: NonNegative = 0.5
-    switching_cost_mean: NonNegative = 0.0
-    switching_cost_sigma: NonNegative = 0.5
+    price_elasticity: FiniteFloat = Field(default=0.0, le=0.0, ge=-5.0, description="d ln volume / d ln price")
+    price_sensitivity_mean: Positive = Field(description="utility units per unit of price index (mean alpha_i)")
+    price_sensitivity_sigma: NonNegative = Field(default=0.5, description="sd of log alpha_i")
+    switching_cost_mean: NonNegative = Field(default=0.0, description="utility units (mean kappa_i)")
+    switching_cost_sigma: NonNegative = Field(default=0.5, description="sd of log kappa_i")
     contract_quarters: FiniteFloat = Field(default=4.0, ge=0.1, le=40.0)  # renewal interval; first renewal uniform over one interval
     review_probability: Probability = 0.3  # churn at renewal: chance a renewing workload re-chooses at all
     multihome_share: Probability = 0.0  # share of workloads that split volume across providers
-    size_pareto_shape: FiniteFloat = Field(default=2.5, gt=1.0, le=100.0)
+    size_pareto_shape: FiniteFloat = Field(default=2.5, gt=1.0, le=100.0, description="Pareto shape of sizes (mean 1)")
     # per-quarter probability that a live workload leaves the market (1 / mean lifetime in quarters, about)
     exit_probability_per_quarter: FiniteFloat = Field(default=0.0, ge=0.0, le=0.5)
 
@@ -237,10 +243,10 @@ class Seasonality(StrictModel):
     seasonality. The Chinese New Year falls in Q1; Alibaba Cloud's March quarters dip (RMB 28.1bn
     Dec-2023 to 25.6bn Mar-2024)."""
 
-    q1: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
-    q2: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
-    q3: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
-    q4: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5)
+    q1: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5, description="volume factor, relative")
+    q2: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5, description="volume factor, relative")
+    q3: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5, description="volume factor, relative")
+    q4: FiniteFloat = Field(default=1.0, ge=0.5, le=1.5, description="volume factor, relative")
 
     def factor(self, label: str) -> float:
         """The factor of the quarter labelled `label` ("2024Q1" -> q1)."""
@@ -268,7 +274,7 @@ class Market(StrictModel):
     seasonality: Seasonality = Seasonality()  # usage factor by calendar quarter (1 = none)
     # share of a scheduled compute/storage list-price change that reaches the average bill (the price
     # index); 1 = the whole bill moves with the list (the original behaviour). See providers.py.
-    list_price_pass_through: Probability = 1.0
+    list_price_pass_through: Probability = Field(default=1.0, description="share of a list-price change")
 
     _start = field_validator("start_quarter")(_check_quarter)
 

@@ -17,12 +17,12 @@ class IshigamiParameters(StrictModel):
     much CPU time per evaluation (a compute-bound model) and `sleep_ms` waits that long (a model waiting on
     I/O or an external solver)."""
 
-    x1: FiniteFloat = Field(ge=-math.pi, le=math.pi)
-    x2: FiniteFloat = Field(ge=-math.pi, le=math.pi)
-    x3: FiniteFloat = Field(ge=-math.pi, le=math.pi)
-    a: FiniteFloat = 7.0
-    b: FiniteFloat = 0.1
-    noise_sd: NonNegative = 0.0
+    x1: FiniteFloat = Field(ge=-math.pi, le=math.pi, description="dimensionless (an angle, radians)")
+    x2: FiniteFloat = Field(ge=-math.pi, le=math.pi, description="dimensionless (an angle, radians)")
+    x3: FiniteFloat = Field(ge=-math.pi, le=math.pi, description="dimensionless (an angle, radians)")
+    a: FiniteFloat = Field(default=7.0, description="dimensionless")
+    b: FiniteFloat = Field(default=0.1, description="dimensionless")
+    noise_sd: NonNegative = Field(default=0.0, description="units of y")
     busy_ms: FiniteFloat = Field(default=0.0, ge=0.0, le=60_000.0)
     sleep_ms: FiniteFloat = Field(default=0.0, ge=0.0, le=60_000.0)
 

@@ -16,6 +16,7 @@ cut-offs, against transit times of days.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -24,7 +25,7 @@ from pydantic import Field, model_validator
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
 __all__ = [
-    "CalendarParameters", "PeakPeriod", "DemandParameters", "MerchantParameters", "FirstMileParameters",
+    "CalendarParameters", "PeakPeriod", "DemandParameters", "ThirdPartyDemandParameters", "MerchantParameters", "FirstMileParameters",
     "OriginHubParameters", "LineHaulParameters", "DestinationHubParameters", "CustomsStageParameters",
     "LastMileParameters", "ForwardStockParameters", "GuaranteeParameters", "CostParameters",
     "LogisticsParameters", "LogisticsScenario",
@@ -61,7 +62,7 @@ class PeakPeriod(StrictModel):
     """Demand multiplied by `multiplier` on `days` consecutive days from `date` (e.g. 11.11)."""
 
     date: Date
-    multiplier: Annotated[FiniteFloat, Field(ge=1.0, le=100.0)]
+    multiplier: Annotated[FiniteFloat, Field(ge=1.0, le=100.0, description="times the normal day's demand")]
     days: int = Field(default=1, ge=1, le=60)
 
 
@@ -79,25 +80,61 @@ class DemandParameters(StrictModel):
 
     shoppers_per_day: Positive
     customers: int = Field(ge=1, le=50_000_000)
-    base_utility: FiniteFloat = Field(ge=-20.0, le=20.0)
-    dispersion: Positive | None = None
+    base_utility: FiniteFloat = Field(ge=-20.0, le=20.0, description="logit utility units")
+    dispersion: Positive | None = Field(default=None, description="negative binomial size; absent = Poisson")
     reference_days: Positive = 7.0
     expected_days: Positive | None = None
     speed_response: Literal["linear", "flat_outside_measured"] = "linear"
-    utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0)
-    utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0)
-    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7)
-    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24)
+    utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0, description="logit utility units")
+    utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0, description="logit utility units")
+    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7,
+                                            description="relative demand of each weekday, Monday first")
+    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24,
+                                              description="relative weight of each hour, hour 0 first")
     peaks: list[PeakPeriod] = Field(default_factory=list)
     feedback: bool = True
     choice_share: Probability = 1.0
     item_value_eur_median: Positive = 7.0
-    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0)] = 0.6
+    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
     weight_kg_median: Positive = 0.25
-    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0)] = 0.5
+    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
 
     @model_validator(mode="after")
     def _check(self) -> "DemandParameters":
+        if len(self.weekday_factors) != 7:
+            raise ValueError(f"weekday_factors needs 7 values, Monday first (got {len(self.weekday_factors)})")
+        if len(self.hourly_profile) != 24:
+            raise ValueError(f"hourly_profile needs 24 values, hour 0 first (got {len(self.hourly_profile)})")
+        if sum(self.hourly_profile) <= 0.0:
+            raise ValueError("hourly_profile must have at least one positive value")
+        return self
+
+
+class ThirdPartyDemandParameters(StrictModel):
+    """The second parcel class: other merchants' parcels carried on the same pick-ups, line, flights and
+    customs as the group's (Cainiao as infrastructure). `parcels_per_day` orders a day (Poisson, or negative
+    binomial of size `dispersion`) x weekday factor x peak multiplier, placed in the day by `hourly_profile`;
+    each ships as a `direct` merchant's parcel (no Choice consolidation, no forward stock) and carries the
+    scenario's guarantee only when `promised` (then the guarantee module's rule and compensation apply, as
+    for the group's); an unpromised parcel's on-time share is reported against the same target. They never
+    join the group's customer population (no delivery feedback). With `parcels_per_day = 0` the run is the
+    one-class run, table for table."""
+
+    parcels_per_day: NonNegative = 0.0
+    dispersion: Positive | None = Field(default=None, description="negative binomial size; absent = Poisson")
+    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7,
+                                            description="relative demand of each weekday, Monday first")
+    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24,
+                                              description="relative weight of each hour, hour 0 first")
+    peaks: list[PeakPeriod] = Field(default_factory=list)
+    promised: bool = False
+    item_value_eur_median: Positive = 7.0
+    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
+    weight_kg_median: Positive = 0.25
+    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
+
+    @model_validator(mode="after")
+    def _check(self) -> "ThirdPartyDemandParameters":
         if len(self.weekday_factors) != 7:
             raise ValueError(f"weekday_factors needs 7 values, Monday first (got {len(self.weekday_factors)})")
         if len(self.hourly_profile) != 24:
@@ -142,7 +179,8 @@ class FirstMileParameters(StrictModel):
 
 class OriginHubParameters(StrictModel):
     """One sortation line, first come first served, sorting `capacity_per_shift` parcels evenly over each
-    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day."""
+    shift (a parcel is only started if it can finish within the shift). Shifts repeat every day and all have
+    one length, as the capacity is per shift."""
 
     shifts_hours: list[Annotated[list[Annotated[FiniteFloat, Field(ge=0.0, le=24.0)]], Field(min_length=2, max_length=2)]] \
         = Field(default_factory=lambda: [[0.0, 8.0], [8.0, 16.0], [16.0, 24.0]])
@@ -159,13 +197,17 @@ class OriginHubParameters(StrictModel):
             if start < previous_end:
                 raise ValueError("shifts_hours must be in order and must not overlap")
             previous_end = end
+        lengths = [end - start for start, end in self.shifts_hours]
+        if not all(math.isclose(length, lengths[0], rel_tol=1e-9, abs_tol=1e-9) for length in lengths):
+            raise ValueError(f"all shifts must have the same length, as capacity_per_shift is per shift (got "
+                             f"{', '.join(f'{length:g}' for length in lengths)} hours)")
         return self
 
 
 class LineHaulParameters(StrictModel):
     """Scheduled flights: each day in `weekdays`, one departure at each of `departure_hours`. A flight
-    takes sorted parcels that are ready `cutoff_hours` before departure, first come first served, up to
-    `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody.
+    takes sorted parcels that are ready `cutoff_hours` before departure, first come first served (with two
+    parcel classes: as `allocation` says), up to `capacity_parcels`; the rest are offloaded to the next flight. A cancelled flight takes nobody.
     `service` says how the capacity is bought, which sets its costs (`sim.models.logistics.costs`):
     `"dedicated"` flights (charter or block space, paid per flight-week and per kg) or `"consolidated"`
     economy space via a transit hub (paid per kg and per parcel)."""
@@ -201,7 +243,8 @@ class DestinationHubParameters(StrictModel):
 
 class CustomsStageParameters(StrictModel):
     """Pre-cleared parcels are released after `pre_cleared_release_hours`; standard parcels queue for
-    `officers` (M/M/c-type, exponential clearance at `clearance_rate_per_hour` per officer, via
+    `officers` (M/M/c-type, first come first served, or the group's first under `allocation = "priority"`;
+    exponential clearance at `clearance_rate_per_hour` per officer, via
     `sim.models.customs.CustomsOffice`). Any parcel is inspected with `inspection_probability` (held a
     further `inspection_hold_hours`) and refused, then returned, with `refusal_probability`."""
 
@@ -310,6 +353,11 @@ class LogisticsParameters(StrictModel):
     drain_days: int = Field(default=40, ge=1, le=400)
     calendar: CalendarParameters = Field(default_factory=CalendarParameters)
     demand: DemandParameters
+    #: the second parcel class (other merchants' parcels); absent or at 0 parcels a day: one class
+    third_party: ThirdPartyDemandParameters | None = None
+    #: how flights and customs share capacity between the classes: "priority" serves group parcels first
+    #: (non-preemptive: a parcel in service or aboard is never displaced), "fcfs" in order of arrival
+    allocation: Literal["priority", "fcfs"] = "fcfs"
     merchant: MerchantParameters = Field(default_factory=MerchantParameters)
     first_mile: FirstMileParameters = Field(default_factory=FirstMileParameters)
     origin_hub: OriginHubParameters
@@ -320,6 +368,11 @@ class LogisticsParameters(StrictModel):
     forward_stock: ForwardStockParameters = Field(default_factory=ForwardStockParameters)
     guarantee: GuaranteeParameters = Field(default_factory=GuaranteeParameters)
     costs: CostParameters
+
+    @property
+    def two_classes(self) -> bool:
+        """Whether third-party parcels ride along (the per-class table, and priority if chosen, apply)."""
+        return self.third_party is not None and self.third_party.parcels_per_day > 0.0
 
 
 class LogisticsScenario(ScenarioConfig):

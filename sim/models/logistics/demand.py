@@ -75,10 +75,15 @@ class DayOrders:
     choice: NDArray[np.bool_]
     forward: NDArray[np.bool_]
     promised: NDArray[np.bool_]
+    #: True for the group's parcels, False for third-party ones (None: all the group's)
+    group: NDArray[np.bool_] | None = None
 
     @property
     def size(self) -> int:
         return int(self.time.size)
+
+    def is_group(self) -> NDArray[np.bool_]:
+        return np.ones(self.size, dtype=bool) if self.group is None else self.group
 
 
 class Customers:
@@ -178,15 +183,56 @@ class Demand:
         time = 24.0 * day + hour + u[:, _V_WITHIN]
         keep = np.flatnonzero(buy)
         keep = keep[np.argsort(time[keep], kind="stable")]
-        m = keep.size
-        index = np.arange(self._next_index, self._next_index + m, dtype=np.int64)
-        self._next_index += m
         uu = u[keep]
         value = lognormal_from_uniforms(self.d.item_value_eur_median, self.d.item_value_sigma, uu[:, _V_VALUE])
         weight = lognormal_from_uniforms(self.d.weight_kg_median, self.d.weight_sigma, uu[:, _V_WEIGHT])
         choice, promised = choice_all[keep], promised_all[keep]
         forward = choice & (uu[:, _V_FORWARD] < self.p.forward_stock.share)
-        orders = DayOrders(index, time[keep], visitors[keep], value, weight, choice, forward, promised)
-        inside = (orders.time >= self.window[0]) & (orders.time < self.window[1])
-        increment(self.customers.orders_in_window, orders.customer[inside])
+        customer = visitors[keep]
+        inside = (time[keep] >= self.window[0]) & (time[keep] < self.window[1])
+        increment(self.customers.orders_in_window, customer[inside])
+        if not self.p.two_classes:
+            return self._numbered(DayOrders(np.empty(0, np.int64), time[keep], customer, value, weight, choice,
+                                            forward, promised))
+        third = self.third_party_day(day)
+        both = [DayOrders(np.empty(0, np.int64), time[keep], customer, value, weight, choice, forward, promised,
+                          np.ones(keep.size, dtype=bool)), third]
+        by_time = np.argsort(np.concatenate([o.time for o in both]), kind="stable")  # the group's first on ties
+        merged = {name: np.concatenate([getattr(o, name) for o in both])[by_time]
+                  for name in ("time", "customer", "value_eur", "weight_kg", "choice", "forward", "promised", "group")}
+        return self._numbered(DayOrders(np.empty(0, np.int64), **merged))
+
+    def _numbered(self, orders: DayOrders) -> DayOrders:
+        """The day's orders with their global parcel numbers (order of creation)."""
+        m = orders.size
+        orders.index = np.arange(self._next_index, self._next_index + m, dtype=np.int64)
+        self._next_index += m
         return orders
+
+    def mean_third_party_parcels(self, day: int) -> float:
+        t = self.p.third_party
+        assert t is not None
+        m = t.parcels_per_day * t.weekday_factors[int(self.calendar.weekday[day])]
+        date = self.calendar.date_of(day)
+        for peak in t.peaks:
+            if 0 <= (date - peak.date).days < peak.days:
+                m *= peak.multiplier
+        return m
+
+    def third_party_day(self, day: int) -> DayOrders:
+        """Day d's third-party orders, sorted by time, from the stream "demand.third_party" alone (so the
+        group's orders are the same with or without them). Customer -1: not one of the group's shoppers."""
+        t = self.p.third_party
+        assert t is not None
+        rng = self.streams["demand.third_party"]
+        n = int(draw_shoppers(rng, self.mean_third_party_parcels(day), t.dispersion))
+        u = rng.random((n, 4))
+        profile = np.asarray(t.hourly_profile, dtype=np.float64)
+        hour = np.searchsorted(np.cumsum(profile) / profile.sum(), u[:, 0], side="right").clip(0, 23)
+        order = np.argsort(24.0 * day + hour + u[:, 1], kind="stable")
+        u, hour = u[order], hour[order]
+        no = np.zeros(n, dtype=bool)
+        return DayOrders(np.empty(0, np.int64), 24.0 * day + hour + u[:, 1], np.full(n, -1, dtype=np.int64),
+                         lognormal_from_uniforms(t.item_value_eur_median, t.item_value_sigma, u[:, 2]),
+                         lognormal_from_uniforms(t.weight_kg_median, t.weight_sigma, u[:, 3]), no, no.copy(),
+                         np.full(n, t.promised and self.guarantee.promises), no.copy())

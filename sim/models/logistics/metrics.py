@@ -17,13 +17,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
-from sim.models.logistics.config import LogisticsParameters
+from sim.models.logistics.config import GuaranteeParameters, LogisticsParameters
 from sim.models.logistics import costs
-from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
-from sim.models.logistics.guarantee import GuaranteeRule
-from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
+from sim.models.logistics.costs import FIXED_COST_LINES
+from sim.models.logistics.guarantee import GuaranteeRule, target_days
+from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_NAMES, OUTCOME_RETURNED, STAGES
 
-__all__ = ["Ledger", "RECORD_FIELDS", "histogram_quantile", "stage_intervals"]
+__all__ = ["Ledger", "RECORD_FIELDS", "CLASS_FIELD", "PARCEL_CLASSES", "histogram_quantile", "stage_intervals"]
 
 BIN_DAYS = 0.01
 MAX_DAYS = 100.0
@@ -37,6 +37,28 @@ ParcelRecords: TypeAlias = dict[str, NDArray[Any]]
 RECORD_FIELDS = ("parcel", "customer", "order_time", "ready", "hub_arrival", "sorted", "flight_arrival",
                  "customs_arrival", "customs_done", "final_time", "outcome", "attempts", "choice", "forward",
                  "promised", "standard", "refused", "value_eur", "weight_kg")
+
+#: with two classes, records also carry this field: True for the group's parcels, False for third-party ones
+CLASS_FIELD = "group"
+PARCEL_CLASSES = ("group", "third_party")
+
+#: the per-class KPIs of the `classes` table (cohort of the window), as named in the metrics
+CLASS_KPIS = ("orders", "on_time_share", "p50_delivery_days", "p95_delivery_days", "mean_delivery_days",
+              "compensation_eur_per_parcel", "lost_share", "returned_share", "unfinished_orders")
+
+#: the per-class daily columns (conservation and on-time share)
+CLASS_DAILY_COLUMNS = ("orders", "delivered", "on_time_share", "created_cumulative", "delivered_cumulative",
+                       "lost_cumulative", "returned_cumulative", "in_transit")
+
+
+def third_party_guarantee(params: LogisticsParameters) -> GuaranteeParameters:
+    """The guarantee third-party parcels are measured by: the scenario's when they carry it, else no promise
+    (no compensation) and the on-time share taken against the same target."""
+    g = params.guarantee
+    if params.third_party is not None and params.third_party.promised:
+        return g
+    return g.model_copy(update={"promised_days": 0, "kpi_days": target_days(g)})
+
 
 #: the per-parcel table names its clock times with their unit
 PARCEL_TIME_COLUMNS = {name: f"{name.removesuffix('_time')}_hours" for name in
@@ -82,16 +104,33 @@ def _bins(days: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.clip((days / BIN_DAYS).astype(np.int64), 0, N_BINS - 1)
 
 
+
+def count_column(values: ArrayLike) -> NDArray[np.int64]:
+    """Parcels counted in a float ledger, written as integers: the ledger holds whole numbers exactly (sums of
+    ones, far below 2**53), and a value that is not one is a bug, not something to round."""
+    array = np.asarray(values, dtype=np.float64)
+    counts = array.astype(np.int64)
+    if not np.array_equal(counts, array):
+        raise AssertionError("a parcel count in the ledger is not a whole number")
+    return counts
+
 class Ledger:
     """Accumulates one replication's accounts; `n_days` covers the horizon and the drain."""
 
     def __init__(self, params: LogisticsParameters, calendar: SpainCalendar, n_days: int,
-                 window: tuple[float, float]) -> None:
+                 window: tuple[float, float], parcel_class: str | None = None) -> None:
+        """`parcel_class` set: the accounts of one class (the whole ledger's part; no fixed costs, no
+        per-parcel table)."""
         self.p = params
         self.calendar = calendar
         self.n_days = n_days
         self.window = window  # [warm-up, horizon) in hours: orders placed here are counted in the metrics
-        self.guarantee = GuaranteeRule(params.guarantee, calendar)
+        self.guarantee = GuaranteeRule(third_party_guarantee(params) if parcel_class == "third_party"
+                                       else params.guarantee, calendar)
+        #: with two classes, the accounts of each (fed by the same calls, split by the records' class)
+        self.classes: dict[str, Ledger] | None = None
+        if parcel_class is None and params.two_classes:
+            self.classes = {name: Ledger(params, calendar, n_days, window, name) for name in PARCEL_CLASSES}
         nd, ns = n_days, len(STAGES)
         self.orders = np.zeros(nd)
         self.gmv = np.zeros(nd)
@@ -103,11 +142,11 @@ class Ledger:
         self.on_time = np.zeros(nd)
         self.late = np.zeros(nd)
         self.compensation = np.zeros(nd)
-        self.stage_cost = np.zeros((nd, len(COST_STAGES)))
+        self.stage_cost = np.zeros((nd, len(STAGES)))
         # capacity held on each day of the order horizon (the drain is measurement, not operations)
         horizon_days = int(np.ceil(window[1] / 24.0))
         self.fixed_cost = costs.fixed_costs_by_day(params, calendar.weekday[:nd]) \
-            * (np.arange(nd) < horizon_days)[:, None]
+            * (np.arange(nd) < horizon_days)[:, None] * (parcel_class is None)
         self.day_hist = np.zeros((nd, N_BINS), dtype=np.int32)
         self.entries = np.zeros((nd + 1, ns))
         self.exits = np.zeros((nd + 1, ns))
@@ -118,7 +157,7 @@ class Ledger:
         self.cohort = dict(orders=0.0, gmv=0.0, finished=0.0, delivered=0.0, lost=0.0, returned=0.0,
                            promised=0.0, on_time=0.0, late=0.0, compensation=0.0, refunds=0.0, cost=0.0,
                            attempts=0.0, delivery_days_sum=0.0, promised_lost=0.0)
-        self.cohort_stage_cost = np.zeros(len(COST_STAGES))
+        self.cohort_stage_cost = np.zeros(len(STAGES))
         # fixed costs of the days of the window (hours of each day inside [warm-up, horizon) / 24)
         day_start = 24.0 * np.arange(nd)
         inside_hours = np.clip(np.minimum(day_start + 24.0, window[1]) - np.maximum(day_start, window[0]), 0.0, 24.0)
@@ -127,13 +166,17 @@ class Ledger:
         self.cohort_business_hist = np.zeros(N_BINS, dtype=np.int64)
         self.cohort_promised_business_hist = np.zeros(N_BINS, dtype=np.int64)
         # the per-parcel table goes to disk in parts as parcels finish, so a year of parcels never sits in memory
-        self.parcel_spool = TableSpool(prefix="sim-parcels-") if params.record_parcels else None
+        self.parcel_spool = TableSpool("parcels") if params.record_parcels and parcel_class is None else None
 
     # ---- inputs ------------------------------------------------------------------------------------
     def _day(self, t: ArrayLike) -> NDArray[np.int64]:
         return np.clip(np.floor(np.asarray(t) / 24.0).astype(np.int64), 0, self.n_days)
 
-    def add_orders(self, order_time: NDArray[np.float64], value_eur: NDArray[np.float64]) -> None:
+    def add_orders(self, order_time: NDArray[np.float64], value_eur: NDArray[np.float64],
+                   group: NDArray[np.bool_] | None = None) -> None:
+        if self.classes is not None and group is not None:
+            for name, part in (("group", group), ("third_party", ~group)):
+                self.classes[name].add_orders(order_time[part], value_eur[part])
         day = self._day(order_time)
         self.orders += np.bincount(day, minlength=self.n_days + 1)[: self.n_days]
         self.gmv += np.bincount(day, weights=value_eur, minlength=self.n_days + 1)[: self.n_days]
@@ -142,8 +185,13 @@ class Ledger:
         self.cohort["gmv"] += float(value_eur[inside].sum())
 
     def count_stage(self, stage: int, entry: NDArray[np.float64] | None = None,
-                    exit: NDArray[np.float64] | None = None) -> None:
-        """Parcels entering / leaving `stage` at these times (the batch fidelity's stage accounts)."""
+                    exit: NDArray[np.float64] | None = None, group: NDArray[np.bool_] | None = None) -> None:
+        """Parcels entering / leaving `stage` at these times (the batch fidelity's stage accounts); `group`
+        (aligned with the times) says each parcel's class."""
+        if self.classes is not None and group is not None:
+            for name, part in (("group", group), ("third_party", ~group)):
+                self.classes[name].count_stage(stage, None if entry is None else entry[part],
+                                               None if exit is None else exit[part])
         for times, table in ((entry, self.entries), (exit, self.exits)):
             if times is None or len(times) == 0:
                 continue
@@ -156,13 +204,20 @@ class Ledger:
         n = r["order_time"].size
         if n == 0:
             return
+        if self.classes is not None:
+            group = r[CLASS_FIELD].astype(bool)
+            for name, part in (("group", group), ("third_party", ~group)):
+                self.classes[name].add_finished({k: v[part] for k, v in r.items()})
         outcome = r["outcome"]
         delivered = outcome == OUTCOME_DELIVERED
         days, business, on_time = self.guarantee.delivery_days(r["order_time"], r["final_time"])
         if self.parcel_spool is not None:
-            self.parcel_spool.append(pl.DataFrame({k: np.asarray(r[k]) for k in RECORD_FIELDS}).with_columns(
+            fields = (*RECORD_FIELDS, CLASS_FIELD) if self.classes is not None else RECORD_FIELDS
+            self.parcel_spool.append(pl.DataFrame({k: np.asarray(r[k]) for k in fields}).with_columns(
                 pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
-                pl.Series("on_time", on_time)).rename(PARCEL_TIME_COLUMNS))
+                pl.Series("on_time", on_time),
+                pl.Series("outcome", np.asarray(OUTCOME_NAMES)[outcome], dtype=pl.Enum(OUTCOME_NAMES)),
+            ).rename(PARCEL_TIME_COLUMNS))
         promised = r["promised"].astype(bool) & delivered
         late = promised & ~on_time
         comp = self.guarantee.compensation_eur(late, r["value_eur"])
@@ -187,7 +242,7 @@ class Ledger:
         add(self.on_time, promised_ledger & delivered & on_time)
         add(self.late, late)
         add(self.compensation, None, comp)
-        for k in range(len(COST_STAGES)):
+        for k in range(len(STAGES)):
             add(self.stage_cost[:, k], None, stage_costs[:, k])
         keep = delivered & (day < self.n_days)
         _increment_2d(self.day_hist, day[keep], _bins(days[keep]))
@@ -233,31 +288,31 @@ class Ledger:
             table = {
                 "day": np.arange(nd, dtype=np.int64),
                 "date": [self.calendar.date_of(d) for d in range(nd)],
-                "orders": self.orders,
-                "delivered": self.delivered,
+                "orders": count_column(self.orders),
+                "delivered": count_column(self.delivered),
                 "on_time_share": self.on_time / self.promised_delivered,
                 "p50_delivery_days": [histogram_quantile(self.day_hist[d], 0.5) for d in range(nd)],
                 "p95_delivery_days": [histogram_quantile(self.day_hist[d], 0.95) for d in range(nd)],
-                "late_parcels": self.late,
-                "lost": self.lost,
-                "returned": self.returned,
+                "late_parcels": count_column(self.late),
+                "lost": count_column(self.lost),
+                "returned": count_column(self.returned),
                 "compensation_eur": self.compensation,
                 "gmv_eur": self.gmv,
             }
             fixed_per_parcel = self.fixed_cost / self.finished[:, None]
-            for k, name in enumerate(COST_STAGES):
+            for k, name in enumerate(STAGES):
                 table[f"cost_per_parcel_{name}_eur"] = cost_per_parcel[:, k]
             for k, name in enumerate(FIXED_COST_LINES):
                 table[f"cost_per_parcel_{name}_eur"] = fixed_per_parcel[:, k]
             table["cost_per_parcel_eur"] = costs.cost_per_parcel_eur(
                 self.stage_cost.sum(axis=1) + self.fixed_cost.sum(axis=1), self.compensation, self.finished)
         for k, name in enumerate(STAGES):
-            table[f"held_{name}"] = held[:, k]
-        table["in_transit"] = held.sum(axis=1)
-        table["created_cumulative"] = np.cumsum(self.orders)
-        table["delivered_cumulative"] = np.cumsum(self.delivered)
-        table["lost_cumulative"] = np.cumsum(self.lost)
-        table["returned_cumulative"] = np.cumsum(self.returned)
+            table[f"held_{name}"] = count_column(held[:, k])
+        table["in_transit"] = count_column(held.sum(axis=1))
+        table["created_cumulative"] = count_column(np.cumsum(self.orders))
+        table["delivered_cumulative"] = count_column(np.cumsum(self.delivered))
+        table["lost_cumulative"] = count_column(np.cumsum(self.lost))
+        table["returned_cumulative"] = count_column(np.cumsum(self.returned))
         return pl.DataFrame(table)
 
     def order_day_table(self, horizon_days: int) -> pl.DataFrame:
@@ -267,11 +322,11 @@ class Ledger:
         with np.errstate(invalid="ignore", divide="ignore"):
             return pl.DataFrame({
                 "day": np.arange(h, dtype=np.int64),
-                "orders": self.orders[:h],
-                "delivered": b[:, 0],
+                "orders": count_column(self.orders[:h]),
+                "delivered": count_column(b[:, 0]),
                 "on_time_share": b[:, 2] / b[:, 1],
                 "mean_delivery_days": b[:, 3] / b[:, 0],
-                "in_transit": self.held_at_end_of_day()[:h].sum(axis=1),
+                "in_transit": count_column(self.held_at_end_of_day()[:h].sum(axis=1)),
             })
 
     def delivery_histogram_table(self, width_days: float = 0.1) -> pl.DataFrame:
@@ -286,6 +341,33 @@ class Ledger:
             "parcels_business_days": business[:last].astype(np.int64),
         })
 
+    def class_daily_table(self) -> pl.DataFrame | None:
+        """With two classes, one row per day and class: orders, deliveries, on-time share and the
+        conservation accounts (created = delivered + lost + returned + in transit, cumulative)."""
+        if self.classes is None:
+            return None
+        return pl.concat([
+            ledger.daily_table().select("day", *CLASS_DAILY_COLUMNS).with_columns(
+                pl.lit(name).alias("parcel_class")).select("day", "parcel_class", *CLASS_DAILY_COLUMNS)
+            for name, ledger in self.classes.items()])
+
+    def class_table(self) -> pl.DataFrame | None:
+        """With two classes, one row per class: the cohort's KPIs (the metrics of the same names), and its
+        cost per finished parcel: its own stage costs and compensation plus the fixed costs of capacity
+        shared per finished parcel (so the classes' costs average, weighted by parcels, to the whole's)."""
+        if self.classes is None:
+            return None
+        fixed_per_parcel = self.cohort_fixed_cost.sum() / self.cohort["finished"] \
+            if self.cohort["finished"] > 0 else float("nan")
+        rows: dict[str, list[Any]] = {"parcel_class": [], **{k: [] for k in CLASS_KPIS}, "cost_per_parcel_eur": []}
+        for name, ledger in self.classes.items():
+            m = ledger.metrics(float("nan"))
+            rows["parcel_class"].append(name)
+            for k in CLASS_KPIS:
+                rows[k].append(m[k])
+            rows["cost_per_parcel_eur"].append(m["cost_per_parcel_eur"] + fixed_per_parcel)
+        return pl.DataFrame(rows)
+
     def parcel_table(self) -> TableSpool | None:
         """The per-parcel table (rows in the order parcels finish), or None when parcels are not recorded."""
         return self.parcel_spool
@@ -298,7 +380,7 @@ class Ledger:
 
         finished = c["finished"]
         stage = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_stage_cost[k], finished)
-                 for k, name in enumerate(COST_STAGES)}
+                 for k, name in enumerate(STAGES)}
         fixed = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_fixed_cost[k], finished)
                  for k, name in enumerate(FIXED_COST_LINES)}
         return {

@@ -52,6 +52,10 @@ def simulate(config: LogisticsScenario, streams: Streams) -> ReplicationOutput:
     tables: dict[str, pl.DataFrame | TableSpool] = {
         "daily": ledger.daily_table(), "daily_orders": ledger.order_day_table(horizon_days),
         "delivery_histogram": ledger.delivery_histogram_table()}
+    classes, daily_classes = ledger.class_table(), ledger.class_daily_table()
+    if classes is not None and daily_classes is not None:
+        tables["classes"] = classes
+        tables["daily_classes"] = daily_classes
     parcels = ledger.parcel_table()
     if parcels is not None:
         tables["parcels"] = parcels

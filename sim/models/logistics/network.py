@@ -12,11 +12,13 @@ A parcel is in stage k from its entry time to its exit time (half-open). The rul
 * origin_hub: one FCFS line, service s = shift length / capacity; a parcel starts at
   max(arrival, previous finish), moved to the next shift start if it cannot finish inside a shift.
 * line_haul: flights in departure order take parcels sorted at or before departure - cutoff, FCFS, up to
-  capacity; a cancelled flight takes nobody. Lost parcels (loss probability) vanish on arrival.
+  capacity (with two classes and `allocation = "priority"`: the group's first, each class FCFS); a cancelled
+  flight takes nobody. Lost parcels (loss probability) vanish on arrival.
 * destination_hub: fixed handling time.
 * customs: pre-cleared parcels leave after a fixed release time; standard ones queue FCFS for c officers
   with exponential clearance (the customs model's `CustomsOffice`; in the batch fidelity the equivalent
-  multi-server recursion: each parcel takes the officer free first, Kiefer & Wolfowitz 1955). Then an
+  multi-server recursion: each parcel takes the officer free first, Kiefer & Wolfowitz 1955; under
+  priority, group first without preemption: `multi_server_priority_kernel`). Then an
   inspection hold with its probability, and refusal (returned) with its probability.
 * last_mile: station at exit + transfer; first wave whose cut-off is at or after that, on a delivery day;
   delivered uniformly within the wave; failed attempts retry in the first wave of the next delivery day.
@@ -42,14 +44,17 @@ from sim.models.logistics.counter_rng import counter_uniforms
 from sim.models.logistics.config import LogisticsParameters
 
 __all__ = [
-    "STAGES", "U_COLUMNS", "OUTCOME_DELIVERED", "OUTCOME_LOST", "OUTCOME_RETURNED", "Network",
-    "sort_line_kernel", "multi_server_fcfs_kernel", "multi_server_fcfs_numpy",
+    "STAGES", "U_COLUMNS", "OUTCOME_NAMES", "OUTCOME_DELIVERED", "OUTCOME_LOST", "OUTCOME_RETURNED", "Network",
+    "sort_line_kernel", "multi_server_fcfs_kernel", "multi_server_fcfs_numpy", "multi_server_priority_kernel",
+    "multi_server_priority_numpy",
 ]
 
 STAGES = ("merchant", "first_mile", "origin_hub", "line_haul", "destination_hub", "customs", "last_mile",
           "forward_warehouse")
 (MERCHANT, FIRST_MILE, ORIGIN_HUB, LINE_HAUL, DESTINATION_HUB, CUSTOMS, LAST_MILE, FORWARD) = range(8)
 OUTCOME_IN_TRANSIT, OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED = -1, 0, 1, 2
+#: how a finished parcel ended, indexed by its outcome code (the `parcels` table stores these names as an enum)
+OUTCOME_NAMES = ("delivered", "lost", "returned")
 
 # columns of the per-parcel uniform matrix
 U_MERCHANT, U_PRECLEAR, U_SERVICE, U_INSPECT, U_REFUSE, U_LOST = range(6)
@@ -135,6 +140,68 @@ def multi_server_fcfs_numpy(arrivals: NDArray[np.float64], services: NDArray[np.
     return waits
 
 
+@njit(cache=True)
+def multi_server_priority_kernel(arrivals: NDArray[np.float64], services: NDArray[np.float64],
+                                 classes: NDArray[np.int64], free_times: NDArray[np.float64], until: float
+                                 ) -> NDArray[np.float64]:
+    """Non-preemptive priority queue with c = free_times.size identical servers (class 0 served first, first
+    come first served within a class). `arrivals` non-decreasing (ties in queue order); `free_times` the
+    servers' free times, updated in place (left as a binary min-heap). Whenever a server frees (or, if
+    nobody waits, at the next arrival) it takes the waiting parcel of the lowest class that has arrived.
+    Only starts before `until` are made (parcels arriving at or after `until` could still overtake the
+    rest); the others get NaN and are handed back with the next arrivals. Returns the start times."""
+    n = arrivals.size
+    starts = np.full(n, np.nan)
+    c = free_times.size
+    for i in range(c // 2 - 1, -1, -1):
+        _sift_down(free_times, i)
+    n_classes = 0
+    for i in range(n):
+        n_classes = max(n_classes, classes[i] + 1)
+    # each class's parcels in queue order, and the next one not yet started
+    order = np.argsort(classes, kind="mergesort")
+    first = np.zeros(n_classes + 1, dtype=np.int64)
+    for i in range(n):
+        first[classes[i] + 1] += 1
+    for k in range(n_classes):
+        first[k + 1] += first[k]
+    head = first[:n_classes].copy()
+    for _ in range(n):
+        earliest = np.inf  # the first arrival among the classes' heads
+        for k in range(n_classes):
+            if head[k] < first[k + 1]:
+                earliest = min(earliest, arrivals[order[head[k]]])
+        t = max(free_times[0], earliest)
+        if t >= until:
+            break
+        for k in range(n_classes):
+            if head[k] < first[k + 1] and arrivals[order[head[k]]] <= t:
+                i = order[head[k]]
+                head[k] += 1
+                starts[i] = t
+                free_times[0] = t + services[i]
+                _sift_down(free_times, 0)
+                break
+    return starts
+
+
+def multi_server_priority_numpy(arrivals: NDArray[np.float64], services: NDArray[np.float64],
+                                classes: NDArray[np.int64], servers: int) -> NDArray[np.float64]:
+    """Plain-Python twin of `multi_server_priority_kernel` with every parcel started (for tests): at each
+    step the server free first takes the waiting parcel of the lowest class, the earliest of that class."""
+    free = [0.0] * servers
+    waiting = list(range(len(arrivals)))
+    starts = np.full(len(arrivals), np.nan)
+    while waiting:
+        j = int(np.argmin(free))
+        t = max(free[j], min(arrivals[i] for i in waiting))
+        i = min((i for i in waiting if arrivals[i] <= t), key=lambda i: (classes[i], arrivals[i], i))
+        waiting.remove(i)
+        starts[i] = t
+        free[j] = t + services[i]
+    return starts
+
+
 class Network:
     """Timetables and stage rules of one scenario over `n_days` of calendar (horizon plus drain)."""
 
@@ -154,9 +221,8 @@ class Network:
         shifts = np.asarray(params.origin_hub.shifts_hours, dtype=np.float64)
         self.shift_starts = (days[:, None] * 24.0 + shifts[None, :, 0]).ravel()
         self.shift_ends = (days[:, None] * 24.0 + shifts[None, :, 1]).ravel()
+        # every shift has one length (the config's rule), so one service time serves them all
         lengths = shifts[:, 1] - shifts[:, 0]
-        if not np.allclose(lengths, lengths[0]):
-            raise ValueError("all sortation shifts must have the same length (capacity is per shift)")
         self.sort_service_hours = float(lengths[0] / params.origin_hub.capacity_per_shift)
 
         # flights

@@ -1,0 +1,96 @@
+"""Benchmark of the marketplace model (run by `make bench`; not a test).
+
+1. Visits and quotes simulated per second by the batch fidelity (the numba search-and-choice kernel, one
+   call per block of days) and by the per-visit SimPy reference, on the same scenario and seed, and their
+   ratio; one replication each after a warm-up run that compiles the kernels.
+2. Wall and CPU time of a 365-day batch run at 100,000 visits a day (marketplace_today, equilibrium pricing).
+
+Writes bench/results/marketplace.json and prints a table. `--quick` scales both parts down.
+Targets: the year run under 2 minutes on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.core.rng import Streams  # noqa: E402
+from sim.kernels.search import QUOTES, VISITS  # noqa: E402
+from sim.models.marketplace.market import run_market  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "marketplace_today.toml"
+
+
+def timed(visits_per_day: float, days: float, fidelity: str) -> dict:
+    config = load_scenario(SCENARIO, [f"market.visits_per_day={visits_per_day!r}", f"run.horizon_days={days!r}",
+                                      f'fidelity="{fidelity}"']).config
+    started, cpu = time.perf_counter(), time.process_time()
+    days_out = run_market(config, Streams(config.run.seed, 0))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    totals = days_out.totals.sum(axis=0)
+    return {"visits": float(totals[:, VISITS].sum()), "quotes": float(totals[:, QUOTES].sum()), "wall_s": wall,
+            "cpu_s": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="scale both parts down (a smoke run)")
+    args = parser.parse_args()
+    compare_volume, compare_days = (2_000.0, 10.0) if args.quick else (10_000.0, 30.0)
+    year_volume, year_days = (100_000.0, 30.0) if args.quick else (100_000.0, 365.0)
+
+    for fidelity in ("visit", "batch"):  # compile the kernels (cached on disk afterwards)
+        timed(100.0, 2.0, fidelity)
+    rates = {fidelity: timed(compare_volume, compare_days, fidelity) for fidelity in ("visit", "batch")}
+    for fidelity, r in rates.items():
+        print(f"{fidelity:>6}: {r['visits']:,.0f} visits, {r['quotes']:,.0f} quotes in {r['wall_s']:.2f} s wall "
+              f"({r['cpu_s']:.2f} s CPU)", flush=True)
+    year = timed(year_volume, year_days, "batch")
+
+    def per_second(r: dict, what: str) -> float:
+        return r[what] / r["wall_s"]
+
+    results = {
+        "quick": args.quick,
+        "scenario": str(SCENARIO.relative_to(ROOT)),
+        "comparison_visits_per_day": compare_volume, "comparison_days": compare_days,
+        **{f"{fidelity}_{what}_per_s": per_second(rates[fidelity], what)
+           for fidelity in ("visit", "batch") for what in ("visits", "quotes")},
+        "batch_to_visit_ratio": per_second(rates["batch"], "visits") / per_second(rates["visit"], "visits"),
+        "year_run": {"visits_per_day": year_volume, "days": year_days, **year},
+        "targets": {"year_wall_s": 120},
+        "machine": {"python": platform.python_version(), "processor": platform.processor(),
+                    "load_average": list(os.getloadavg())},
+    }
+    out = ROOT / "bench" / "results" / "marketplace.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+    rows = [
+        ("per-visit SimPy reference, visits/s (wall)", f"{results['visit_visits_per_s']:,.0f}", ""),
+        ("per-visit SimPy reference, quotes/s (wall)", f"{results['visit_quotes_per_s']:,.0f}", ""),
+        ("batch kernel, visits/s (wall)", f"{results['batch_visits_per_s']:,.0f}", ""),
+        ("batch kernel, quotes/s (wall)", f"{results['batch_quotes_per_s']:,.0f}", ""),
+        ("batch / per-visit", f"{results['batch_to_visit_ratio']:,.1f}x", ""),
+        (f"{year_days:.0f}-day batch run at {year_volume:,.0f} visits/day: visits", f"{year['visits']:,.0f}", ""),
+        ("  wall time", f"{year['wall_s']:,.1f} s", "< 120 s"),
+        ("  CPU time", f"{year['cpu_s']:,.1f} s", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':<{width}}  {'value':>14}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>14}  {target}")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

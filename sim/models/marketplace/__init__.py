@@ -1,0 +1,49 @@
+"""A marketplace where buyers search, some of them AI agents: Stahl (1989) search with shoppers, checked
+against `sim.theory.search`; logit-Bertrand for differentiated goods (`sim.theory.io`)."""
+
+from sim.core.model import Metric, Model, WarmupSeries
+from sim.models.marketplace.config import MarketplaceScenario
+from sim.models.marketplace.model import simulate
+from sim.models.marketplace.validation import validation_cases
+
+__all__ = ["MODEL", "MarketplaceScenario"]
+
+PRICE = "price units (v = 1)"
+
+MODEL = Model(
+    name="marketplace",
+    description="A marketplace where human and AI-agent buyers search merchants' prices (Stahl 1989)",
+    config_type=MarketplaceScenario,
+    simulate=simulate,
+    metrics=(
+        Metric("mean_posted_price", PRICE, "mean over merchant-days of the posted price", key=True),
+        Metric("mean_price_paid", PRICE, "mean price of a purchase", key=True),
+        Metric("mean_price_paid_humans", PRICE, "mean price of a human buyer's purchase (nan if none)"),
+        Metric("mean_price_paid_agents", PRICE, "mean price of an AI agent's purchase (nan if none)"),
+        Metric("posted_price_sd", PRICE, "within-day standard deviation of posted prices, mean over days"),
+        Metric("search_cost_per_purchase", PRICE, "search costs paid by all buyers per purchase"),
+        Metric("quotes_per_human_visit", "quotes", "quotes a human reads per visit (first one free)"),
+        Metric("purchase_share", "share", "share of visits that end in a purchase", kind="proportion"),
+        Metric("consumer_surplus_per_visit", PRICE,
+               "v - price - search costs per visit (differentiated: expected logit surplus)", key=True),
+        Metric("welfare_share", "share",
+               "realised total surplus / full-information optimum (v - c per visit); homogeneous goods only",
+               kind="proportion"),
+        Metric("merchants", "merchants", "merchants listed", kind="count"),
+        Metric("merchant_profit_per_day", PRICE, "all merchants' net receipts minus costs per day", key=True),
+        Metric("platform_revenue_per_day", PRICE, "take-rate revenue per day"),
+        Metric("accounting_gap", "share",
+               "|buyer payments - (merchant net receipts + take revenue)| / payments; 0 by accounting"),
+        Metric("human_reservation_price", PRICE, "humans' reservation price, mean over days"),
+        Metric("search_saving_at_reservation", PRICE,
+               "E[max(r - P, 0)] over posted prices: what one more quote saves a human at r"),
+        Metric("probe_profit_difference_per_visit", PRICE,
+               "merchant 0's profit at the probe price minus at the reference price, per visit (nan without "
+               "a [probe])"),
+        Metric("visits_per_day", "visits", "visits per day after warm-up"),
+        Metric("profit_gain_delta", "share",
+               "Calvano's Delta: merchants' profit between Bertrand (0) and monopoly (1); homogeneous goods"),
+    ),
+    validation_checks=validation_cases,
+    warmup_series=WarmupSeries("daily", "day", "mean_posted_price"),
+)

@@ -1,0 +1,146 @@
+"""Scenario schema of the marketplace model: buyers who search (humans at a cost, AI agents at almost none),
+merchants who post prices, a platform that takes a share of every sale.
+
+Units: prices, costs, search costs and money are in price units, the buyers' valuation v setting the scale
+(v = 1 is the usual normalisation, an assumption of every scenario that uses it); time in days; shares in
+[0, 1]. One visit is one buyer with unit demand.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
+
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "MarketplaceScenario"]
+
+PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
+
+
+class Market(StrictModel):
+    """N merchants selling one good (homogeneous: buyers search on price; differentiated: logit demand with
+    no search frictions) to `visits_per_day` buyers (Poisson) on a platform that keeps `take_rate` of each
+    sale's price."""
+
+    merchants: int = Field(ge=1, le=10_000, description="N, merchants listing the good")
+    valuation: Positive = Field(description="v, each buyer's value of one unit (price units)")
+    marginal_cost: NonNegative = Field(default=0.0,
+        description="c, each merchant's cost of one unit sold (price units)")
+    visits_per_day: Positive
+    take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="platform's share of each price")
+    goods: Literal["homogeneous", "differentiated"] = "homogeneous"
+    #: differentiated goods: utility quality - price_sensitivity x price + logit error, outside option 0
+    quality: FiniteFloat = Field(default=0.0, description="differentiated goods: each good's mean utility (utils)")
+    price_sensitivity: Positive = Field(default=1.0, description="differentiated goods: utils lost per price unit")
+
+    @model_validator(mode="after")
+    def _cost_below_value(self) -> "Market":
+        if self.marginal_cost >= (1.0 - self.take_rate) * self.valuation:
+            raise ValueError(f"marginal_cost must be below (1 - take_rate) x valuation = "
+                             f"{(1.0 - self.take_rate) * self.valuation:g}: no sale could cover it "
+                             f"(got {self.marginal_cost:g})")
+        return self
+
+    @property
+    def effective_cost(self) -> float:
+        """c / (1 - t): the price at which a sale just covers cost and the platform's cut; merchants price
+        as if this were their marginal cost, since (1 - t) p - c = (1 - t)(p - c / (1 - t))."""
+        return self.marginal_cost / (1.0 - self.take_rate)
+
+
+class Buyers(StrictModel):
+    """A share `agent_share` of visits are AI buyer agents, who read the quotes of the first
+    `agent_consideration_set` merchants they meet (None: all of them; fewer is a position bias, Bansal et al.
+    2025) at `agent_search_cost` each beyond the first; humans get the first quote free, pay
+    `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
+
+    agent_share: Probability = 0.0
+    human_search_cost: NonNegative = Field(description="s, price units a human pays per quote after the first")
+    agent_search_cost: NonNegative = Field(default=0.0,
+        description="price units an agent pays per quote after the first")
+    human_consideration_set: int | None = Field(default=None, ge=1,
+        description="merchants a human reads at most (count)")
+    agent_consideration_set: int | None = Field(default=None, ge=1,
+        description="merchants an agent reads at most (count)")
+    #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
+    #: first-proposal bias of language-model buyer agents (Bansal et al. 2025, docs/sources.md); 0 in part 1's
+    #: scenarios (assumption)
+    agent_first_proposal_bias: Probability = Field(default=0.0,
+        description="share of agents taking the first acceptable quote")
+
+
+class Probe(StrictModel):
+    """A deviation probe (the equilibrium check): merchant 0 posts `price` every day while the others follow
+    the pricing mode; the same visits are replayed with merchant 0 at `reference_price` (common random
+    numbers), and the profit difference per visit is reported."""
+
+    price: NonNegative = Field(description="merchant 0's probe price (price units)")
+    reference_price: NonNegative = Field(description="the price it is compared with (price units)")
+
+
+class Pricing(StrictModel):
+    """How merchants set prices. `equilibrium`: homogeneous goods, each merchant redraws its price each day
+    from Stahl's (1989) distribution; differentiated goods, the logit-Bertrand prices. `fixed`:
+    `fixed_prices`, one per merchant (or one for all). `best_response`: every `repricing_days` (from a
+    random phase) a merchant sets the price on the tick grid c, c + tick, ..., <= v that maximises its
+    profit on the visits of the last `observation_days` replayed against its candidate price."""
+
+    mode: PricingMode = "equilibrium"
+    fixed_prices: list[NonNegative] | None = Field(default=None,
+        description="fixed mode: price per merchant (price units)")
+    repricing_days: Positive = 1.0
+    price_tick: Positive = Field(default=0.01, description="step of the price grid (price units)")
+    observation_days: int = Field(default=1, ge=1, le=365)
+    initial_price: NonNegative | None = Field(default=None,
+        description="best_response: starting price, price units (default v)")
+    record_prices: bool = False  # write the `prices` table: every merchant's posted price on every day
+    #: qlearning (Calvano et al. 2020; `sim.models.marketplace.qlearning`): prices on `qlearning_grid` points from
+    #: c to v, learning rate alpha, discount delta per period, exploration exp(-beta t) (all assumptions;
+    #: Calvano's baseline is alpha 0.15, delta 0.95, beta 4e-6 per period with 15 prices)
+    qlearning_grid: int = Field(default=15, ge=2, le=101, description="qlearning: prices on the grid (count)")
+    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0,
+        description="qlearning: alpha, weight of a new reward")
+    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0, description="qlearning: delta, discount per period")
+    exploration_decay: Positive = Field(default=2e-4,
+        description="qlearning: beta, exploration exp(-beta t) per period")
+
+
+class MarketplaceScenario(ScenarioConfig):
+    """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
+    the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
+    no probe)."""
+
+    market: Market
+    buyers: Buyers
+    pricing: Pricing = Pricing()
+    probe: Probe | None = None
+    fidelity: Literal["batch", "visit"] = "batch"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "MarketplaceScenario":
+        market, pricing = self.market, self.pricing
+        if market.goods == "differentiated":
+            if pricing.mode == "equilibrium" and self.buyers.human_search_cost > 0.0:
+                raise ValueError(
+                    f"buyers.human_search_cost must be 0 in equilibrium mode with differentiated goods: no "
+                    f"equilibrium with both is solved (got {self.buyers.human_search_cost:g})")
+            if pricing.mode in ("best_response", "qlearning"):
+                raise ValueError(f"pricing.mode {pricing.mode} is for homogeneous goods (market.goods)")
+            if self.probe is not None:
+                raise ValueError("probe is for homogeneous goods (market.goods)")
+        if pricing.mode == "fixed":
+            if pricing.fixed_prices is None:
+                raise ValueError("pricing.fixed_prices is required in fixed mode (one price, or one per merchant)")
+            if len(pricing.fixed_prices) not in (1, market.merchants):
+                raise ValueError(f"pricing.fixed_prices must hold 1 or market.merchants = {market.merchants} prices "
+                                 f"(got {len(pricing.fixed_prices)})")
+        if self.fidelity == "visit" and (market.goods != "homogeneous" or self.probe is not None):
+            raise ValueError("fidelity visit is for homogeneous goods without a probe (market.goods, probe)")
+        if pricing.mode == "qlearning" and pricing.qlearning_grid ** (market.merchants + 1) > 10_000_000:
+            raise ValueError(f"pricing.qlearning_grid ** (market.merchants + 1) must stay below 10,000,000 (the Q "
+                             f"tables' size; got {pricing.qlearning_grid} and {market.merchants} merchants)")
+        if self.probe is not None and market.merchants < 2:
+            raise ValueError("probe needs market.merchants >= 2 (merchant 0 deviates against rivals)")
+        return self

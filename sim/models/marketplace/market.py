@@ -1,0 +1,430 @@
+"""The marketplace: merchants' repricing as SimPy processes around the batch search-and-choice kernel.
+
+Time: days from t = 0. Day d's visits all happen at t = d + 0.5 (the batch fidelity: one kernel call meets
+the day's visits at the prices posted at that moment). Merchants reprice at t = phase + k x repricing_days:
+equilibrium pricing posts a fresh draw from Stahl's F at the start of every period (phase 0); best
+responses start from a random phase in [0, repricing_days), so merchants move one at a time; Q-learning
+merchants (`qlearning.py`) all learn and choose at the start of every period. The per-visit fidelity
+(`fidelity = "visit"`) replaces the midday batch by one arrival per visit, at its own moment.
+
+When nothing feeds back into prices (equilibrium and fixed modes) the price paths are known in advance,
+and the whole horizon runs as one kernel pass over blocks of days (`run_market`'s fast path, the same
+draws in the same order, so the same tables bit for bit as the SimPy processes: tested). Best responses
+and Q-learning read the visits, so they run as processes.
+
+Humans' reservation price: in equilibrium mode Stahl's rho (they know F); otherwise the optimal
+reservation price against the day's posted prices (`sim.theory.search.reservation_price`), an assumption:
+buyers learn the price distribution, not which merchant posts which price.
+
+Random numbers, one named stream per feature, so switching one feature on never shifts another's draws:
+"visits" (visits per day), "first_quote" (the merchant each buyer meets first), "buyer_type" (agent or
+human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
+"repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
+"visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote), "logit_choice" (differentiated goods' purchases).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from sim.core.rng import Streams
+from sim.kernels.sampling import allocate_purchases, draw_shoppers
+from sim.kernels.search import AGENT, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
+    search_and_choose, search_days
+from sim.models.marketplace.config import MarketplaceScenario
+from sim.models.marketplace.qlearning import QLearner, state_index
+from sim.theory import io, search
+
+__all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
+
+#: visits met at one set of posted prices: (prices, humans' reservation price, buyer kinds, first-quote uniforms)
+Segment = tuple[NDArray[np.float64], float, NDArray[np.int8], NDArray[np.float64]]
+
+BLOCK_VISITS = 1 << 21  #: visits per kernel pass of the fast path (bounds its memory: ~20 MB of draws)
+
+
+@dataclass(frozen=True)
+class MarketDays:
+    """What each day's visits did: prices posted (D, N), humans' reservation price (D,), units sold and
+    revenue per merchant (D, N), totals per buyer type (D, 2, 5; `sim.kernels.search`), consumer surplus
+    (D,), and the probe's profit difference (D,; nan without a probe)."""
+
+    prices: NDArray[np.float64]
+    reservation_price: NDArray[np.float64]
+    sales: NDArray[np.int64]
+    revenue: NDArray[np.float64]
+    totals: NDArray[np.float64]
+    consumer_surplus: NDArray[np.float64]
+    probe_profit_difference: NDArray[np.float64]
+
+    def after(self, first_day: int) -> "MarketDays":
+        return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
+                          self.revenue[first_day:], self.totals[first_day:], self.consumer_surplus[first_day:],
+                          self.probe_profit_difference[first_day:])
+
+
+def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
+    """Logit-Bertrand prices of N symmetric single-product merchants with an outside option (the shared
+    solver in `sim.theory.io`), at the effective cost c / (1 - t)."""
+    market = config.market
+    n = market.merchants
+    equilibrium = io.bertrand_equilibrium(np.full(n, market.quality), np.full(n, market.effective_cost),
+                                          [market.price_sensitivity], outside_option=True)
+    if not equilibrium.converged:
+        raise RuntimeError(f"the logit-Bertrand solver did not converge: {equilibrium.message}")
+    return equilibrium.prices
+
+
+class Marketplace:
+    """One replication's market: the draws, the posted prices, and the day-by-day outcomes."""
+
+    def __init__(self, config: MarketplaceScenario, streams: Streams, days: int):
+        self.config, self.streams, self.days = config, streams, days
+        market, buyers, pricing = config.market, config.buyers, config.pricing
+        n = market.merchants
+        self.stahl = (search.stahl_equilibrium(n, buyers.agent_share, buyers.human_search_cost, market.valuation,
+                                               market.effective_cost)
+                      if market.goods == "homogeneous" else None)
+        self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day), None)
+        #: the visits best responses replay: per day, its segments of visits met at one set of prices
+        self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
+        self.prices = self.initial_prices()
+        self.rows: list[tuple[NDArray[np.float64], float, NDArray[np.int64], NDArray[np.float64],
+                              NDArray[np.float64], float, float]] = []
+
+    # --- prices ------------------------------------------------------------------------------------------
+
+    def initial_prices(self) -> NDArray[np.float64]:
+        market, pricing = self.config.market, self.config.pricing
+        n = market.merchants
+        if pricing.mode == "fixed":
+            assert pricing.fixed_prices is not None  # config validation
+            return np.resize(np.asarray(pricing.fixed_prices, dtype=np.float64), n)
+        if pricing.mode == "equilibrium" and market.goods == "differentiated":
+            return logit_equilibrium_prices(self.config)
+        if pricing.mode == "best_response":
+            return np.full(n, market.valuation if pricing.initial_price is None else pricing.initial_price)
+        if pricing.mode == "qlearning":
+            return np.full(n, market.valuation)
+        return np.full(n, math.nan)  # equilibrium draws: posted at t = 0
+
+    @property
+    def equilibrium_draws(self) -> bool:
+        return self.config.pricing.mode == "equilibrium" and self.stahl is not None
+
+    def price_path(self, merchant: int) -> NDArray[np.float64]:
+        """Merchant `merchant`'s equilibrium prices, one per repricing period over the horizon: draws from
+        Stahl's F by inversion of its substream's uniforms."""
+        assert self.stahl is not None
+        periods = int(math.ceil(self.days / self.config.pricing.repricing_days))
+        return search.stahl_quantile(self.streams.substream("merchant_prices", merchant).random(periods), self.stahl)
+
+    def equilibrium_repricing(self, env: simpy.Environment, merchant: int) -> Generator[simpy.Event, Any, None]:
+        """Merchant `merchant` posts the next draw of its equilibrium price path at the start of every period."""
+        for price in self.price_path(merchant).tolist():
+            self.prices[merchant] = price
+            yield env.timeout(self.config.pricing.repricing_days)
+
+    def best_response_repricing(self, env: simpy.Environment, merchant: int) -> Generator[simpy.Event, Any, None]:
+        """Merchant `merchant` sets, every `repricing_days` from a random phase, the grid price that would
+        have earned most on the logged visits of the last `observation_days` days (rivals' prices and the
+        humans' reservation prices as logged; the lowest such price if several tie)."""
+        pricing, market, buyers = self.config.pricing, self.config.market, self.config.buyers
+        steps = int(math.floor((market.valuation - market.marginal_cost) / pricing.price_tick + 1e-9))
+        candidates = market.marginal_cost + pricing.price_tick * np.arange(steps + 1, dtype=np.float64)
+        yield env.timeout(float(self.streams.substream("repricing_phase", merchant).random()) * pricing.repricing_days)
+        while True:
+            segments = [segment for day in self.log for segment in day if segment[2].size]
+            if segments:
+                day_prices = np.array([segment[0] for segment in segments])
+                reservation = np.array([segment[1] for segment in segments])
+                offsets = np.concatenate(([0], np.cumsum([segment[2].size for segment in segments]))).astype(np.int64)
+                profits = replayed_profits(candidates, merchant, day_prices, reservation, offsets,
+                                           np.concatenate([segment[2] for segment in segments]),
+                                           np.concatenate([segment[3] for segment in segments]), market.valuation,
+                                           buyers.human_search_cost, buyers.agent_search_cost,
+                                           self.consideration_set, self.agent_consideration_set, market.take_rate,
+                                           market.marginal_cost)
+                self.prices[merchant] = candidates[int(np.argmax(profits))]
+            yield env.timeout(pricing.repricing_days)
+
+    def qlearning_repricing(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """All merchants learn and choose simultaneously at the start of every period (Calvano et al. 2020;
+        `qlearning.py`); the reward of a period is a merchant's profit per visit over its days."""
+        pricing, market = self.config.pricing, self.config.market
+        n, grid_size = market.merchants, pricing.qlearning_grid
+        grid = np.linspace(market.marginal_cost, market.valuation, grid_size)
+        learners = [QLearner(grid_size ** n, grid_size, pricing.learning_rate, pricing.discount,
+                             pricing.exploration_decay) for _ in range(n)]
+        generators = [self.streams.substream("qlearning", j) for j in range(n)]
+        actions = np.full(n, grid_size - 1, dtype=np.int64)  # everyone starts at v
+        state = state_index(actions, grid_size)
+        rows_seen = 0
+        while True:
+            self.prices[:] = grid[actions]
+            yield env.timeout(pricing.repricing_days)
+            period_rows = self.rows[rows_seen:]
+            rows_seen = len(self.rows)
+            visits = sum(float(row[4][:, VISITS].sum()) for row in period_rows)
+            revenue = sum((row[3] for row in period_rows), np.zeros(n))
+            sales = sum((row[2] for row in period_rows), np.zeros(n))
+            rewards = self.merchant_profit(revenue, sales) / max(visits, 1.0)
+            new_actions = actions.copy()
+            next_state = state_index(actions, grid_size)
+            for j, learner in enumerate(learners):
+                learner.learn(state, int(actions[j]), float(rewards[j]), next_state)
+                explore, action = generators[j].random(2)
+                new_actions[j] = learner.choose(next_state, float(explore), float(action))
+            state, actions = next_state, new_actions
+
+    # --- buyers ------------------------------------------------------------------------------------------
+
+    @property
+    def consideration_set(self) -> int:
+        size = self.config.buyers.human_consideration_set
+        return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
+
+    @property
+    def agent_consideration_set(self) -> int:
+        size = self.config.buyers.agent_consideration_set
+        return self.config.market.merchants if size is None else min(size, self.config.market.merchants)
+
+    def reservation_price(self, prices: NDArray[np.float64]) -> float:
+        if self.equilibrium_draws:
+            assert self.stahl is not None
+            return self.stahl.reservation_price
+        if self.stahl is None:
+            return math.nan  # differentiated goods: no search
+        return search.reservation_price(prices, self.config.buyers.human_search_cost, self.config.market.valuation)
+
+    def draw_buyers(self, n_visits: int) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
+        """The next `n_visits` buyers' kinds (`sim.kernels.search`: human, agent, agent taking the first quote)
+        and first-quote uniforms, drawn in visit order, so one draw of a block equals the day-by-day draws of
+        its days. Each feature's stream is drawn only when the feature is on."""
+        starts = self.streams["first_quote"].random(n_visits)
+        buyers = self.config.buyers
+        buyer_kinds = np.full(n_visits, HUMAN, dtype=np.int8)
+        if buyers.agent_share > 0.0:
+            buyer_kinds[self.streams["buyer_type"].random(n_visits) < buyers.agent_share] = AGENT
+        if buyers.agent_first_proposal_bias > 0.0:
+            takes_first = self.streams["agent_first_proposal"].random(n_visits) < buyers.agent_first_proposal_bias
+            buyer_kinds[takes_first & (buyer_kinds == AGENT)] = AGENT_TAKING_FIRST
+        return buyer_kinds, starts
+
+    def visit_days(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """Each day at d + 0.5: that day's visits, met at the prices posted at that moment."""
+        yield env.timeout(0.5)
+        for day in range(self.days):
+            buyer_kinds, starts = self.draw_buyers(int(self.visits[day]))
+            prices = self.prices.copy()
+            if self.stahl is None:
+                self.rows.append(self.logit_day(prices, buyer_kinds))
+            else:
+                probe = self.config.probe
+                if probe is not None:
+                    prices[0] = probe.price
+                reservation = self.reservation_price(prices)
+                self.log.append([(prices, reservation, buyer_kinds, starts)])
+                outcome = search_days(prices[None, :], np.array([reservation]), np.array([0, starts.size]),
+                                      buyer_kinds, starts, *self.search_arguments)
+                self.rows.append(self.search_row(prices, reservation, outcome, buyer_kinds, starts))
+            yield env.timeout(1.0)
+
+    def visit_arrivals(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        """The per-visit fidelity: day d's visits arrive one by one at d + the sorted uniforms of the
+        "visit_times" stream (given the day's Poisson count, the epochs of a Poisson process are uniform
+        order statistics), each meeting the prices posted at its own moment; a visit's search takes no
+        time (assumption). The day's posted prices are recorded at d + 0.5, as in the batch fidelity."""
+        buyers, market = self.config.buyers, self.config.market
+        arguments = (market.valuation, buyers.human_search_cost, buyers.agent_search_cost, self.consideration_set,
+                     self.agent_consideration_set)
+        for day in range(self.days):
+            n_visits = int(self.visits[day])
+            buyer_kinds, starts = self.draw_buyers(n_visits)
+            epochs = (day + np.sort(self.streams["visit_times"].random(n_visits))).tolist()
+            sales = np.zeros(market.merchants, dtype=np.int64)
+            revenue = np.zeros(market.merchants)
+            totals = np.zeros((2, 5))
+            segments: list[Segment] = []
+            posted: NDArray[np.float64] | None = None
+            first = 0
+            prices = self.prices.copy()
+            reservation = self.reservation_price(prices)
+            for i, epoch in enumerate(epochs):
+                if posted is None and epoch >= day + 0.5:
+                    yield env.timeout(day + 0.5 - env.now)
+                    posted = self.prices.copy()
+                yield env.timeout(epoch - env.now)
+                if not np.array_equal(prices, self.prices):  # a merchant repriced: a new segment of visits
+                    segments.append((prices, reservation, buyer_kinds[first:i], starts[first:i]))
+                    prices, first = self.prices.copy(), i
+                    reservation = self.reservation_price(prices)
+                search_one_visit(prices.tolist(), int(buyer_kinds[i]), float(starts[i]), reservation, *arguments,
+                                 sales, revenue, totals)
+            segments.append((prices, reservation, buyer_kinds[first:], starts[first:]))
+            if posted is None:
+                yield env.timeout(day + 0.5 - env.now)
+                posted = self.prices.copy()
+            self.log.append(segments)
+            self.rows.append((posted, self.reservation_price(posted), sales, revenue, totals,
+                              float(self.search_surplus(totals)), math.nan))
+            yield env.timeout(day + 1.0 - env.now)
+
+    @property
+    def search_arguments(self) -> tuple[float, float, float, int, int]:
+        buyers = self.config.buyers
+        return (self.config.market.valuation, buyers.human_search_cost, buyers.agent_search_cost,
+                self.consideration_set, self.agent_consideration_set)
+
+    def search_row(self, prices, reservation, outcome, buyer_kinds, starts):
+        sales, revenue, totals = (array[0] for array in outcome)
+        probe = math.nan
+        if self.config.probe is not None:
+            reference = prices.copy()
+            reference[0] = self.config.probe.reference_price
+            ref_sales, ref_revenue, _ = search_and_choose(reference, buyer_kinds, starts, reservation,
+                                                          *self.search_arguments)
+            probe = self.merchant_profit(revenue[0], sales[0]) - self.merchant_profit(ref_revenue[0], ref_sales[0])
+        return prices, reservation, sales, revenue, totals, self.search_surplus(totals), probe
+
+    def merchant_profit(self, revenue, sales):
+        market = self.config.market
+        return (1.0 - market.take_rate) * revenue - market.marginal_cost * sales
+
+    def search_surplus(self, totals):
+        """Consumers' surplus: v per purchase, minus prices and search costs paid (per day for (D, 2, 5))."""
+        return (self.config.market.valuation * totals[..., PURCHASES].sum(axis=-1) - totals[..., PAID].sum(axis=-1)
+                - totals[..., SEARCH_COSTS].sum(axis=-1))
+
+    def logit_day(self, prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]):
+        """Differentiated goods, no search: every buyer sees every price and chooses by logit (humans and
+        agents alike); expected consumer surplus per visit ln(1 + sum_j exp(q - alpha p_j)) / alpha
+        (Small & Rosen 1981)."""
+        market = self.config.market
+        shares = io.static_shares(np.full(prices.size, market.quality), prices, [market.price_sensitivity],
+                                  outside_option=True)
+        rng = self.streams["logit_choice"]
+        n_agents = int(np.count_nonzero(buyer_kinds))
+        visits = {HUMAN: buyer_kinds.size - n_agents, AGENT: n_agents}
+        totals = np.zeros((2, 5))
+        sales = np.zeros(prices.size, dtype=np.int64)
+        for kind in (HUMAN, AGENT):
+            bought = allocate_purchases(rng, visits[kind], shares)[:-1]
+            totals[kind, VISITS], totals[kind, PURCHASES], totals[kind, PAID] = visits[kind], bought.sum(), bought @ prices
+            sales += bought
+        inclusive = math.log1p(float(np.exp(market.quality - market.price_sensitivity * prices).sum()))
+        surplus = buyer_kinds.size * inclusive / market.price_sensitivity
+        return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
+
+    def collected(self) -> MarketDays:
+        prices, reservation, sales, revenue, totals, surplus, probe = zip(*self.rows)
+        return MarketDays(np.array(prices), np.array(reservation), np.array(sales, dtype=np.int64),
+                          np.array(revenue), np.array(totals), np.array(surplus), np.array(probe))
+
+    # --- the fast path -----------------------------------------------------------------------------------
+
+    def run_ahead(self) -> MarketDays:
+        """Equilibrium or fixed pricing of homogeneous goods: the price paths in advance, then the days in
+        blocks of about `BLOCK_VISITS` visits through one kernel call each."""
+        n = self.config.market.merchants
+        if self.equilibrium_draws:
+            period = np.floor((np.arange(self.days) + 0.5) / self.config.pricing.repricing_days).astype(np.int64)
+            prices = np.column_stack([self.price_path(j)[period] for j in range(n)])
+        else:
+            prices = np.tile(self.prices, (self.days, 1))
+        probe = self.config.probe
+        if probe is not None:
+            prices[:, 0] = probe.price
+        reservation = np.array([self.reservation_price(p) for p in prices]) if not self.equilibrium_draws \
+            else np.full(self.days, self.reservation_price(prices[0]))
+        parts = []
+        offsets = np.concatenate(([0], np.cumsum(self.visits))).astype(np.int64)
+        first = 0
+        while first < self.days:
+            last = int(np.searchsorted(offsets, offsets[first] + BLOCK_VISITS, side="right")) - 1
+            last = min(max(last, first + 1), self.days)
+            buyer_kinds, starts = self.draw_buyers(int(offsets[last] - offsets[first]))
+            block_offsets = offsets[first:last + 1] - offsets[first]
+            outcome = search_days(prices[first:last], reservation[first:last], block_offsets, buyer_kinds, starts,
+                                  *self.search_arguments)
+            difference = np.full(last - first, math.nan)
+            if probe is not None:
+                reference = prices[first:last].copy()
+                reference[:, 0] = probe.reference_price
+                ref_sales, ref_revenue, _ = search_days(reference, reservation[first:last], block_offsets, buyer_kinds,
+                                                        starts, *self.search_arguments)
+                difference = (self.merchant_profit(outcome[1][:, 0], outcome[0][:, 0])
+                              - self.merchant_profit(ref_revenue[:, 0], ref_sales[:, 0]))
+            parts.append((*outcome, difference))
+            first = last
+        sales, revenue, totals, difference = (np.concatenate(columns) for columns in zip(*parts))
+        return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference)
+
+
+def search_one_visit(prices: list[float], buyer_kind: int, start_uniform: float, reservation_price: float,
+                     valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
+                     agent_consideration_set: int, sales: NDArray[np.int64], revenue: NDArray[np.float64],
+                     totals: NDArray[np.float64]) -> None:
+    """One buyer's search and choice, written out visit by visit (the per-visit fidelity's own implementation
+    of the rule `sim.kernels.search` applies in batches); adds the outcome to `sales`, `revenue`, `totals`
+    in the kernel's order of operations, so that the same visits give the same sums."""
+    n = len(prices)
+    start = min(int(start_uniform * n), n - 1)
+    best = start
+    if buyer_kind != HUMAN:
+        kind = AGENT
+        quotes = 1 if buyer_kind == AGENT_TAKING_FIRST else min(agent_consideration_set, n)
+        for k in range(1, quotes):
+            if prices[(start + k) % n] < prices[best]:
+                best = (start + k) % n
+        cost = agent_search_cost * (quotes - 1)
+    else:
+        kind, quotes = HUMAN, 1
+        while prices[best] > reservation_price and quotes < consideration_set:
+            merchant = (start + quotes) % n
+            quotes += 1
+            if prices[merchant] < prices[best]:
+                best = merchant
+        cost = human_search_cost * (quotes - 1)
+    totals[kind, VISITS] += 1.0
+    totals[kind, QUOTES] += quotes
+    totals[kind, SEARCH_COSTS] += cost
+    if prices[best] <= valuation:
+        sales[best] += 1
+        revenue[best] += prices[best]
+        totals[kind, PURCHASES] += 1.0
+        totals[kind, PAID] += prices[best]
+
+
+def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | None = None) -> MarketDays:
+    """Run the market over the horizon (whole days), at the config's fidelity. `processes`: run the batch
+    fidelity's SimPy processes even where the prices are known in advance (None: only where they must, i.e.
+    best responses and differentiated goods)."""
+    days = max(1, int(math.ceil(config.run.horizon_days - 1e-9)))
+    market = Marketplace(config, streams, days)
+    pricing = config.pricing
+    per_visit = config.fidelity == "visit"
+    if processes is None:
+        processes = per_visit or pricing.mode in ("best_response", "qlearning") or market.stahl is None
+    if not processes:
+        return market.run_ahead()
+    env = simpy.Environment()
+    env.process(market.visit_arrivals(env) if per_visit else market.visit_days(env))
+    if market.equilibrium_draws:
+        for merchant in range(config.market.merchants):
+            env.process(market.equilibrium_repricing(env, merchant))
+    elif pricing.mode == "best_response":
+        for merchant in range(config.market.merchants):
+            env.process(market.best_response_repricing(env, merchant))
+    elif pricing.mode == "qlearning":
+        env.process(market.qlearning_repricing(env))
+    env.run(until=float(days))
+    return market.collected()

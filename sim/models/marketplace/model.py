@@ -1,0 +1,117 @@
+"""One replication of the marketplace: run the market (`market.py`), then its metrics and tables.
+
+Statistics cover days d >= run.warmup_days (day d's visits happen at d + 0.5)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from sim.core.model import ReplicationOutput
+from sim.core.rng import Streams
+from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS
+from sim.models.marketplace.config import MarketplaceScenario
+from sim.models.marketplace.market import MarketDays, run_market
+from sim.theory import search
+
+__all__ = ["simulate", "replication_output"]
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator > 0 else math.nan
+
+
+def simulate(config: MarketplaceScenario, streams: Streams) -> ReplicationOutput:
+    """One replication of the marketplace."""
+    return replication_output(config, run_market(config, streams))
+
+
+def replication_output(config: MarketplaceScenario, days: MarketDays) -> ReplicationOutput:
+    """Metrics (after the warm-up) and tables of a market's days."""
+    params = config.market
+    first_counted = int(math.ceil(float(config.run.warmup_days)))
+    tables = {"daily": _daily_table(config, days)}
+    stahl = (search.stahl_equilibrium(params.merchants, config.buyers.agent_share, config.buyers.human_search_cost,
+                                      params.valuation, params.effective_cost)
+             if params.goods == "homogeneous" else None)
+    tables["equilibrium"] = pl.DataFrame({
+        "goods": [params.goods], "pricing": [config.pricing.mode],
+        "regime": [stahl.regime if stahl is not None else "logit_bertrand"],
+        "reservation_price": [stahl.reservation_price if stahl is not None else math.nan],
+        "lowest_price": [stahl.lowest_price if stahl is not None else math.nan],
+        "mean_price": [stahl.mean_price if stahl is not None else math.nan],
+        "mean_min_price": [stahl.mean_min_price if stahl is not None else math.nan],
+    })
+    if config.pricing.record_prices:
+        n_days, n = days.prices.shape
+        tables["prices"] = pl.DataFrame({
+            "day": np.repeat(np.arange(n_days, dtype=np.int64), n),
+            "merchant": np.tile(np.arange(n, dtype=np.int64), n_days),
+            "price": days.prices.reshape(-1),
+        })
+    return ReplicationOutput(metrics=_metrics(config, days.after(first_counted)), tables=tables)
+
+
+def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
+    params = config.market
+    take = params.take_rate
+    totals = days.totals.sum(axis=0)
+    revenue, sales = days.revenue.sum(axis=0), days.sales.sum(axis=0)
+    n_days = days.prices.shape[0]
+    visits, purchases = totals[:, VISITS].sum(), totals[:, PURCHASES].sum()
+    payments, search_costs = totals[:, PAID].sum(), totals[:, SEARCH_COSTS].sum()
+    # accounting: what buyers paid (summed by buyer type, in the kernel) against what merchants and the
+    # platform received (summed by merchant)
+    net_receipts = float(np.sum((1.0 - take) * revenue))
+    platform_revenue = float(np.sum(take * revenue))
+    merchant_profit = net_receipts - params.marginal_cost * float(sales.sum())
+    homogeneous = params.goods == "homogeneous"
+    attainable = (params.valuation - params.marginal_cost) * visits
+    realised = (params.valuation - params.marginal_cost) * purchases - search_costs
+    posted, reservation = days.prices, days.reservation_price
+    saving = np.mean(np.maximum(reservation[:, None] - posted, 0.0), axis=1) if homogeneous else np.full(n_days,
+                                                                                                         math.nan)
+    return {
+        "mean_posted_price": float(posted.mean()) if n_days else math.nan,
+        "mean_price_paid": _ratio(payments, purchases),
+        "mean_price_paid_humans": _ratio(totals[HUMAN, PAID], totals[HUMAN, PURCHASES]),
+        "mean_price_paid_agents": _ratio(totals[AGENT, PAID], totals[AGENT, PURCHASES]),
+        "posted_price_sd": float(posted.std(axis=1).mean()) if n_days else math.nan,
+        "search_cost_per_purchase": _ratio(search_costs, purchases),
+        "quotes_per_human_visit": _ratio(totals[HUMAN, QUOTES], totals[HUMAN, VISITS]),
+        "purchase_share": _ratio(purchases, visits),
+        "consumer_surplus_per_visit": _ratio(float(days.consumer_surplus.sum()), visits),
+        "welfare_share": _ratio(realised, attainable) if homogeneous else math.nan,
+        "merchants": float(params.merchants),
+        "merchant_profit_per_day": _ratio(merchant_profit, n_days),
+        "platform_revenue_per_day": _ratio(platform_revenue, n_days),
+        "accounting_gap": _ratio(abs(payments - (net_receipts + platform_revenue)), payments) if payments else 0.0,
+        "human_reservation_price": float(reservation.mean()) if n_days else math.nan,
+        "search_saving_at_reservation": float(saving.mean()) if n_days else math.nan,
+        "probe_profit_difference_per_visit": (_ratio(float(days.probe_profit_difference.sum()), visits)
+                                              if config.probe else math.nan),
+        "visits_per_day": _ratio(visits, n_days),
+        # Calvano et al.'s (2020) Delta: (profit - Bertrand profit) / (monopoly profit - Bertrand profit), per
+        # visit; in the homogeneous market Bertrand earns 0 and a monopoly (1 - t) v - c on every visit
+        "profit_gain_delta": (_ratio(merchant_profit, visits * ((1.0 - take) * params.valuation - params.marginal_cost))
+                              if homogeneous else math.nan),
+    }
+
+
+def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
+    take, cost = config.market.take_rate, config.market.marginal_cost
+    totals = days.totals
+    return pl.DataFrame({
+        "day": np.arange(days.prices.shape[0], dtype=np.int64),
+        "mean_posted_price": days.prices.mean(axis=1),
+        "min_posted_price": days.prices.min(axis=1),
+        "reservation_price": days.reservation_price,
+        "visits_humans": totals[:, HUMAN, VISITS], "visits_agents": totals[:, AGENT, VISITS],
+        "purchases_humans": totals[:, HUMAN, PURCHASES], "purchases_agents": totals[:, AGENT, PURCHASES],
+        "paid_humans": totals[:, HUMAN, PAID], "paid_agents": totals[:, AGENT, PAID],
+        "search_costs": totals[:, :, SEARCH_COSTS].sum(axis=1),
+        "merchant_profit": (1.0 - take) * days.revenue.sum(axis=1) - cost * days.sales.sum(axis=1),
+        "platform_revenue": take * days.revenue.sum(axis=1),
+    })
