@@ -104,3 +104,15 @@ def test_every_declared_column_has_a_unit_and_a_description():
             assert isinstance(spec, TableSpec) and spec.row
             for column, (unit, description) in spec.columns.items():
                 assert unit.strip() and description.strip(), (name, spec.name, column)
+
+
+def test_sim_report_shows_each_tables_columns_with_units(tmp_path):
+    from sim.html_report import report_html
+
+    out = tmp_path / "run"
+    sim.run(SCENARIOS / "customs_clearance.toml", reps=1, overrides=SMALLEST_RUN["customs"], out=out)
+    text = report_html(out)
+    for column, unit in [("arrivals", "parcels"), ("busy_officers", "officers"), ("wait_hours", "h"),
+                         ("replication", "-")]:
+        assert f"<td>{column}</td><td>{unit}</td>" in text, column
+    assert re.search(r"<h3>hourly \(\d+ rows\)</h3>", text) and "<h3>parcels (" in text
