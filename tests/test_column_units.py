@@ -116,3 +116,9 @@ def test_sim_report_shows_each_tables_columns_with_units(tmp_path):
                          ("replication", "-")]:
         assert f"<td>{column}</td><td>{unit}</td>" in text, column
     assert re.search(r"<h3>hourly \(\d+ rows\)</h3>", text) and "<h3>parcels (" in text
+
+
+def test_every_comparison_column_is_documented():
+    from sim.core.stats import _COMPARISON_SCHEMA
+
+    assert set(_COMPARISON_SCHEMA) <= set(COLUMN_DOCS), set(_COMPARISON_SCHEMA) - set(COLUMN_DOCS)

@@ -380,6 +380,11 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "variance_ratio": ("ratio", "var(scenario - baseline) / (var(baseline) + var(scenario))"),
     "family_level": ("share", "family-wise confidence level"),
     "level_per_interval": ("share", "confidence level of each interval after the Bonferroni adjustment"),
+    "baseline": ("-", "the baseline scenario's name"),
+    "adjustment": ("-", "multiple-comparison adjustment of the row's interval: \"bonferroni, m=<rows>\", none or constant"),
+    "constant": ("-", "true if every replication's value is the same in both arms (no simulation noise)"),
+    "no_difference": ("-", "true if the mean difference is within rounding (1e-12 relative) of 0"),
+    "pairing": ("-", "paired t (same seed: common random numbers) or welch (different seeds)"),
 }
 
 
