@@ -26,7 +26,8 @@ TABLES = (
         "genai_demand_units": Column("GenAI volume units / quarter",
                                      "GenAI demand before rationing (1 = one workload-quarter at model_api price 1)"),
         "unmet_demand_units": Column("GenAI volume units / quarter", "GenAI demand lost to the GPU capacity limit"),
-        "locked_in_workloads": Column("workloads", "workloads whose switching cost keeps them with the provider"),
+        "locked_in_workloads": Column(
+            "workloads", "installed base held by switching costs: volume kept with them less volume kept without"),
         "locked_in_share": Column("share", "locked-in workloads over the provider's workloads"),
         "workloads": Column("workloads", "workloads (simulated customers) served by the provider"),
         "price_compute": Column(_PRICE_INDEX, "compute price (1 = Alibaba's 2020 list price)"),

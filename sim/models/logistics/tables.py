@@ -48,7 +48,7 @@ TABLES = (
         "delivered": Column("parcels", "parcels of the cohort delivered by the end of the run"),
         "on_time_share": Column("share", "of the cohort's promised parcels delivered, the share on time"),
         "mean_delivery_days": Column("days", "mean delivery time of the cohort's delivered parcels"),
-        "in_transit": Column("parcels", "parcels of the cohort still in transit at the end of the run"),
+        "in_transit": Column("parcels", "parcels held by all stages at the end of the day (every cohort)"),
     }),
     TableSpec("delivery_histogram", "replication and 0.1-day bin", {
         "days_from": Column("days", "lower edge of the delivery-time bin"),
