@@ -203,7 +203,7 @@ def lateness_by_stage(result: RunResult) -> pl.DataFrame:
     missing = sorted(needed - set(parcels.collect_schema().names()))
     if missing:
         fail(f"{result.path}: the parcels table lacks {', '.join(missing)}; rerun with --set {PARCELS_SETTING}")
-    hours = parcels.lazy().filter(pl.col("promised") & (pl.col("outcome") == 0)).select(
+    hours = parcels.lazy().filter(pl.col("promised") & (pl.col("outcome") == "delivered")).select(
         "replication", pl.when(pl.col("on_time")).then(pl.lit("on time")).otherwise(pl.lit("late")).alias("status"),
         *[(pl.col(f"{b}_hours") - pl.col(f"{a}_hours")).fill_nan(None).alias(stage)
           for stage, (a, b) in STAGE_TIMES.items()]).collect()

@@ -12,6 +12,10 @@ The cache key of a run is the hash of (as canonical JSON):
   numba's `*.nbi`/`*.nbc` -- are outputs of that code, not inputs, and are left out);
 * the versions of Python, numpy, scipy, numba and polars.
 
+Results that are not one scenario run (the validation table, the calibration) go through `ResultCache.table`:
+a Polars table keyed the same way by its name, its inputs (as JSON), the code and the versions, stored as
+`cache/<key>.parquet`.
+
 A hit loads `cache/<key>/` with `sim.load`; a miss runs the scenario and writes it there atomically
 (`sim.core.results.write_run`: a temporary sibling renamed into place), so an interrupted build leaves no
 half-written entry. An entry that exists but cannot be read (a missing or unreadable table or manifest) is
@@ -25,11 +29,14 @@ import hashlib
 import json
 import shutil
 import sys
+import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+import polars as pl
 
 from sim.api import run_scenario
 from sim.core.results import RunResult, load_run, write_run
@@ -119,6 +126,38 @@ class ResultCache:
             self.misses += 1
         self.used.append(CachedRun(scenario.name, int(seed), int(reps), tuple(overrides), key, hit))
         return result
+
+    def table(self, name: str, inputs: Mapping[str, object], compute: Callable[[], pl.DataFrame],
+              code_file: Path | None = None) -> pl.DataFrame:
+        """The table `compute()` returns, from the cache when it holds it for this `name`, these `inputs`
+        (JSON-able: everything besides the code that decides the table), the code under `sim/` and the bytes
+        of `code_file` (the module outside `sim/` that computes it); else computed and stored (a temporary
+        file renamed into place). An unreadable entry is computed again with a warning."""
+        if self._code_hash is None:
+            self._code_hash = code_hash(self.code_dir)
+        document = {"table": name, "inputs": inputs, "code": self._code_hash, "versions": environment_versions(),
+                    "module": hashlib.sha256(Path(code_file).read_bytes()).hexdigest() if code_file else None}
+        key = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+        entry = Path(self.root) / f"{key}.parquet"
+        frame = None
+        if entry.exists():
+            try:
+                frame = pl.read_parquet(entry)
+            except Exception as error:  # a truncated or foreign file
+                warnings.warn(f"cache entry {entry} is corrupt ({type(error).__name__}: {error}); computing it "
+                              "again", CorruptCacheEntry, stacklevel=2)
+        hit = frame is not None
+        if frame is None:
+            frame = compute()
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            temporary = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+            frame.write_parquet(temporary)
+            os.replace(temporary, entry)
+            frame = pl.read_parquet(entry)
+            self.misses += 1
+        self.used.append(CachedRun(f"table:{name}", 0, 0, (json.dumps(inputs, sort_keys=True, default=str),), key,
+                                   hit))
+        return frame
 
     @staticmethod
     def _load(entry: Path) -> RunResult | None:

@@ -31,6 +31,7 @@ import polars as pl  # noqa: E402
 
 from paper.figures._common import LEVEL  # noqa: E402
 from sim.core.documents import get_key_path  # noqa: E402
+from sim.kernels.delivery_response import FISHER_MEASURED_RANGE_DAYS  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 __all__ = ["Display", "key_table", "write_key_table", "KEY_TABLE_JSON", "KEY_TABLE_CSV", "SCHEMA"]
@@ -90,9 +91,9 @@ def _entry(key: str, kind: str, value: float | None, display: Display, unit: str
             "text": display(value), "ci_text": ci_text, "table1": table1, "source": source, "selection": selection}
 
 
-def _label(key: str, text: str, source: str, selection: str, table1: str = "") -> dict:
+def _label(key: str, text: str, source: str, selection: str, table1: str = "", unit: str = "quarter") -> dict:
     """An entry whose value is a label (a quarter such as 2026Q1), printed as it is."""
-    return {"key": key, "kind": "result", "value": None, "ci_low": None, "ci_high": None, "unit": "quarter",
+    return {"key": key, "kind": "result", "value": None, "ci_low": None, "ci_high": None, "unit": unit,
             "text": text or "none", "ci_text": "", "table1": table1, "source": source, "selection": selection}
 
 
@@ -237,6 +238,145 @@ def _logistics(out: Path) -> list[dict]:
     return rows
 
 
+# --- evidence: Table 2 (validation) and Table 4 (sources ledger) ----------------------------------------------
+
+def _evidence(out: Path) -> list[dict]:
+    rows = []
+    name = "table2_validation.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        stochastic = frame.filter(pl.col("check") == "stochastic")
+        rows += [_entry("validation.checks", "result", frame.height, COUNT, "checks", name, "rows"),
+                 _entry("validation.passed", "result", frame["passed"].sum(), COUNT, "checks", name, "sum of passed"),
+                 _entry("validation.models", "result", frame["model"].n_unique(), COUNT, "models", name,
+                        "distinct model"),
+                 _entry("validation.stochastic", "result", stochastic.height, COUNT, "checks", name,
+                        "check == stochastic"),
+                 _entry("validation.design_power_min", "result", stochastic["design_power"].min(), Display(2),
+                        "power", name, "min of design_power, check == stochastic"),
+                 _entry("validation.family_level", "input", frame["family_level"][0], Display(0, 100.0, "%"),
+                        "family-wise level", name, "column family_level"),
+                 _label("validation.size", frame["size"][0], name, "column size", unit="replications")]
+    name = "table3_cloud_errors.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        short = {"cloud_calibrated.toml": "calibrated", "cloud_price_cut_2024.toml": "hand_set"}
+        for row in frame.iter_rows(named=True):
+            key = f"calibration.{short[row['scenario']]}.{row['provider']}_{row['series']}"
+            selection = f"scenario == {row['scenario']}, series == {row['series']}, provider == {row['provider']}"
+            unit = "share points" if row["series"] == "revenue_share" else "% of the published value"
+            rows += [_entry(f"{key}.in_sample_rmse", "result", row["in_sample_rmse"], Display(1), unit, name,
+                            f"{selection}, in_sample_rmse"),
+                     _entry(f"{key}.held_out_rmse", "result", row["held_out_rmse"], Display(1), unit, name,
+                            f"{selection}, held_out_rmse"),
+                     _label(f"{key}.held_out_errors", _minus(row["held_out_errors"].replace("; ", ", ")), name,
+                            f"{selection}, held_out_errors", unit=unit)]
+    name = "table3_delivery_response.csv"
+    if (out / name).exists():
+        published = pl.read_csv(out / name).filter(pl.col("speed_response") == "linear")
+        for row, short in zip(published.head(3).iter_rows(named=True), ("fisher", "cui_faster", "cui_slower")):
+            rows.append(_entry(f"response.published.{short}", "input", row["published"],
+                               Display(2, 100.0, "%", signed=True), "sales change", name,
+                               f"speed_response == linear, experiment == {row['experiment']}, published"))
+        frame = pl.read_csv(out / name).filter(pl.col("source") == "none: extrapolation")
+        for row in frame.iter_rows(named=True):
+            rows.append(_entry(f"response.extrapolation.{row['speed_response']}", "result", row["kernel"],
+                               Display(1, 100.0, "%", signed=True), "sales change", name,
+                               f"source == none: extrapolation, speed_response == {row['speed_response']}"))
+    name = "table4_sources.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name).unique(["file", "key"])
+        for label in ("source", "assumption", "fitted", "control"):
+            rows.append(_entry(f"sources.{label}_keys", "input", frame.filter(pl.col("label") == label).height,
+                               COUNT, "scenario keys", name, f"label == {label}, distinct file and key"))
+        rows.append(_entry("sources.files", "input", frame["file"].n_unique(), COUNT, "files", name, "distinct file"))
+        stated = frame.filter((pl.col("label") == "assumption") & (pl.col("range_rule") == "stated")).height
+        rows.append(_entry("sources.stated_ranges", "input", stated, COUNT, "scenario keys", name,
+                           "label == assumption, range_rule == stated"))
+    return rows
+
+
+# --- the README's "In more detail": paper/detail_runs.py and figure 10 ---------------------------------------
+
+def _details(out: Path) -> list[dict]:
+    rows = []
+    name = "detail_demand_bracket.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for row in frame.filter(pl.col("metric").is_in(["orders", "repeat_purchase_rate"])).iter_rows(named=True):
+            short = "orders" if row["metric"] == "orders" else "repeat"
+            rows.append(_entry(f"detail.bracket.{row['speed_response']}.{short}", "result", row["difference_pct"],
+                               RELATIVE, "% of the no-promise mean", name,
+                               f"speed_response == {row['speed_response']}, metric == {row['metric']}, "
+                               "difference_pct, family-wise CI", row["ci_low_pct"], row["ci_high_pct"]))
+    name = "detail_day_count.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        short = {"no promise": "no_promise", "business days": "business", "calendar days": "calendar",
+                 "calendar days, end of the fifth day": "date_end"}
+        displays = {"on_time_share": ("on_time", Display(2, 100.0, "%"), "share"),
+                    "on_time_share_lost_as_late": ("on_time_lost_as_late", Display(2, 100.0, "%"), "share"),
+                    "compensation_eur_per_parcel": ("compensation", Display(3), "EUR per parcel"),
+                    "p50_delivery_days": ("p50_days", DAYS, "calendar days"),
+                    "p50_delivery_business_days": ("p50_business_days", DAYS, "business days"),
+                    "p95_delivery_business_days": ("p95_business_days", DAYS, "business days")}
+        for row in frame.iter_rows(named=True):
+            key, display, unit = displays[row["metric"]]
+            rows.append(_entry(f"detail.day.{short[row['day_count']]}.{key}", "result", row["mean"], display, unit,
+                               name, f"day_count == {row['day_count']}, metric == {row['metric']}", row["ci_low"],
+                               row["ci_high"]))
+        compensation = dict(frame.filter(pl.col("metric") == "compensation_eur_per_parcel")
+                            .select("day_count", "mean").iter_rows())
+        for label in ("calendar days", "calendar days, end of the fifth day"):
+            rows.append(_entry(f"detail.day.{short[label]}.compensation_ratio", "result",
+                               compensation[label] / compensation["business days"], Display(0, suffix="-fold"),
+                               "ratio", name, f"compensation_eur_per_parcel: {label} / business days"))
+    name = "fig5_logistics_promise.csv"
+    if (out / name).exists():
+        row = pl.read_csv(out / name).filter(pl.col("metric") == "cost_per_parcel_eur").row(0, named=True)
+        rows.append(_entry("detail.cost.promise_minus_no_promise", "result", row["difference"], EUR, "EUR/parcel",
+                           name, "metric == cost_per_parcel_eur, difference, family-wise CI", row["ci_low"],
+                           row["ci_high"]))
+    name = "detail_promise_cost_range.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        rows += [_entry("detail.cost_range.low", "result", frame["difference"].min(), EUR, "EUR/parcel", name,
+                        "min of difference"),
+                 _entry("detail.cost_range.high", "result", frame["difference"].max(), EUR, "EUR/parcel", name,
+                        "max of difference"),
+                 _entry("detail.cost_range.points", "input", frame.height, COUNT, "design points", name, "rows")]
+    name = "detail_cloud_reoptimise.csv"
+    if (out / name).exists():
+        frame = {row["quantity"]: row for row in pl.read_csv(out / name).iter_rows(named=True)}
+        rows += [_entry("detail.reoptimise.share", "result", frame["share_final"]["value"], PERCENT, "share", name,
+                        "quantity == share_final"),
+                 _entry("detail.reoptimise.share_difference", "result", frame["share_difference"]["value"], POINTS,
+                        "share points", name, "quantity == share_difference, family-wise CI",
+                        frame["share_difference"]["ci_low"], frame["share_difference"]["ci_high"]),
+                 _entry("detail.reoptimise.money", "result", frame["money_difference_rmb_bn"]["value"], RMB_BN,
+                        "RMB bn", name, "quantity == money_difference_rmb_bn", frame["money_difference_rmb_bn"]["ci_low"],
+                        frame["money_difference_rmb_bn"]["ci_high"])]
+    name = "fig10_cloud_cut_depth.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        metrics = {"alibaba_share_gain_vs_no_cut_final": ("share", Display(1, 100.0, signed=True), "share points"),
+                   "alibaba_npv_gain_vs_no_cut_rmb_bn": ("npv", RMB_BN, "RMB bn"),
+                   "alibaba_workload_share_final": ("workload_share", PERCENT, "share")}
+        for row in frame.iter_rows(named=True):
+            short, display, unit = metrics[row["metric"]]
+            rows.append(_entry(f"cutdepth.{row['rival_response']}.{round(100 * row['depth'])}.{short}", "result",
+                               row["mean"], display, unit, name,
+                               f"rival_response == {row['rival_response']}, depth == {row['depth']}, "
+                               f"metric == {row['metric']}", row["ci_low"], row["ci_high"]))
+        for metric, short, display in (("alibaba_share_gain_vs_no_cut_final", "share", Display(1, 100.0)),
+                                       ("alibaba_npv_gain_vs_no_cut_rmb_bn", "npv", Display(0))):
+            rows.append(_entry(f"cutdepth.max_half_width.{short}", "result",
+                               frame.filter(pl.col("metric") == metric)["half_width"].max(), display, "half-width",
+                               name, f"max of half_width, metric == {metric}"))
+        rows.append(_entry("cutdepth.replications", "input", frame["n"].max(), COUNT, "replications", name, "max of n"))
+    return rows
+
+
 def _marketplace(out: Path) -> list[dict]:
     rows: list[dict] = []
     price = Display(3)
@@ -315,7 +455,18 @@ def _inputs() -> list[dict]:
         _entry("paper.level", "input", LEVEL, Display(0, 100.0, "%"), "confidence level", "paper/figures/_common.py",
                "LEVEL"),
         _input("input.promise_days", base, "logistics.guarantee.promised_days", COUNT, "business days"),
-        _input("input.reference_days", base, "logistics.demand.reference_days", COUNT, "days"),
+        _input("input.reference_business_days", base, "logistics.demand.reference_days", Display(1),
+               "business days"),
+        _input("input.expected_days", base, "logistics.demand.expected_days", Display(1), "business days"),
+        _input("input.choice_share", base, "logistics.demand.choice_share", Display(0, 100.0, "%"), "share"),
+        _entry("input.fisher_range_low", "input", FISHER_MEASURED_RANGE_DAYS[0], Display(1), "business days",
+               "sim/kernels/delivery_response.py", "FISHER_MEASURED_RANGE_DAYS[0]"),
+        _entry("input.fisher_range_high", "input", FISHER_MEASURED_RANGE_DAYS[1], Display(0), "business days",
+               "sim/kernels/delivery_response.py", "FISHER_MEASURED_RANGE_DAYS[1]"),
+        _input("input.cloud_price_sensitivity", "cloud_status_quo.toml",
+               "workloads.traditional.price_sensitivity_mean", Display(1), "utility per unit of price index"),
+        _input("input.calibrated_rival_trend", "cloud_calibrated.toml", "providers.huawei.quality_trend_per_year",
+               Display(3), "utility a year"),
         _input("input.shoppers_per_day", base, "logistics.demand.shoppers_per_day", COUNT, "shoppers a day"),
         _input("input.flights_per_day", base, "logistics.line_haul.departure_hours", COUNT, "flights a day", len),
         _input("input.capacity_per_flight", base, "logistics.line_haul.capacity_parcels", COUNT, "parcels"),
@@ -339,7 +490,7 @@ def key_table(out_dir: Path) -> pl.DataFrame:
     """Every key number: results from the figure CSVs in `out_dir`, inputs from the scenario files."""
     out = Path(out_dir)
     rows = _customs(out) if (out / "fig1_customs_validation.csv").exists() else []
-    rows += _cloud(out) + _logistics(out) + _marketplace(out) + _inputs()
+    rows += _cloud(out) + _logistics(out) + _marketplace(out) + _evidence(out) + _details(out) + _inputs()
     table = pl.DataFrame(rows, schema=SCHEMA)
     duplicated = table.filter(pl.col("key").is_duplicated())["key"].unique().to_list()
     if duplicated:

@@ -33,7 +33,11 @@ if __package__ in (None, ""):
 
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import CACHE_DIR, DEFAULT_OUT, REPO, write_figure  # noqa: E402
+from paper.calibration_table import write_tables as write_calibration_tables  # noqa: E402
+from paper.detail_runs import write_tables as write_detail_tables  # noqa: E402
 from paper.key_numbers import KEY_TABLE_JSON, write_key_table  # noqa: E402
+from paper.sources_ledger import write_ledger  # noqa: E402
+from paper.validation_table import write_table as write_validation_table  # noqa: E402
 
 __all__ = ["FIGURES", "Figure", "build", "BuildInputError", "BuildEnvironmentError", "LOCK", "PDF", "main"]
 
@@ -75,13 +79,22 @@ FIGURES = {
               "marketplace: simulated posted-price CDF vs Stahl's closed form at one interior point"),
     9: Figure("fig9_marketplace_prices", "marketplace",
               "marketplace: mean posted and paid price vs agent share for three merchant counts, over Stahl (1989)"),
+    10: Figure("fig10_cloud_cut_depth", "cloud",
+               "cloud: share and NPV gain of a 2024Q1 cut from 0 to 70% vs no cut, rivals ignore, match, best-respond"),
 }
+#: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
+TABLES = ("table2", "table3", "table4", "detail")
 TYPST_SOURCE = REPO / "paper" / "typst"
 BIBLIOGRAPHY = REPO / "docs" / "references.bib"
 README = REPO / "README.md"
 README_TEMPLATE = REPO / "paper" / "readme_answers.md"
 README_BEGIN = "<!-- first-answers: written by `make paper` from paper/readme_answers.md; do not edit -->"
 README_END = "<!-- /first-answers -->"
+README_DETAILS = REPO / "paper" / "readme_details.md"
+README_DETAILS_BEGIN = "<!-- more-detail: written by `make paper` from paper/readme_details.md; do not edit -->"
+README_DETAILS_END = "<!-- /more-detail -->"
+#: the README's generated blocks: (template, begin marker, end marker)
+README_BLOCKS = ((README_TEMPLATE, README_BEGIN, README_END), (README_DETAILS, README_DETAILS_BEGIN, README_DETAILS_END))
 LOCK = "figures.lock"
 PDF = "paper.pdf"
 #: the PDF's creation date (a fixed one, so that the same inputs give the same file): 2026-01-01 UTC
@@ -136,13 +149,19 @@ def lock_document(out_dir: Path, runs: dict[str, list[dict]]) -> dict:
         if not files and figure.module not in runs:
             continue
         figures[figure.module] = {"files": {p.name: sha256(p) for p in files}, "runs": runs.get(figure.module, [])}
-    return {"figures": figures}
+    tables = {}
+    for name in TABLES:
+        files = sorted(out_dir.glob(f"{name}*.csv"))
+        if files:
+            tables[name] = {"files": {p.name: sha256(p) for p in files}, "runs": runs.get(name, [])}
+    return {"figures": figures, "tables": tables}
 
 
 def _previous_runs(out_dir: Path) -> dict[str, list[dict]]:
     try:
         lock = json.loads((out_dir / LOCK).read_text())
-        return {module: entry["runs"] for module, entry in lock["figures"].items()}
+        return {module: entry["runs"] for group in ("figures", "tables")
+                for module, entry in lock.get(group, {}).items()}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
@@ -178,30 +197,46 @@ def compile_pdf(staging: Path) -> Path:
     return pdf
 
 
-def readme_block(key_table_json: Path) -> str:
-    """The README's "First answers" block: `paper/readme_answers.md` with each `{key}` replaced by the
-    key table's text and each `{key:ci}` by its interval."""
+def readme_block(key_table_json: Path, template: Path = README_TEMPLATE, begin: str = README_BEGIN,
+                 end: str = README_END) -> str:
+    """A README block written from `template`: each `{key}` replaced by the key table's text and each
+    `{key:ci}` by its interval. Paragraphs (blocks between blank lines) are rewrapped at 110 columns, each
+    `* ` bullet on its own, an indented paragraph keeping its indent; a table (lines starting with `|`) is
+    kept line by line."""
     keys = json.loads(key_table_json.read_text())
 
     def fill(match: re.Match) -> str:
         key, part = match.group(1), match.group(2)
         if key not in keys:
-            raise BuildInputError(f"{README_TEMPLATE}: key {key!r} is not in the key table")
+            raise BuildInputError(f"{template}: key {key!r} is not in the key table")
         return keys[key]["ci_text"] if part == "ci" else keys[key]["text"]
 
-    body = re.sub(r"\{([a-z0-9_.]+)(?::(ci))?\}", fill, README_TEMPLATE.read_text())
-    bullets = ["* " + " ".join(bullet.split()) for bullet in re.split(r"^\* ", body, flags=re.M) if bullet.strip()]
-    wrapped = [textwrap.fill(bullet, width=110, subsequent_indent="  ", break_long_words=False,
-                             break_on_hyphens=False) for bullet in bullets]
-    return "\n".join([README_BEGIN, *wrapped, README_END])
+    body = re.sub(r"\{([a-z0-9_.]+)(?::(ci))?\}", fill, template.read_text())
+    blocks = []
+    for block in re.split(r"\n\s*\n", body.strip("\n")):
+        lines = block.splitlines()
+        if all(line.lstrip().startswith("|") for line in lines):
+            blocks.append("\n".join(line.rstrip() for line in lines))
+            continue
+        if block.startswith("  "):
+            blocks.append(textwrap.fill(" ".join(block.split()), width=110, initial_indent="  ",
+                                        subsequent_indent="  ", break_long_words=False, break_on_hyphens=False))
+            continue
+        bullets = ["* " + " ".join(b.split()) for b in re.split(r"^\* ", block, flags=re.M) if b.strip()]
+        blocks.append("\n".join(textwrap.fill(b, width=110, subsequent_indent="  ", break_long_words=False,
+                                               break_on_hyphens=False) for b in bullets))
+    return "\n".join([begin, "\n\n".join(blocks), end])
 
 
 def write_readme(key_table_json: Path, readme: Path = README) -> None:
+    """Fill every generated block of the README (`README_BLOCKS`) from the key table."""
     text = readme.read_text()
-    pattern = re.compile(re.escape(README_BEGIN) + r".*?" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise BuildInputError(f"{readme}: no first-answers block (markers {README_BEGIN!r} ... {README_END!r})")
-    _atomic_write(readme, pattern.sub(lambda _: readme_block(key_table_json), text))
+    for template, begin, end in README_BLOCKS:
+        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise BuildInputError(f"{readme}: no block for {template.name} (markers {begin!r} ... {end!r})")
+        text = pattern.sub(lambda _, t=template, b=begin, e=end: readme_block(key_table_json, t, b, e), text)
+    _atomic_write(readme, text)
 
 
 def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | None = None,
@@ -236,7 +271,22 @@ def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | No
                   f"({time.perf_counter() - start:.1f} s)", flush=True)
         pdf = None
         if not only:
-            tables = write_key_table(staging)
+            start, first_run = time.perf_counter(), len(cache.used)
+            evidence = write_validation_table(cache, staging)
+            runs["table2"] = [{"table": u.scenario, "inputs": list(u.overrides), "key": u.key}
+                              for u in cache.used[first_run:]]
+            print(f"table 2: validation: {len(runs['table2'])} tables, "
+                  f"{sum(not u.hit for u in cache.used[first_run:])} computed ({time.perf_counter() - start:.1f} s)",
+                  flush=True)
+            first_run = len(cache.used)
+            evidence += write_calibration_tables(cache, staging)
+            runs["table3"] = [{"table": u.scenario, "key": u.key} for u in cache.used[first_run:]]
+            evidence += write_ledger(staging)
+            first_run = len(cache.used)
+            evidence += write_detail_tables(cache, staging)
+            runs["detail"] = [{"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
+                               "overrides": list(u.overrides), "key": u.key} for u in cache.used[first_run:]]
+            tables = evidence + write_key_table(staging)
             outputs[0] = tables
             _atomic_write(staging / "figures.md", figures_table(outputs, quick))
             _atomic_write(staging / "figures.json",

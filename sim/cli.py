@@ -16,23 +16,25 @@ import tempfile
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import click
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from sim.core.config import numeric_keys
 from sim.core.errors import InputError
-from sim.core.model import Metric
-from sim.core.options import RunOptions
-from sim.core.results import (RunResult, check_run_target, environment_record, load_run, new_run_directory,
-                              publish_folder)
-from sim.scenario import NO_VALUE, ScenarioError, dump_config, get_model, list_scenarios, load_scenario, model_names
+
+# Everything else is imported inside the command that needs it: `sim --help` and `sim list` load neither
+# Polars, NumPy, SciPy, SimPy, numba nor a model (tests/test_import_side_effects.py), so they start fast.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sim.core.model import Metric
+    from sim.core.options import RunOptions
+    from sim.core.results import RunResult
 
 # Tables are the output people read; when piped (CI logs, files) rich would squeeze them to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -117,6 +119,9 @@ app = typer.Typer(
 
 def run_options(**settings) -> RunOptions:
     """The command's `RunOptions`; a value it rejects is bad input (exit 2), not a traceback."""
+    from sim.core.options import RunOptions
+    from sim.scenario import NO_VALUE, ScenarioError
+
     try:
         return RunOptions(**settings)
     except ValueError as error:
@@ -139,6 +144,8 @@ def _format_number(value: float) -> str:
 def statistics_table(result: RunResult, title: str | None = None) -> Table:
     """The readable summary: metric, unit, mean, 95% CI, n. The CI shown is clipped to the range of the
     metric's kind (shares to [0, 1], counts to >= 0: `Metric.clip`); `statistics.parquet` keeps it raw."""
+    from sim.core.model import Metric
+
     level = result.statistics.get_column("level")[0] if result.statistics.height else 0.95
     table = Table(title=title or f"{result.scenario_name}: {result.model_name} model", title_justify="left")
     table.add_column("metric")
@@ -158,6 +165,8 @@ def statistics_table(result: RunResult, title: str | None = None) -> Table:
 def _clipped_to_metric_ranges(frame: pl.DataFrame, metrics: Iterable[Metric]) -> pl.DataFrame:
     """`frame`'s ci_low and ci_high as shown: each row clipped to the range of its metric (`Metric.clip`:
     shares to [0, 1], counts to >= 0); rows of metrics not in `metrics` unchanged."""
+    import polars as pl
+
     names = frame.get_column("metric").to_numpy()
     low, high = frame.get_column("ci_low").to_numpy().copy(), frame.get_column("ci_high").to_numpy().copy()
     for metric in metrics:
@@ -193,6 +202,7 @@ def run(
 ) -> None:
     """Run a scenario's replications, write Parquet results and a manifest, print the summary table."""
     from sim.api import run_scenario
+    from sim.scenario import load_scenario
 
     loaded = load_scenario(scenario, set_ or ())
     options = run_options(progress=progress, precision=precision, max_replications=max_reps)
@@ -212,6 +222,8 @@ def run(
 @app.command("list")
 def list_(directory: Annotated[Path, typer.Argument(help="folder of scenario files")] = Path("scenarios")) -> None:
     """Every scenario file with its model and one-line description."""
+    from sim.scenario import list_scenarios
+
     table = Table(title=f"scenarios in {directory}", title_justify="left")
     table.add_column("file")
     table.add_column("model")
@@ -228,6 +240,9 @@ def show(
     keys: Annotated[bool, typer.Option("--keys", help="a table of every numeric key: value, unit, bounds")] = False,
 ) -> None:
     """Print the fully resolved configuration (after extends, overrides and defaults) as TOML."""
+    from sim.core.config import numeric_keys
+    from sim.scenario import dump_config, load_scenario
+
     loaded = load_scenario(scenario, set_ or ())
     if not keys:
         sys.stdout.write(dump_config(loaded.config))
@@ -289,7 +304,10 @@ def validate(
 ) -> None:
     """Run every model's closed-form validation checks; exit 1 if any fails. Each model's stochastic checks
     are one Bonferroni family, whichever models run."""
+    import polars as pl
+
     from sim.core.validation import run_validation
+    from sim.scenario import ScenarioError, get_model, model_names
     from sim.sweeps.executors import default_workers, process_pool
 
     suites = []
@@ -339,6 +357,9 @@ def plot(
 ) -> None:
     """Draw the model's standard charts from a finished run (or, for a sweep folder, each key metric
     against each varied parameter) as PNG files."""
+    from sim.core.results import load_run
+    from sim.scenario import get_model
+
     if _sweep_manifest(run_directory) is not None:
         from sim.sweeps import load_sweep
         from sim.sweeps.charts import plot_sweep
@@ -369,7 +390,10 @@ def comparison_table(comparison: Any, *, every_metric: bool) -> Table:
     """The paired differences as read: whole metric names with their unit, baseline and scenario means,
     the difference with its family-wise CI and a verdict; the model's key metrics
     unless `every_metric`; the scenario column only when more than one scenario is compared."""
+    import polars as pl
+
     from sim.comparison import metric_units
+    from sim.scenario import get_model
 
     table = comparison.differences
     baseline = comparison.results[comparison.baseline]
@@ -439,6 +463,8 @@ def compare(
     """Run scenarios under common random numbers and report paired differences against the first."""
     from sim.comparison import compare as run_comparison
     from sim.comparison import plot_differences
+    from sim.core.results import check_run_target, environment_record, new_run_directory, publish_folder
+    from sim.scenario import ScenarioError
     from sim.core.results import column_metadata
 
     stem = "_vs_".join(path.stem for path in scenarios)[:150]
@@ -484,8 +510,10 @@ def warmup(
     force: Annotated[bool, typer.Option("--force", help="replace an existing --out folder that sim wrote")] = False,
 ) -> None:
     """Suggest a warm-up by MSER-5 on a pilot replication, with a plot of the series and the cut."""
+    from sim.core.results import check_run_target, environment_record, new_run_directory, publish_folder
     from sim.core.runner import choose_warmup
     from sim.core.warmup import plot_mser
+    from sim.scenario import ScenarioError, load_scenario
 
     loaded = load_scenario(scenario, set_ or ())
     if loaded.model.warmup_series is None:
@@ -521,6 +549,8 @@ def sweep_table(result: Any, metrics: list[str], model_metrics: Iterable[Metric]
     """A sweep's summary pivoted: one row per design point (its parameter values), one column per metric
     headed with its unit, each cell the mean over replications and its 95% CI (clipped to the metric's
     range, as every displayed interval)."""
+    import polars as pl
+
     model_metrics = list(model_metrics)
     units = {m.name: m.unit for m in model_metrics}
     summary = _clipped_to_metric_ranges(result.summary().filter(pl.col("metric").is_in(metrics)), model_metrics)
@@ -563,6 +593,7 @@ def sweep(
 ) -> None:
     """Run a parameter sweep: every design point validated first, common random numbers across points,
     each run saved as it finishes (rerun to resume)."""
+    from sim.scenario import get_model
     from sim.sweeps import SweepInterrupted, prepare_sweep_file, run_sweep_file
 
     if dry_run:
@@ -593,6 +624,8 @@ def calibrate(
 ) -> None:
     """Fit the scenario's free parameters to published data; print the fit table and write a scenario
     that extends the original with the fitted values."""
+    from sim.scenario import ScenarioError, load_scenario
+
     loaded = load_scenario(scenario)
     if loaded.model.calibrate is None:
         raise ScenarioError(scenario, "model", loaded.model.name, "this model has no calibration")
@@ -653,6 +686,7 @@ def runs(
     import warnings
 
     from sim.run_catalog import CatalogWarning, catalog
+    from sim.scenario import ScenarioError
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CatalogWarning)
@@ -709,6 +743,7 @@ def sensitivity(
     resamples: Annotated[int, typer.Option("--resamples", min=10, help="bootstrap resamples for the CIs")] = 100,
 ) -> None:
     """Print and plot the first-order and total Sobol' indices of a Saltelli sweep, with bootstrap CIs."""
+    from sim.scenario import NO_VALUE, ScenarioError, get_model
     from sim.sweeps import load_sweep
     from sim.sweeps.charts import plot_sobol
     from sim.sweeps.sensitivity import sobol_analysis

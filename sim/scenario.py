@@ -18,15 +18,18 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pydantic
-import tomli_w
+from typing import TYPE_CHECKING, Any
 
 from sim.core import documents
-from sim.core.config import ScenarioConfig
 from sim.core.errors import InputError
-from sim.core.model import Model
+
+# pydantic, tomli_w and the core's config and model classes (which pull in Polars and NumPy) are imported
+# where they are needed: `sim list` reads scenario headers without them
+if TYPE_CHECKING:
+    import pydantic
+
+    from sim.core.config import ScenarioConfig
+    from sim.core.model import Model
 
 __all__ = [
     "ScenarioError",
@@ -296,6 +299,8 @@ def scenario_from_document(
 ) -> Scenario:
     """Validate a resolved document (after `extends` and overrides) into a `Scenario`. `source` names it in
     error messages and becomes its `label`; `path` is the scenario file it came from, if any."""
+    import pydantic
+
     model = get_model(document.get("model"), source)
     try:
         config = model.config_type.model_validate(document)
@@ -320,6 +325,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 
 def dump_config(config: ScenarioConfig) -> str:
     """The fully resolved configuration as TOML; loading it back gives an equal config."""
+    import tomli_w
+
     return tomli_w.dumps(config.model_dump(mode="json", exclude_none=True))
 
 

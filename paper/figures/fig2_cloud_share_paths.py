@@ -4,7 +4,12 @@ Runs the four cloud scenarios (status quo, the 2024 cut, the LLM-API cut alone, 
 the same seed and replications (common random numbers). Panel (a): Alibaba's revenue share per quarter, mean
 across replications with a 95% t band. Panel (b): each rival's compute-price index per quarter in the
 2024-cut scenario (rivals follow their observed rules) and with rivals best-responding (Huawei, Tencent and
-Baidu re-price to their static best response from 2024Q1). Writes `fig2_cloud_share_paths.png`, `.pdf` and `.csv` (scenario, provider, quarter, series, mean, CI).
+Baidu re-price to their static best response from 2024Q1). Panel (a) also shows Alibaba's published shares
+(Canalys, `docs/sources/cloud_published.csv`), the quarters `sim calibrate` holds out marked apart, and draws
+each alternative scenario only from the quarter before it departs from the status quo (before that the four
+scenarios are the same history). Writes `fig2_cloud_share_paths.png`, `.pdf`, `.csv` (scenario, provider,
+quarter, series, mean, CI) and `fig2_cloud_share_paths_observed.csv` (the published shares, in or out of the
+calibration sample).
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
 from sim.core.results import RunResult  # noqa: E402
+from sim.models.cloud.calibration import holdout_quarters, load_published  # noqa: E402
 
 NAME = "fig2_cloud_share_paths"
+OBSERVED = f"{NAME}_observed"
 SCENARIO_FILES = {
     "status quo": "cloud_status_quo.toml",
     "2024 cut": "cloud_price_cut_2024.toml",
@@ -67,7 +74,18 @@ def numbers(results: Mapping[str, RunResult]) -> dict[str, pl.DataFrame]:
         frames.append(price.with_columns(pl.lit(label).alias("scenario"), pl.lit("price_compute").alias("series")))
     table = pl.concat(frames).select("scenario", "series", "provider", "quarter", "quarter_label", "n", "mean",
                                      "sd", "ci_low", "ci_high", "level")
-    return {NAME: table}
+    return {NAME: table, OBSERVED: observed_shares(table)}
+
+
+def observed_shares(table: pl.DataFrame) -> pl.DataFrame:
+    """Alibaba's published shares (`docs/sources/cloud_published.csv`) at the quarters `table` simulates, in or
+    out of the calibration sample (`calibration.holdout_quarters`)."""
+    quarters = table.select("quarter", "quarter_label").unique()
+    return (holdout_quarters(load_published()).filter((pl.col("series") == "revenue_share")
+                                                      & (pl.col("provider") == "alibaba"))
+            .join(quarters, on="quarter_label", how="inner")
+            .select("quarter", "quarter_label", "provider", pl.col("published").alias("revenue_share"), "sample")
+            .sort("quarter"))
 
 
 def plot(frames: dict[str, pl.DataFrame]) -> Figure:
@@ -77,10 +95,20 @@ def plot(frames: dict[str, pl.DataFrame]) -> Figure:
     figure = Figure(figsize=(12.5, 4.6))
     panels = figure.subplots(1, 2)
     axes = panels[0]
+    shares = numbers.filter(pl.col("series") == "revenue_share")
+    status_quo = shares.filter(pl.col("scenario") == "status quo").select("quarter", pl.col("mean").alias("base"))
     for index, label in enumerate(SCENARIO_FILES):
-        part = numbers.filter((pl.col("scenario") == label) & (pl.col("series") == "revenue_share")).sort("quarter")
+        part = shares.filter(pl.col("scenario") == label).sort("quarter")
+        departed = part.join(status_quo, on="quarter").filter(pl.col("mean") != pl.col("base"))["quarter"]
+        if index and departed.len():  # an alternative: from the quarter before it departs from the status quo
+            part = part.filter(pl.col("quarter") >= departed.min() - 1)
         axes.plot(part["quarter"], part["mean"] * 100, color=f"C{index}", label=label)
         axes.fill_between(part["quarter"], part["ci_low"] * 100, part["ci_high"] * 100, color=f"C{index}", alpha=0.2)
+    observed = frames[OBSERVED]
+    for sample, marker, name in (("in", "o", "published (Canalys)"), ("out", "s", "published, held out of the fit")):
+        points = observed.filter(pl.col("sample") == sample)
+        axes.scatter(points["quarter"], points["revenue_share"] * 100, marker=marker, s=22, zorder=3, label=name,
+                     facecolors="black" if sample == "in" else "none", edgecolors="black")
     axes.set_ylabel("Alibaba revenue share (% of market revenue)")
     axes.set_title(f"(a) Alibaba revenue share, mean and 95% CI ({reps} replications)", fontsize=10)
     quarter_ticks(axes, labels)

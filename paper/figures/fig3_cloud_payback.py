@@ -69,6 +69,10 @@ def plot(frames: dict[str, pl.DataFrame]) -> Figure:
     axes.axhline(0.0, color="k", linewidth=0.8)
     axes.set_ylabel("cumulative contribution less capex, cut minus status quo (RMB bn)")
     quarter_ticks(axes, labels)
+    # the years before any cut are identical histories (differences of zero): start a year before the first
+    departed = numbers.filter(pl.col("difference_rmb_bn").abs() > 0)["quarter"]
+    if departed.len():
+        axes.set_xlim(max(int(departed.min()) - 4, 0) - 0.5, int(numbers["quarter"].max()) + 0.5)
     axes.set_title(f"Paired difference in Alibaba cumulative contribution less capex, "
                    f"95% paired-t CI, {summary['n'][0]} replications", fontsize=10)
     axes.legend(fontsize=8, loc="lower left")

@@ -4,7 +4,7 @@ EU duty reform of 2026 (flat EUR 3 duty per item plus the proposed EUR 2 handlin
 Three scenarios run with the same seed and replications: `aliexpress_spain_5day_no_promise`,
 `aliexpress_spain_5day` and `aliexpress_spain_5day_eu_duty_2026`. Bars stack the mean cost per finished
 parcel of each stage (the model's `cost_<stage>_eur_per_parcel` metrics; duties and fees sit in
-`customs_duties`), plus `compensation_eur_per_parcel` (late-delivery compensation), with the 95%
+`customs`), plus `compensation_eur_per_parcel` (late-delivery compensation), with the 95%
 t interval of the total on top. Writes `fig6_eu_duty_cost.png`, `.pdf` and `.csv` (scenario, component, mean, CI).
 """
 
@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
-from sim.models.logistics.costs import COST_STAGES  # noqa: E402
+from sim.models.logistics.network import STAGES  # noqa: E402
 
 NAME = "fig6_eu_duty_cost"
 SCENARIO_FILES = {
@@ -44,7 +44,7 @@ def stage_metric(stage: str) -> str:
 def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
     size = QUICK if cache.quick else FULL
     frames = []
-    stages = [stage_metric(stage) for stage in COST_STAGES]
+    stages = [stage_metric(stage) for stage in STAGES]
     for label, file in SCENARIO_FILES.items():
         result = cache.run(SCENARIOS / file, reps=size["reps"], seed=SEED, overrides=size["overrides"])
         wide = result.summary.pivot(on="metric", index="replication", values="value")
@@ -60,7 +60,7 @@ def plot(frames: dict[str, pl.DataFrame]) -> Figure:
     axes = figure.subplots()
     labels = numbers["scenario"].unique(maintain_order=True).to_list()
     bottoms = [0.0] * len(labels)
-    components = [stage_metric(stage) for stage in COST_STAGES] + [COMPENSATION]
+    components = [stage_metric(stage) for stage in STAGES] + [COMPENSATION]
     palette = colormaps["tab10"]
     for index, component in enumerate(components):
         heights = [numbers.filter((pl.col("scenario") == s) & (pl.col("component") == component))["mean"][0]

@@ -11,16 +11,22 @@ __all__ = ["LevelMonitor"]
 
 
 class LevelMonitor:
-    """A piecewise-constant level over time, starting at `initial` at time `start`."""
+    """A piecewise-constant level over time, starting at `initial` at time `start`.
+
+    Recorded changes are kept in lists (cheap to append while the clock runs); a monitor built at once from
+    all its changes (`from_changes`) keeps NumPy arrays, so reading it converts nothing."""
 
     __slots__ = ("_times", "_levels")
 
     def __init__(self, start: float = 0.0, initial: float = 0.0):
-        self._times = [start]
-        self._levels = [initial]
+        self._times: list[float] | np.ndarray = [start]
+        self._levels: list[float] | np.ndarray = [initial]
 
     def record(self, time: float, level: float) -> None:
         """The level is `level` from `time` on (times must not decrease)."""
+        if isinstance(self._times, np.ndarray):  # built by from_changes: recording goes on in lists
+            self._times, self._levels = self._times.tolist(), np.asarray(self._levels).tolist()
+        assert isinstance(self._times, list) and isinstance(self._levels, list)
         self._times.append(time)
         self._levels.append(level)
 
@@ -32,8 +38,8 @@ class LevelMonitor:
         times = np.asarray(times, dtype=np.float64)
         order = np.argsort(times, kind="stable")
         monitor = cls(start, initial)
-        monitor._times.extend(times[order].tolist())
-        monitor._levels.extend((initial + np.cumsum(np.asarray(steps, dtype=np.float64)[order])).tolist())
+        monitor._times = np.concatenate(([start], times[order])).astype(np.float64, copy=False)
+        monitor._levels = np.concatenate(([initial], initial + np.cumsum(np.asarray(steps, dtype=np.float64)[order])))
         return monitor
 
     def levels_before(self, times: ArrayLike) -> np.ndarray:

@@ -1,8 +1,11 @@
 """Monitored SimPy queues: a `simpy.Resource` (and a non-preemptive `simpy.PriorityResource`) that records,
 for every user, the wait from request to grant, and offers as `LevelMonitor`s the time-weighted number of
 requests waiting and of busy servers. The records are made inside the resource's own put/get hooks
-(`_do_put` grants a request, `_do_get` releases a user; see `simpy.resources.base.BaseResource`), so a
-model yields the request and releases it as with a plain SimPy resource and never records by hand.
+(`_do_put` grants a request, `_do_get` releases a user: the two methods through which
+`simpy.resources.base.BaseResource`'s documentation says a subclass customises a resource), so a model
+yields the request and releases it as with a plain SimPy resource and never records by hand. Nothing else
+of SimPy is used beyond its public API (`Environment.now`, `Event.succeed`, `Request.usage_since`, the
+resource's `users` and `put_queue`).
 
 Model assumptions (those of SimPy's resources, stated here because the statistics depend on them):
 
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 from simpy.core import BoundClass
+from simpy.resources.base import Put
 from simpy.resources.resource import PriorityRequest, Release, Request, SortedQueue
 
 from sim.core.monitor import LevelMonitor
@@ -52,7 +56,8 @@ class MonitoredRequest(Request):
 
     def __init__(self, resource: MonitoredResource):
         self.time: float = resource.env.now
-        super().__init__(resource)  # joins the queue, and is granted here if a server is free
+        Put.__init__(self, resource)  # joins the queue, and is granted here if a server is free (Request has no
+        # __init__ of its own; named, not super(), as this runs once per user: the hot path)
 
     @property
     def wait(self) -> float | None:
@@ -105,18 +110,20 @@ class MonitoredResource(simpy.Resource):
         super().__init__(env, capacity)
         self.env = env
         self.start: float = env.now
+        self._servers = capacity  # read at every grant: an attribute, where SimPy's `capacity` is a property
         self._requested: list[float] = []  # per grant, in grant order
         self._granted: list[float] = []
         self._released: list[float] = []  # per release, in release order
         self._cancel_requested: list[float] = []  # per cancelled request
         self._cancelled_at: list[float] = []
+        self._arrays: tuple[tuple[int, int, int], dict[str, np.ndarray]] | None = None  # see _record_arrays
 
     # ---- SimPy's hooks -----------------------------------------------------------------------------------
     def _do_put(self, event: MonitoredRequest) -> None:  # type: ignore[override]  # only MonitoredRequests reach it
         """Grant `event` if a server is free (as `simpy.Resource._do_put`) and record the grant. SimPy calls
         this for the head of the queue when a request is made and when a release is processed."""
         users = self.users
-        if len(users) < self._capacity:
+        if len(users) < self._servers:
             now = self.env.now
             users.append(event)
             event.usage_since = now
@@ -145,18 +152,33 @@ class MonitoredResource(simpy.Resource):
         """How many requests have been granted so far."""
         return len(self._granted)
 
+    def _record_arrays(self) -> dict[str, np.ndarray]:
+        """The record lists as float arrays, converted once however many of `user_records`, `queue_length` and
+        `busy` read them (the lists only grow, so their lengths identify a snapshot). Read-only views."""
+        size = (len(self._granted), len(self._released), len(self._cancelled_at))
+        if self._arrays is None or self._arrays[0] != size:
+            arrays = {name: np.fromiter(values, dtype=np.float64, count=len(values))
+                      for name, values in (("requested", self._requested), ("granted", self._granted),
+                                           ("released", self._released), ("cancel_requested", self._cancel_requested),
+                                           ("cancelled_at", self._cancelled_at))}
+            for array in arrays.values():
+                array.flags.writeable = False
+            self._arrays = (size, arrays)
+        return self._arrays[1]
+
     def user_records(self) -> dict[str, np.ndarray]:
         """Every granted request, in grant order: `requested` (request time), `granted` (grant time) and
         `wait` (granted - requested: the same IEEE subtraction as `request.wait`, so bit-identical to it)."""
-        requested = np.asarray(self._requested, dtype=np.float64)
-        granted = np.asarray(self._granted, dtype=np.float64)
+        arrays = self._record_arrays()
+        requested, granted = arrays["requested"].copy(), arrays["granted"].copy()
         return {"requested": requested, "granted": granted, "wait": granted - requested}
 
     @property
     def queue_length(self) -> LevelMonitor:
         """Requests waiting (made, not yet granted nor cancelled), from the resource's creation up to now."""
-        joined = np.concatenate((self._requested, self._cancel_requested, [r.time for r in self.put_queue]))
-        left = np.concatenate((self._granted, self._cancelled_at))
+        arrays = self._record_arrays()
+        joined = np.concatenate((arrays["requested"], arrays["cancel_requested"], [r.time for r in self.put_queue]))
+        left = np.concatenate((arrays["granted"], arrays["cancelled_at"]))
         waited = left > joined[: left.size]  # a request granted (or cancelled) the instant it was made never waited
         joined = np.concatenate((joined[: left.size][waited], joined[left.size:]))
         left = left[waited]
@@ -167,8 +189,8 @@ class MonitoredResource(simpy.Resource):
     @property
     def busy(self) -> LevelMonitor:
         """Servers in use (granted requests not yet released), from the resource's creation up to now."""
-        released = np.asarray(self._released, dtype=np.float64)
-        granted = np.asarray(self._granted, dtype=np.float64)
+        arrays = self._record_arrays()
+        released, granted = arrays["released"], arrays["granted"]
         # at one instant, releases before grants: the level never passes above the capacity
         return LevelMonitor.from_changes(self.start, np.concatenate((released, granted)),
                                          np.concatenate((np.full(released.size, -1.0), np.ones(granted.size))))

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import sim
 import sim.cli
+import sim.scenario
 from sim.cli import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL, app
 from sim.core.options import RunOptions
 from sim.core.results import RunFolderError
@@ -145,7 +146,7 @@ def test_a_bug_exits_70_naming_a_traceback_file(tmp_path, monkeypatch):
     def broken(*_args, **_kwargs):
         return {}["no such key"]  # the injected bug: a KeyError, which is not bad input
 
-    monkeypatch.setattr(sim.cli, "load_scenario", broken)
+    monkeypatch.setattr(sim.scenario, "load_scenario", broken)  # the CLI imports it when the command runs
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     result = invoke("show", CUSTOMS)
     assert_one_line(result, EXIT_INTERNAL, ["internal error", "KeyError"])

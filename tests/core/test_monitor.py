@@ -34,6 +34,15 @@ def test_bins_agree_with_time_average_over_the_whole_window():
     assert monitor.time_average(0.0, 4.0) == pytest.approx(bins.mean(), rel=1e-12)
 
 
+def test_recording_goes_on_after_from_changes():
+    """A monitor built from changes (kept as arrays) takes further records: level 0 on [0, 1), 2 on [1, 2.5)
+    (two steps of +1 at 1), 4 from 2.5 on, the last recorded by hand: the same step as `_step`."""
+    monitor = LevelMonitor.from_changes(0.0, [1.0, 1.0], [1.0, 1.0])
+    monitor.record(2.5, 4.0)
+    np.testing.assert_allclose(monitor.binned_averages(0.0, 4.0, 1.0), [0.0, 2.0, 3.0, 4.0], rtol=1e-12)
+    assert monitor.integral(0.0, 4.0) == 0.0 + 2.0 * 1.5 + 4.0 * 1.5
+
+
 def test_levels_before_reads_the_level_just_before_each_instant():
     # by hand: 0 from t=0, 2 from t=1, then 1 and 3 at t=2 (two changes at one instant), 0 from t=5
     monitor = LevelMonitor(0.0)

@@ -49,7 +49,7 @@ def test_logistics_parcels_are_spooled_streamed_to_disk_and_loaded_lazily(tmp_pa
     assert loaded.manifest["tables"]["parcels"] == in_memory.height
     assert loaded.tables["parcels"].collect().equals(in_memory)
     # the on-time share recomputed from the parcels equals the daily table's count of late parcels
-    promised = in_memory.filter(pl.col("promised") & (pl.col("outcome") == 0))
+    promised = in_memory.filter(pl.col("promised") & (pl.col("outcome") == "delivered"))
     late_from_parcels = promised.filter(~pl.col("on_time")).height
     assert late_from_parcels == int(loaded.tables["daily"]["late_parcels"].sum())
 

@@ -151,7 +151,7 @@ def test_logistics_daily_kpis_same_numbers_with_the_listed_fixes(runs, tmp_path)
     lateness = out["lateness_table"]
     check_frame(lateness, {"stage", "status", "n", "mean", "ci_low", "ci_high", "note"})
     parcels = sim.load(runs["base"]).frame("parcels")
-    on_time = parcels.filter(pl.col("promised") & (pl.col("outcome") == 0) & pl.col("on_time"))
+    on_time = parcels.filter(pl.col("promised") & (pl.col("outcome") == "delivered") & pl.col("on_time"))
     per_replication = on_time.group_by("replication").agg(
         (pl.col("final_hours") - pl.col("customs_done_hours")).mean().alias("hours")).sort("replication")
     low, high = t_interval_by_scipy(per_replication["hours"].to_numpy())

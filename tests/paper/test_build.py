@@ -13,6 +13,8 @@ import polars as pl
 import pytest
 
 import paper.cache
+import paper.calibration_table
+import paper.validation_table
 import paper.make_paper as make_paper
 from paper.make_paper import FIGURES, LOCK, PDF, build, main
 from tests.paper.conftest import pdf_text
@@ -96,6 +98,8 @@ def test_rebuild_reproduces_the_lock_and_simulates_nothing(built, monkeypatch):
         raise AssertionError("the rebuild ran a simulation")
 
     monkeypatch.setattr(paper.cache, "run_scenario", no_simulation)
+    monkeypatch.setattr(paper.validation_table, "run_validation", no_simulation)  # Table 2
+    monkeypatch.setattr(paper.calibration_table.calibration, "predictions", no_simulation)  # Table 3
     again = build(built.out_dir, quick=True)
     assert again.cache.misses == 0 and len(again.cache.used) == len(built.cache.used)
     assert (built.out_dir / LOCK).read_bytes() == lock

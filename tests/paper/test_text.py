@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from paper.make_paper import FIGURES, README, README_BEGIN, README_END, README_TEMPLATE
+from paper.make_paper import FIGURES, README, README_BEGIN, README_BLOCKS, README_END
 from sim.scenario import model_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,7 +87,8 @@ def test_every_key_the_text_and_readme_name_is_in_the_key_table(built):
     keys = json.loads((built.out_dir / "key_table.json").read_text())
     named = {key for path in TYPST.rglob("*.typ")
              for key in KEY_CALL.findall(re.sub(r"//[^\n]*", "", path.read_text()))}
-    named |= set(re.findall(r"\{([a-z0-9_.]+)(?::ci)?\}", README_TEMPLATE.read_text()))
+    for template, _, _ in README_BLOCKS:
+        named |= set(re.findall(r"\{([a-z0-9_.]+)(?::ci)?\}", template.read_text()))
     assert named and named - set(keys) == set()
 
 
@@ -96,3 +97,34 @@ def test_the_readme_has_the_first_answers_block():
     assert text.count(README_BEGIN) == 1 and text.count(README_END) == 1
     block = text.split(README_BEGIN)[1].split(README_END)[0]
     assert "{" not in block, "the block is filled, not the template"
+
+
+def _slot_pattern(template: str) -> re.Pattern:
+    """A regex of a README template, whitespace-insensitive: its text literally, each `{key}` one slot that
+    holds a key-table text: numbers, signs, intervals, quarters and the words a key's unit adds."""
+    parts = re.split(r"\{[a-z0-9_.]+(?::ci)?\}", " ".join(template.split()))
+    literal = [re.escape(part).replace(r"\ ", r"\s*") for part in parts]
+    slot = (r"(?:\[[^\]\s]+, [^\]\s]+\]"  # an interval
+            r"|\d{4}Q\d [^\s,]+(?:, \d{4}Q\d [^\s,]+)*"  # held-out errors by quarter
+            r"|none|\d{4}Q\d"  # no value; a quarter
+            r"|[^\sA-Za-z]+(?:fold)?(?: points)?)")  # a number, with its unit's word
+    return re.compile(r"\s*" + slot.join(literal) + r"\s*", re.S)
+
+
+def test_the_digit_slots_catch_a_hand_typed_number():
+    pattern = _slot_pattern("orders {a} {a:ci} in 2024")
+    assert pattern.fullmatch(" ".join("orders +9.8% [9.4, 10.2] in 2024".split()))
+    assert not pattern.fullmatch("orders +9.8% [9.4, 10.2] in 2025")  # a number outside a slot
+
+
+def test_every_readme_number_is_written_from_the_key_table():
+    """Each generated block of the README is its template filled: every number in it stands in a slot that
+    the build fills from the key table, and no text was edited by hand (`make paper --readme` writes them)."""
+    text = README.read_text()
+    for template, begin, end in README_BLOCKS:
+        assert text.count(begin) == 1 and text.count(end) == 1, template.name
+        block = text.split(begin)[1].split(end)[0]
+        assert "{" not in block, "the block is filled, not the template"
+        flat = " ".join(block.split())
+        assert _slot_pattern(template.read_text()).fullmatch(flat), \
+            f"README.md: the block of {template.name} is not its template filled (edited by hand?)"

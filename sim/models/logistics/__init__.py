@@ -17,14 +17,15 @@ Tables of a replication:
 
 from sim.core.model import Metric, Model, WarmupSeries
 from sim.models.logistics.config import LogisticsScenario
-from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
+from sim.models.logistics.costs import FIXED_COST_LINES, STAGE_COST_LABELS
 from sim.models.logistics.model import simulate
+from sim.models.logistics.tables import TABLES
 
 __all__ = ["MODEL", "LogisticsScenario"]
 
 _STAGE_COST_METRICS = tuple(
-    Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel", f"{name.replace('_', ' ')} cost per finished parcel")
-    for name in COST_STAGES
+    Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel", f"{label} cost per finished parcel")
+    for name, label in STAGE_COST_LABELS.items()
 ) + tuple(
     Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel",
            f"fixed cost of {name.replace('_', ' ')} held in the window per finished parcel")
@@ -40,6 +41,7 @@ def _charts(result, directory):
 
 MODEL = Model(
     name="logistics",
+    tables=TABLES,
     description="Cross-border parcels China -> Spain under a five-day delivery guarantee",
     config_type=LogisticsScenario,
     # `Model` is not generic in its config type; the spine calls `simulate` with a `config_type` instance

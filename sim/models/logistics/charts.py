@@ -14,7 +14,7 @@ from sim.core.charts import save_figure
 from sim.core.stats import t_half_width
 from sim.models.logistics import guarantee as guarantee_rule
 from sim.models.logistics.config import GuaranteeParameters
-from sim.models.logistics.costs import COST_STAGES
+from sim.models.logistics.costs import STAGE_COST_LABELS
 
 if TYPE_CHECKING:
     from sim.core.results import RunResult
@@ -83,7 +83,7 @@ def _distribution_chart(result: RunResult, directory: Path) -> Path:
 def _cost_chart(result: RunResult, directory: Path) -> Path:
     stats = result.statistics
     names, means, lows, highs = [], [], [], []
-    parts = [(f"cost_{stage}_eur_per_parcel", stage.replace("_", " ")) for stage in COST_STAGES]
+    parts = [(f"cost_{stage}_eur_per_parcel", stage.replace("_", " ")) for stage in STAGE_COST_LABELS]
     for metric, name in (*parts, ("compensation_eur_per_parcel", "compensation")):
         row = stats.filter(pl.col("metric") == metric).row(0, named=True)
         names.append(name)

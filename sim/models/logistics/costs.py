@@ -5,7 +5,7 @@ Per parcel. A parcel pays a stage's cost when it enters the stage: a parcel lost
 air freight but not customs or the last mile; the last mile is paid per attempt. The line haul is priced by
 how the air capacity is bought (`line_haul.service`): dedicated flights at `air_freight_eur_per_kg`, or
 space on consolidated economy air via a transit hub at `consolidated_air_eur_per_kg` plus `transit_hub_eur`
-a parcel (both in the air_freight stage), with the road feeder from the European gateway to Spain,
+a parcel (both in the line_haul stage), with the road feeder from the European gateway to Spain,
 `road_feeder_eur` a landed parcel, in the destination_hub stage. The last mile costs
 `last_mile_eur_per_attempt` with an express carrier and `postal_last_mile_eur_per_attempt` on the postal
 round (`last_mile.service`). Duties and the EU handling fee are
@@ -30,19 +30,29 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sim.models.logistics.config import CostParameters, LogisticsParameters
+from sim.models.logistics.network import STAGES
 
-__all__ = ["COST_STAGES", "FIXED_COST_LINES", "OFFICER_SHIFTS_PER_DAY", "parcel_costs", "fixed_costs_by_day",
+__all__ = ["STAGE_COST_LABELS", "FIXED_COST_LINES", "OFFICER_SHIFTS_PER_DAY", "parcel_costs", "fixed_costs_by_day",
            "cost_per_parcel_eur"]
 
-COST_STAGES = ("merchant_handling", "first_mile", "origin_hub", "air_freight", "destination_hub",
-               "customs_duties", "last_mile", "forward_stock")
+#: what each stage of the chain (`network.STAGES`, the same names as the time and holding tables) charges
+STAGE_COST_LABELS = {
+    "merchant": "merchant handling",
+    "first_mile": "first mile",
+    "origin_hub": "origin hub",
+    "line_haul": "line haul (air freight, and the transit hub when consolidated)",
+    "destination_hub": "destination hub (and the road feeder when consolidated)",
+    "customs": "customs clearance, duties and fees",
+    "last_mile": "last mile (per attempt)",
+    "forward_warehouse": "forward stock (inbound freight, warehouse, holding, duty)",
+}
 FIXED_COST_LINES = ("flight_weeks", "officer_shifts", "hub_shifts")
 OFFICER_SHIFTS_PER_DAY = 3  # assumption: 8-hour shifts, around the clock
 
 
 def parcel_costs(p: LogisticsParameters, forward: ArrayLike, weight_kg: NDArray[np.float64], lost: ArrayLike,
                  refused: ArrayLike, attempts: ArrayLike) -> NDArray[np.float64]:
-    """(n, len(COST_STAGES)) EUR per parcel and stage."""
+    """(n, len(STAGES)) EUR per parcel and stage, in the order of `network.STAGES`."""
     c: CostParameters = p.costs
     forward = np.asarray(forward, dtype=bool)
     cross = ~forward
@@ -51,7 +61,7 @@ def parcel_costs(p: LogisticsParameters, forward: ArrayLike, weight_kg: NDArray[
     consolidated = p.line_haul.service == "consolidated"
     air_per_kg = c.consolidated_air_eur_per_kg if consolidated else c.air_freight_eur_per_kg
     n = forward.size
-    out = np.zeros((n, len(COST_STAGES)))
+    out = np.zeros((n, len(STAGES)))
     out[:, 0] = cross * c.merchant_handling_eur
     out[:, 1] = cross * c.first_mile_eur
     out[:, 2] = cross * c.origin_hub_eur

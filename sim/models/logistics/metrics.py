@@ -19,9 +19,9 @@ from sim.core.spool import TableSpool
 from sim.models.logistics.calendar import SpainCalendar
 from sim.models.logistics.config import GuaranteeParameters, LogisticsParameters
 from sim.models.logistics import costs
-from sim.models.logistics.costs import COST_STAGES, FIXED_COST_LINES
+from sim.models.logistics.costs import FIXED_COST_LINES
 from sim.models.logistics.guarantee import GuaranteeRule, target_days
-from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED, STAGES
+from sim.models.logistics.network import OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_NAMES, OUTCOME_RETURNED, STAGES
 
 __all__ = ["Ledger", "RECORD_FIELDS", "CLASS_FIELD", "PARCEL_CLASSES", "histogram_quantile", "stage_intervals"]
 
@@ -104,6 +104,16 @@ def _bins(days: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.clip((days / BIN_DAYS).astype(np.int64), 0, N_BINS - 1)
 
 
+
+def count_column(values: ArrayLike) -> NDArray[np.int64]:
+    """Parcels counted in a float ledger, written as integers: the ledger holds whole numbers exactly (sums of
+    ones, far below 2**53), and a value that is not one is a bug, not something to round."""
+    array = np.asarray(values, dtype=np.float64)
+    counts = array.astype(np.int64)
+    if not np.array_equal(counts, array):
+        raise AssertionError("a parcel count in the ledger is not a whole number")
+    return counts
+
 class Ledger:
     """Accumulates one replication's accounts; `n_days` covers the horizon and the drain."""
 
@@ -132,7 +142,7 @@ class Ledger:
         self.on_time = np.zeros(nd)
         self.late = np.zeros(nd)
         self.compensation = np.zeros(nd)
-        self.stage_cost = np.zeros((nd, len(COST_STAGES)))
+        self.stage_cost = np.zeros((nd, len(STAGES)))
         # capacity held on each day of the order horizon (the drain is measurement, not operations)
         horizon_days = int(np.ceil(window[1] / 24.0))
         self.fixed_cost = costs.fixed_costs_by_day(params, calendar.weekday[:nd]) \
@@ -147,7 +157,7 @@ class Ledger:
         self.cohort = dict(orders=0.0, gmv=0.0, finished=0.0, delivered=0.0, lost=0.0, returned=0.0,
                            promised=0.0, on_time=0.0, late=0.0, compensation=0.0, refunds=0.0, cost=0.0,
                            attempts=0.0, delivery_days_sum=0.0, promised_lost=0.0)
-        self.cohort_stage_cost = np.zeros(len(COST_STAGES))
+        self.cohort_stage_cost = np.zeros(len(STAGES))
         # fixed costs of the days of the window (hours of each day inside [warm-up, horizon) / 24)
         day_start = 24.0 * np.arange(nd)
         inside_hours = np.clip(np.minimum(day_start + 24.0, window[1]) - np.maximum(day_start, window[0]), 0.0, 24.0)
@@ -205,7 +215,9 @@ class Ledger:
             fields = (*RECORD_FIELDS, CLASS_FIELD) if self.classes is not None else RECORD_FIELDS
             self.parcel_spool.append(pl.DataFrame({k: np.asarray(r[k]) for k in fields}).with_columns(
                 pl.Series("delivery_days", days), pl.Series("delivery_business_days", business),
-                pl.Series("on_time", on_time)).rename(PARCEL_TIME_COLUMNS))
+                pl.Series("on_time", on_time),
+                pl.Series("outcome", np.asarray(OUTCOME_NAMES)[outcome], dtype=pl.Enum(OUTCOME_NAMES)),
+            ).rename(PARCEL_TIME_COLUMNS))
         promised = r["promised"].astype(bool) & delivered
         late = promised & ~on_time
         comp = self.guarantee.compensation_eur(late, r["value_eur"])
@@ -230,7 +242,7 @@ class Ledger:
         add(self.on_time, promised_ledger & delivered & on_time)
         add(self.late, late)
         add(self.compensation, None, comp)
-        for k in range(len(COST_STAGES)):
+        for k in range(len(STAGES)):
             add(self.stage_cost[:, k], None, stage_costs[:, k])
         keep = delivered & (day < self.n_days)
         _increment_2d(self.day_hist, day[keep], _bins(days[keep]))
@@ -276,31 +288,31 @@ class Ledger:
             table = {
                 "day": np.arange(nd, dtype=np.int64),
                 "date": [self.calendar.date_of(d) for d in range(nd)],
-                "orders": self.orders,
-                "delivered": self.delivered,
+                "orders": count_column(self.orders),
+                "delivered": count_column(self.delivered),
                 "on_time_share": self.on_time / self.promised_delivered,
                 "p50_delivery_days": [histogram_quantile(self.day_hist[d], 0.5) for d in range(nd)],
                 "p95_delivery_days": [histogram_quantile(self.day_hist[d], 0.95) for d in range(nd)],
-                "late_parcels": self.late,
-                "lost": self.lost,
-                "returned": self.returned,
+                "late_parcels": count_column(self.late),
+                "lost": count_column(self.lost),
+                "returned": count_column(self.returned),
                 "compensation_eur": self.compensation,
                 "gmv_eur": self.gmv,
             }
             fixed_per_parcel = self.fixed_cost / self.finished[:, None]
-            for k, name in enumerate(COST_STAGES):
+            for k, name in enumerate(STAGES):
                 table[f"cost_per_parcel_{name}_eur"] = cost_per_parcel[:, k]
             for k, name in enumerate(FIXED_COST_LINES):
                 table[f"cost_per_parcel_{name}_eur"] = fixed_per_parcel[:, k]
             table["cost_per_parcel_eur"] = costs.cost_per_parcel_eur(
                 self.stage_cost.sum(axis=1) + self.fixed_cost.sum(axis=1), self.compensation, self.finished)
         for k, name in enumerate(STAGES):
-            table[f"held_{name}"] = held[:, k]
-        table["in_transit"] = held.sum(axis=1)
-        table["created_cumulative"] = np.cumsum(self.orders)
-        table["delivered_cumulative"] = np.cumsum(self.delivered)
-        table["lost_cumulative"] = np.cumsum(self.lost)
-        table["returned_cumulative"] = np.cumsum(self.returned)
+            table[f"held_{name}"] = count_column(held[:, k])
+        table["in_transit"] = count_column(held.sum(axis=1))
+        table["created_cumulative"] = count_column(np.cumsum(self.orders))
+        table["delivered_cumulative"] = count_column(np.cumsum(self.delivered))
+        table["lost_cumulative"] = count_column(np.cumsum(self.lost))
+        table["returned_cumulative"] = count_column(np.cumsum(self.returned))
         return pl.DataFrame(table)
 
     def order_day_table(self, horizon_days: int) -> pl.DataFrame:
@@ -310,11 +322,11 @@ class Ledger:
         with np.errstate(invalid="ignore", divide="ignore"):
             return pl.DataFrame({
                 "day": np.arange(h, dtype=np.int64),
-                "orders": self.orders[:h],
-                "delivered": b[:, 0],
+                "orders": count_column(self.orders[:h]),
+                "delivered": count_column(b[:, 0]),
                 "on_time_share": b[:, 2] / b[:, 1],
                 "mean_delivery_days": b[:, 3] / b[:, 0],
-                "in_transit": self.held_at_end_of_day()[:h].sum(axis=1),
+                "in_transit": count_column(self.held_at_end_of_day()[:h].sum(axis=1)),
             })
 
     def delivery_histogram_table(self, width_days: float = 0.1) -> pl.DataFrame:
@@ -368,7 +380,7 @@ class Ledger:
 
         finished = c["finished"]
         stage = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_stage_cost[k], finished)
-                 for k, name in enumerate(COST_STAGES)}
+                 for k, name in enumerate(STAGES)}
         fixed = {f"cost_{name}_eur_per_parcel": ratio(self.cohort_fixed_cost[k], finished)
                  for k, name in enumerate(FIXED_COST_LINES)}
         return {

@@ -44,7 +44,7 @@ from sim.models.logistics.counter_rng import counter_uniforms
 from sim.models.logistics.config import LogisticsParameters
 
 __all__ = [
-    "STAGES", "U_COLUMNS", "OUTCOME_DELIVERED", "OUTCOME_LOST", "OUTCOME_RETURNED", "Network",
+    "STAGES", "U_COLUMNS", "OUTCOME_NAMES", "OUTCOME_DELIVERED", "OUTCOME_LOST", "OUTCOME_RETURNED", "Network",
     "sort_line_kernel", "multi_server_fcfs_kernel", "multi_server_fcfs_numpy", "multi_server_priority_kernel",
     "multi_server_priority_numpy",
 ]
@@ -53,6 +53,8 @@ STAGES = ("merchant", "first_mile", "origin_hub", "line_haul", "destination_hub"
           "forward_warehouse")
 (MERCHANT, FIRST_MILE, ORIGIN_HUB, LINE_HAUL, DESTINATION_HUB, CUSTOMS, LAST_MILE, FORWARD) = range(8)
 OUTCOME_IN_TRANSIT, OUTCOME_DELIVERED, OUTCOME_LOST, OUTCOME_RETURNED = -1, 0, 1, 2
+#: how a finished parcel ended, indexed by its outcome code (the `parcels` table stores these names as an enum)
+OUTCOME_NAMES = ("delivered", "lost", "returned")
 
 # columns of the per-parcel uniform matrix
 U_MERCHANT, U_PRECLEAR, U_SERVICE, U_INSPECT, U_REFUSE, U_LOST = range(6)

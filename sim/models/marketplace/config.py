@@ -29,14 +29,15 @@ class Market(StrictModel):
     #: they keep every price, surplus and daily Poisson draw finite
     valuation: Positive = Field(le=1_000_000, description="v, each buyer's value of one unit (price units), "
                                                           "at most 1e6")
-    marginal_cost: NonNegative = Field(default=0.0, description="c, price units; below (1 - take_rate) x valuation")
+    marginal_cost: NonNegative = Field(default=0.0,
+        description="c, each merchant's cost of one unit sold (price units)")
     visits_per_day: Positive = Field(le=10_000_000, description="buyer visits a day (Poisson mean), at most 1e7")
     take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="platform's share of each price")
     goods: Literal["homogeneous", "differentiated"] = "homogeneous"
     #: differentiated goods: utility quality - price_sensitivity x price + logit error, outside option 0
-    quality: FiniteFloat = Field(default=0.0, ge=-700.0, le=700.0,
-                                 description="logit utility units, in [-700, 700] (exp overflows past 709)")
-    price_sensitivity: Positive = Field(default=1.0, description="utility units per price unit (differentiated goods)")
+    quality: FiniteFloat = Field(default=0.0, ge=-700.0, le=700.0, description=(
+        "differentiated goods: each good's mean utility (utils), in [-700, 700] (exp overflows past 709)"))
+    price_sensitivity: Positive = Field(default=1.0, description="differentiated goods: utils lost per price unit")
 
     @model_validator(mode="after")
     def _cost_below_value(self) -> "Market":
@@ -60,17 +61,19 @@ class Buyers(StrictModel):
     `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
-    human_search_cost: NonNegative = Field(le=1_000_000, description="price units per further quote, at most 1e6")
+    human_search_cost: NonNegative = Field(le=1_000_000, description=(
+        "s, price units a human pays per quote after the first, at most 1e6"))
     agent_search_cost: NonNegative = Field(default=0.0, le=1_000_000,
-                                           description="price units per quote beyond the first, at most 1e6")
-    human_consideration_set: int | None = Field(default=None, ge=1, description="merchants a human reads at most; "
-                                                                               "absent = all")
-    agent_consideration_set: int | None = Field(default=None, ge=1, description="merchants an agent reads at most; "
-                                                                               "absent = all")
+        description="price units an agent pays per quote after the first, at most 1e6")
+    human_consideration_set: int | None = Field(default=None, ge=1,
+        description="merchants a human reads at most (count)")
+    agent_consideration_set: int | None = Field(default=None, ge=1,
+        description="merchants an agent reads at most (count)")
     #: the share of agents who take the first quote they read (if it is at most v) without reading others: the
     #: first-proposal bias of language-model buyer agents (Bansal et al. 2025, docs/sources.md); 0 in part 1's
     #: scenarios (assumption)
-    agent_first_proposal_bias: Probability = Field(default=0.0, description="share of agents taking the first quote")
+    agent_first_proposal_bias: Probability = Field(default=0.0,
+        description="share of agents taking the first acceptable quote")
 
 
 class Probe(StrictModel):
@@ -78,8 +81,8 @@ class Probe(StrictModel):
     the pricing mode; the same visits are replayed with merchant 0 at `reference_price` (common random
     numbers), and the profit difference per visit is reported."""
 
-    price: NonNegative = Field(description="price units: merchant 0's posted price")
-    reference_price: NonNegative = Field(description="price units: merchant 0's price in the replay")
+    price: NonNegative = Field(description="merchant 0's probe price (price units)")
+    reference_price: NonNegative = Field(description="the price it is compared with (price units)")
 
 
 class Pricing(StrictModel):
@@ -90,21 +93,23 @@ class Pricing(StrictModel):
     profit on the visits of the last `observation_days` replayed against its candidate price."""
 
     mode: PricingMode = "equilibrium"
-    fixed_prices: list[NonNegative] | None = Field(default=None, description="price units, one per merchant or "
-                                                                            "one for all (mode fixed)")
+    fixed_prices: list[NonNegative] | None = Field(default=None,
+        description="fixed mode: price per merchant (price units)")
     repricing_days: Positive = 1.0
-    price_tick: Positive = Field(default=0.01, description="price units: the best-response grid's step")
+    price_tick: Positive = Field(default=0.01, description="step of the price grid (price units)")
     observation_days: int = Field(default=1, ge=1, le=365)
-    initial_price: NonNegative | None = Field(default=None, description="price units: best_response's price "
-                                                                       "every merchant starts from (absent: v)")
+    initial_price: NonNegative | None = Field(default=None,
+        description="best_response: starting price, price units (default v)")
     record_prices: bool = False  # write the `prices` table: every merchant's posted price on every day
     #: qlearning (Calvano et al. 2020; `sim.models.marketplace.qlearning`): prices on `qlearning_grid` points from
     #: c to v, learning rate alpha, discount delta per period, exploration exp(-beta t) (all assumptions;
     #: Calvano's baseline is alpha 0.15, delta 0.95, beta 4e-6 per period with 15 prices)
-    qlearning_grid: int = Field(default=15, ge=2, le=101, description="price points from c to v")
-    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0, description="alpha of the Q update")
-    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0, description="delta, per period")
-    exploration_decay: Positive = Field(default=2e-4, description="beta per period: explores with exp(-beta t)")
+    qlearning_grid: int = Field(default=15, ge=2, le=101, description="qlearning: prices on the grid (count)")
+    learning_rate: FiniteFloat = Field(default=0.15, gt=0.0, le=1.0,
+        description="qlearning: alpha, weight of a new reward")
+    discount: FiniteFloat = Field(default=0.95, ge=0.0, lt=1.0, description="qlearning: delta, discount per period")
+    exploration_decay: Positive = Field(default=2e-4,
+        description="qlearning: beta, exploration exp(-beta t) per period")
 
 
 class MarketplaceScenario(ScenarioConfig):

@@ -9,11 +9,12 @@ import pytest
 
 from sim.core.rng import Streams
 from sim.models.logistics.config import LogisticsParameters
-from sim.models.logistics.costs import COST_STAGES, parcel_costs
+from sim.models.logistics.costs import parcel_costs
+from sim.models.logistics.network import STAGES
 from sim.models.logistics.model import simulate
 from tests.models.logistics.helpers import config_from, default_document, small_config
 
-CUSTOMS = COST_STAGES.index("customs_duties")
+CUSTOMS = STAGES.index("customs")
 
 
 def _parameters(**changes) -> LogisticsParameters:
@@ -38,8 +39,8 @@ def test_dedicated_and_consolidated_line_haul_and_express_and_postal_last_mile_b
                        "logistics.costs.destination_hub_eur": 0.1,
                        "logistics.costs.last_mile_eur_per_attempt": 2.5,
                        "logistics.costs.postal_last_mile_eur_per_attempt": 1.5})
-    air, hub, last = COST_STAGES.index("air_freight"), COST_STAGES.index("destination_hub"), \
-        COST_STAGES.index("last_mile")
+    air, hub, last = STAGES.index("line_haul"), STAGES.index("destination_hub"), \
+        STAGES.index("last_mile")
     dedicated = parcel_costs(p, [False], weight, [False], [False], attempts)[0]
     assert (dedicated[air], dedicated[hub], dedicated[last]) == pytest.approx((2.0, 0.1, 5.0))
     economy = p.model_copy(update={"line_haul": p.line_haul.model_copy(update={"service": "consolidated"}),
@@ -102,9 +103,9 @@ def test_a_lost_promised_parcel_counts_as_a_broken_promise():
     output = simulate(config, Streams(5, 0))
     parcels = output.tables["parcels"].read()
     window = parcels.filter((pl.col("order_hours") >= 48.0) & (pl.col("order_hours") < 8 * 24.0) & pl.col("promised"))
-    on_time = window.filter((pl.col("outcome") == 0) & pl.col("on_time")).height
-    delivered = window.filter(pl.col("outcome") == 0).height
-    lost = window.filter(pl.col("outcome") == 1).height
+    on_time = window.filter((pl.col("outcome") == "delivered") & pl.col("on_time")).height
+    delivered = window.filter(pl.col("outcome") == "delivered").height
+    lost = window.filter(pl.col("outcome") == "lost").height
     assert lost > 10
     assert output.metrics["on_time_share"] == pytest.approx(on_time / delivered, rel=1e-12)
     assert output.metrics["on_time_share_lost_as_late"] == pytest.approx(on_time / (delivered + lost), rel=1e-12)

@@ -59,7 +59,7 @@ def test_deterministic_chain_matches_hand_computation(fidelity):
     config = config_from(default_document(), **DETERMINISTIC, **{"logistics.fidelity": fidelity})
     ledger, _ = run_scripted(config, ORDERS)
     parcels = ledger.parcel_table().read().sort("parcel")
-    assert parcels["outcome"].to_list() == [0] * 5
+    assert parcels["outcome"].to_list() == ["delivered"] * 5
     np.testing.assert_allclose(parcels["final_hours"].to_numpy(), EXPECTED_FINAL, atol=1e-9)
     # B waited for the next flight: its sortation ended after the cut-off
     np.testing.assert_allclose(parcels["sorted_hours"].to_numpy()[[0, 1]], [15.0, 16.0], atol=1e-9)

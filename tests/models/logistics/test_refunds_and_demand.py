@@ -17,7 +17,7 @@ from tests.models.logistics.helpers import config_from, default_document, run_sc
 from tests.models.logistics.test_deterministic import DETERMINISTIC
 
 ITEM_VALUE_EUR = 10.0  # every scripted order's item value (tests/models/logistics/helpers.scripted_demand)
-OUTCOME_LOST, OUTCOME_RETURNED = 1, 2  # the ledger's outcome codes, as written in the parcel table
+OUTCOME_LOST, OUTCOME_RETURNED = "lost", "returned"  # outcomes as the parcel table names them
 
 # Day 0 = Monday 2025-10-06; the window opens after a one-day warm-up, so day 0's two orders are not
 # counted and days 1-3 carry the five orders of the counted cohort.
@@ -68,7 +68,7 @@ def test_refunds_of_a_random_mix_equal_the_parcel_records(fidelity):
     counted = (ordered >= window_start_hours) & (ordered < window_end_hours)
     failed = counted & np.isin(outcome, [OUTCOME_LOST, OUTCOME_RETURNED])
     assert (counted & (outcome == OUTCOME_LOST)).any() and (counted & (outcome == OUTCOME_RETURNED)).any()
-    assert (counted & (outcome == 0)).any()
+    assert (counted & (outcome == "delivered")).any()
     assert ledger.metrics(float("nan"))["refund_cost_eur"] == pytest.approx(ITEM_VALUE_EUR * failed.sum(),
                                                                           rel=1e-12)
 

@@ -1,0 +1,116 @@
+"""Tables 2-4 of the quick build: present in the PDF, every validation row with its design power, the cloud
+backtest against what `sim calibrate` recorded when it fitted, the delivery response against its papers."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import polars as pl
+
+from paper.sources_ledger import ledger
+from paper.validation_table import QUICK_CASES
+from sim.scenario import get_model, model_names
+from tests.paper.conftest import pdf_text
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_tables_two_to_four_are_in_the_pdf(built):
+    text = " ".join(pdf_text(built.out_dir / "paper.pdf").split())
+    for caption in ("Table 2: Validation", "Table 3: Calibration and backtest", "Table 4: Sources ledger"):
+        assert caption in text
+
+
+def test_table2_holds_every_check_of_the_quick_cases_with_its_design_power(built):
+    table = pl.read_csv(built.out_dir / "table2_validation.csv")
+    expected = []
+    for name in model_names():
+        model = get_model(name, "test")
+        if model.validation_checks is not None:
+            expected += [(name, case.name, e.metric) for case in list(model.validation_checks())[:QUICK_CASES]
+                         for e in case.expectations]
+    assert sorted(zip(table["model"], table["case"], table["metric"])) == sorted(expected)
+    stochastic = table.filter(pl.col("check") == "stochastic")
+    assert stochastic.height and stochastic["design_power"].is_finite().all()
+    assert (stochastic["design_power"].is_between(0, 1)).all()
+    assert table["size"].str.starts_with("quick build").all()  # the reduced set says so
+
+
+def test_table3_cloud_backtest_equals_what_sim_calibrate_recorded_when_it_fitted(built):
+    """The calibrated scenario's header, written by `sim calibrate` from its own fit, against this table's
+    re-evaluation of the scenario file: the same errors to the one decimal written."""
+    header = (REPO / "scenarios" / "cloud_calibrated.toml").read_text()
+    recorded = {(m[0], m[1]): (float(m[2]), m[3]) for m in re.findall(
+        r"#\s+(\w+) (\w+): in-sample RMSE ([\d.]+), held out (.+)", header)}
+    assert len(recorded) == 5
+    table = pl.read_csv(built.out_dir / "table3_cloud_errors.csv").filter(
+        pl.col("scenario") == "cloud_calibrated.toml")
+    for row in table.iter_rows(named=True):
+        rmse, held = recorded[row["provider"], row["series"]]
+        assert round(row["in_sample_rmse"], 1) == rmse
+        assert row["held_out_errors"] == held
+
+
+def test_table3_observed_points_are_the_sources_csv(built):
+    fit = pl.read_csv(built.out_dir / "table3_cloud_fit.csv", schema_overrides={"quarter": pl.String})
+    published = pl.read_csv(REPO / "docs" / "sources" / "cloud_published.csv", schema_overrides={"quarter": pl.String})
+    shares = published.filter(pl.col("series") == "revenue_share").select("quarter", "provider", "value")
+    joined = fit.filter((pl.col("series") == "revenue_share") & (pl.col("scenario") == "cloud_calibrated.toml")) \
+        .join(shares, on=["quarter", "provider"], how="full", coalesce=True)
+    assert joined.height == shares.height and (joined["published"] == joined["value"]).all()
+
+
+def test_table3_delivery_response_reproduces_its_papers(built):
+    """The published values from docs/sources.md (Fisher et al. +1.5% a day; Cui et al. +0.73% / -0.51%)."""
+    sources = (REPO / "docs" / "sources.md").read_text()
+    assert "+1.5% of online sales" in sources and "+0.73% sales" in sources and "-0.51% sales" in sources
+    table = pl.read_csv(built.out_dir / "table3_delivery_response.csv").filter(
+        pl.col("source") != "none: extrapolation")
+    published = {"delivery one business day faster, from 7 days": 0.015,
+                 "promise one day faster than expected (5 to 4 days)": 0.0073,
+                 "promise one day slower than expected (5 to 6 days)": -0.0051}
+    assert table.height == 2 * len(published)  # under both speed responses
+    for row in table.iter_rows(named=True):
+        assert math.isclose(row["kernel"], published[row["experiment"]], abs_tol=1e-9)
+    bracket = pl.read_csv(built.out_dir / "table3_delivery_response.csv").filter(
+        pl.col("source") == "none: extrapolation")
+    linear, flat = (bracket.filter(pl.col("speed_response") == s)["kernel"][0]
+                    for s in ("linear", "flat_outside_measured"))
+    assert linear > flat > 0  # flat outside the measured range counts fewer days
+
+
+def test_table4_lists_every_graded_key_of_the_ledger(built):
+    graded = pl.read_csv(built.out_dir / "table4_sources_graded.csv")
+    sources = ledger().filter(pl.col("label") == "source").unique(["file", "key", "comment"])
+    assert graded.height == sources.height
+    assert set(graded["grade"]) <= {"H", "M", "L", "M/H", "L/M", "H/M"}
+
+
+def test_the_observed_points_of_the_cloud_figure_are_the_sources_table(built):
+    """The points drawn on figure 2(a), read from the matplotlib figure, against the published Alibaba shares
+    of docs/sources/cloud_published.csv; the last two published quarters are drawn as held out."""
+    from matplotlib.collections import PathCollection
+
+    from paper.cache import ResultCache
+    from paper.figures import fig2_cloud_share_paths as fig2
+
+    frames = fig2.data(ResultCache(built.out_dir / "cache", quick=True))
+    figure = fig2.plot(frames)
+    drawn = {}
+    for collection in figure.axes[0].collections:
+        if isinstance(collection, PathCollection):
+            drawn[collection.get_label()] = sorted((x, round(y, 9)) for x, y in collection.get_offsets().tolist())
+    published = (pl.read_csv(REPO / "docs" / "sources" / "cloud_published.csv", schema_overrides={"quarter": pl.String})
+                 .filter((pl.col("series") == "revenue_share") & (pl.col("provider") == "alibaba")).sort("quarter"))
+
+    def index(label: str) -> int:  # quarters since 2020Q1, the scenarios' start
+        return 4 * (int(label[:4]) - 2020) + int(label[-1]) - 1
+
+    points = [(float(index(q)), round(100.0 * v, 9)) for q, v in zip(published["quarter"], published["value"])]
+    horizon = int(frames[fig2.NAME]["quarter"].max())
+    points = [p for p in points if p[0] <= horizon]
+    held_out = {float(index(q)) for q in published["quarter"].tail(2)}
+    assert drawn["published (Canalys)"] == sorted(p for p in points if p[0] not in held_out)
+    assert drawn["published, held out of the fit"] == sorted(p for p in points if p[0] in held_out)
