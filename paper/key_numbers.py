@@ -455,7 +455,6 @@ def _inputs() -> list[dict]:
         _entry("paper.level", "input", LEVEL, Display(0, 100.0, "%"), "confidence level", "paper/figures/_common.py",
                "LEVEL"),
         _input("input.promise_days", base, "logistics.guarantee.promised_days", COUNT, "business days"),
-        _input("input.reference_days", base, "logistics.demand.reference_days", COUNT, "days"),
         _input("input.reference_business_days", base, "logistics.demand.reference_days", Display(1),
                "business days"),
         _input("input.expected_days", base, "logistics.demand.expected_days", Display(1), "business days"),

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from sim.core.errors import InputError
-from sim.core.results import MANIFEST, REPORT, RunFolderError, atomic_write_bytes
+from sim.core.results import MANIFEST, REPORT, RunFolderError, RunResult, atomic_write_bytes
 
 __all__ = ["write_report", "report_html", "REPORT_NAME"]
 
@@ -115,11 +115,21 @@ def _run_sections(folder: Path, charts: Path) -> tuple[str, list[Path]]:
     text = (f"<h2>Statistics</h2>{_table(table)}<p class='note'>Student-t intervals across {result.manifest.get('replications')} "
             "independent replications: simulation noise, not parameter uncertainty (shown clipped to each "
             "metric's range; statistics.parquet keeps them raw).</p>")
+    text += _table_columns(result)
     drawn: list[Path] = sorted((folder / "charts").glob("*.png")) if (folder / "charts").is_dir() else []
     if not drawn:
         if model.charts is not None:
             drawn = list(model.charts(result, charts))
     return text, drawn
+
+
+def _table_columns(result: RunResult) -> str:
+    """Each model table of a run with its row count and its columns' units and descriptions (from the
+    tables' Parquet metadata)."""
+    rows = result.manifest.get("tables", {})
+    sections = "".join(f"<h3>{html.escape(name)} ({rows.get(name, '?')} rows)</h3>{_table(result.columns(name))}"
+                       for name in sorted(result.tables))
+    return f"<h2>Tables</h2>{sections}" if sections else ""
 
 
 def _comparison_sections(folder: Path, manifest: dict[str, Any]) -> tuple[str, list[Path]]:

@@ -11,7 +11,7 @@ import typing
 from typing import Annotated, Literal
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 
 __all__ = ["StrictModel", "RunSettings", "ScenarioConfig", "FiniteFloat", "Probability", "NonNegative", "Positive",
@@ -45,12 +45,14 @@ class RunSettings(StrictModel):
     replications: int = Field(default=10, ge=1, le=100_000, description="independent replications, 1 to 100000")
     seed: int = Field(default=0, ge=0, lt=2**63, description="run seed, 0 to 2**63 - 1")
 
-    @model_validator(mode="after")
-    def _warmup_inside_horizon(self) -> "RunSettings":
-        if isinstance(self.warmup_days, float) and self.warmup_days >= self.horizon_days:
-            raise ValueError(f"warmup_days ({self.warmup_days:g}) must be below horizon_days "
-                             f"({self.horizon_days:g}): no statistic would be collected")
-        return self
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_inside_horizon(cls, warmup_days: float | str, info: ValidationInfo) -> float | str:
+        """A rule of the field (so an error names `run.warmup_days`), read against the horizon validated before it."""
+        horizon_days = info.data.get("horizon_days")
+        if isinstance(warmup_days, float) and horizon_days is not None and warmup_days >= horizon_days:
+            raise ValueError(f"must be below horizon_days ({horizon_days:g}): no statistic would be collected")
+        return warmup_days
 
 
 class ScenarioConfig(StrictModel):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sim.core.results import RunResult
     from sim.core.validation import ValidationCase
 
-__all__ = ["Metric", "ReplicationOutput", "WarmupSeries", "Model"]
+__all__ = ["Column", "Metric", "ReplicationOutput", "TableSpec", "WarmupSeries", "Model"]
 
 MetricKind = Literal["mean", "proportion", "quantile", "count"]
 
@@ -74,6 +74,25 @@ class Metric:
         return shown_low, shown_high
 
 
+class Column(NamedTuple):
+    """What one column of a table holds: its unit ("-" for identifiers, labels and flags) and a description.
+    Written beside the table as Parquet key-value metadata (`sim.core.results.column_metadata`)."""
+
+    unit: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table a model writes: its name, what one row is, and every column the model adds (the runner adds
+    `scenario`, `replication` and `seed`, documented in `sim.core.results.COLUMN_DOCS`). A column that only
+    some scenarios write (e.g. the parcel table's `group`) is declared all the same."""
+
+    name: str
+    row: str
+    columns: Mapping[str, Column]
+
+
 @dataclass(frozen=True)
 class ReplicationOutput:
     """What one replication returns: one value per declared metric, and tidy tables (the runner adds the
@@ -115,12 +134,18 @@ class Model:
     #: the model's own reading of a paired comparison (baseline run, scenario run) -> a one-row table,
     #: e.g. the cloud model's payback quarter; shown by `sim compare`
     paired_report: Callable[["RunResult", "RunResult"], pl.DataFrame] | None = None
+    #: the tables `simulate` may write, each column with its unit and description (the one home of both)
+    tables: tuple[TableSpec, ...] = ()
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
             if metric.name == name:
                 return metric
         raise KeyError(f"model {self.name!r} has no metric {name!r}")
+
+    def table_columns(self, name: str) -> Mapping[str, Column]:
+        """The declared columns of table `name` (empty if the model does not declare it)."""
+        return next((spec.columns for spec in self.tables if spec.name == name), {})
 
     @property
     def key_metrics(self) -> tuple[str, ...]:

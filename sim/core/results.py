@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from datetime import datetime, timezone
@@ -228,6 +228,9 @@ class RunResult:
     path: Path | None = None
     #: the spools behind lazy tables, kept alive until the run is written (then the files are the source)
     spools: list[TableSpool] = field(default_factory=list, repr=False)
+    #: the model's declared columns of each of its tables, (unit, description) by column name (the runner
+    #: fills it from `Model.tables`; `load_run` from the tables' Parquet metadata)
+    column_docs: dict[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict, repr=False)
 
     def metric_values(self, metric: str) -> pl.Series:
         """One value per replication for `metric`, in replication order."""
@@ -246,6 +249,16 @@ class RunResult:
         if name not in self.tables:
             raise KeyError(f"run has no table {name!r}; tables: {', '.join(sorted(self.tables)) or 'none'}")
         return self.tables[name]
+
+    def columns(self, name: str) -> pl.DataFrame:
+        """Table `name`'s columns in order: `column`, `unit` ("-" for identifiers and labels) and
+        `description` (null where a column is undocumented)."""
+        names = self.table(name).collect_schema().names()
+        declared = self.column_docs.get(name, {})
+        docs = [declared.get(column) or COLUMN_DOCS.get(column) for column in names]
+        return pl.DataFrame({"column": names, "unit": [d[0] if d else None for d in docs],
+                             "description": [d[1] if d else None for d in docs]},
+                            schema={"column": pl.String, "unit": pl.String, "description": pl.String})
 
 
 def package_versions() -> dict[str, str]:
@@ -339,13 +352,16 @@ def new_run_directory(results_root: str | Path, scenario_name: str, seed: int) -
     return candidate
 
 
+UNIT_KEY, DESCRIPTION_KEY = "sim:unit:", "sim:description:"  # Parquet key-value metadata, one pair per column
+
 #: what the shared columns of result tables hold: (unit, description); "metric unit" means the unit of the
-#: row's metric (the `unit` column of statistics.parquet, or the model's metric list)
+#: row's metric (the `unit` column of statistics.parquet, or the model's metric list), "-" an identifier or
+#: label. A model's own columns are declared on its `Model.tables` (sim.core.model.TableSpec).
 COLUMN_DOCS: dict[str, tuple[str, str]] = {
-    "scenario": ("", "scenario name"),
-    "replication": ("", "replication index k (its random streams: Streams(seed, k))"),
-    "seed": ("", "the run's seed"),
-    "metric": ("", "metric name"),
+    "scenario": ("-", "scenario name"),
+    "replication": ("-", "replication index k (its random streams: Streams(seed, k))"),
+    "seed": ("-", "the run's seed"),
+    "metric": ("-", "metric name"),
     "value": ("metric unit", "the metric's value in one replication"),
     "n": ("replications", "replications with a finite value"),
     "mean": ("metric unit", "mean across replications"),
@@ -354,9 +370,9 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "ci_high": ("metric unit", "upper bound of the Student-t confidence interval (raw, not clipped)"),
     "half_width": ("metric unit", "half-width of the confidence interval"),
     "level": ("share", "confidence level of the interval"),
-    "unit": ("", "the metric's unit"),
-    "kind": ("", "what one replication's value is: mean, proportion, quantile or count"),
-    "description": ("", "what the metric measures"),
+    "unit": ("-", "the metric's unit"),
+    "kind": ("-", "what one replication's value is: mean, proportion, quantile or count"),
+    "description": ("-", "what the metric measures"),
     "mean_baseline": ("metric unit", "the baseline's mean across replications"),
     "mean_scenario": ("metric unit", "the scenario's mean across replications"),
     "difference": ("metric unit", "mean paired difference, scenario minus baseline (common random numbers)"),
@@ -364,29 +380,44 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "variance_ratio": ("ratio", "var(scenario - baseline) / (var(baseline) + var(scenario))"),
     "family_level": ("share", "family-wise confidence level"),
     "level_per_interval": ("share", "confidence level of each interval after the Bonferroni adjustment"),
+    "baseline": ("-", "the baseline scenario's name"),
+    "adjustment": ("-", "multiple-comparison adjustment of the row's interval: \"bonferroni, m=<rows>\", none or constant"),
+    "constant": ("-", "true if every replication's value is the same in both arms (no simulation noise)"),
+    "no_difference": ("-", "true if the mean difference is within rounding (1e-12 relative) of 0"),
+    "pairing": ("-", "paired t (same seed: common random numbers) or welch (different seeds)"),
 }
 
 
-def column_metadata(columns: Iterable[str]) -> dict[str, str]:
-    """Parquet key-value metadata for the known columns of a table: `sim:unit:<column>` and
-    `sim:description:<column>` (read with `polars.read_parquet_metadata`)."""
+def column_metadata(columns: Iterable[str], declared: Mapping[str, tuple[str, str]] | None = None) -> dict[str, str]:
+    """Parquet key-value metadata for the documented columns of a table: `sim:unit:<column>` and
+    `sim:description:<column>` (read with `polars.read_parquet_metadata`, or `column_docs`), from the model's
+    `declared` (unit, description) pairs, else the shared `COLUMN_DOCS`; an undocumented column gets none."""
     metadata = {}
     for column in columns:
-        if column in COLUMN_DOCS:
-            unit, description = COLUMN_DOCS[column]
-            metadata[f"sim:unit:{column}"] = unit
-            metadata[f"sim:description:{column}"] = description
+        documented = (declared or {}).get(column) or COLUMN_DOCS.get(column)
+        if documented is not None:
+            unit, description = documented
+            metadata[f"{UNIT_KEY}{column}"] = unit
+            metadata[f"{DESCRIPTION_KEY}{column}"] = description
     return metadata
 
 
-def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
+def column_docs(path: Path) -> dict[str, tuple[str, str]]:
+    """The (unit, description) of each documented column of a Parquet table, from its key-value metadata."""
+    stored = pl.read_parquet_metadata(path)
+    return {key.removeprefix(UNIT_KEY): (unit, stored.get(DESCRIPTION_KEY + key.removeprefix(UNIT_KEY), ""))
+            for key, unit in stored.items() if key.startswith(UNIT_KEY)}
+
+
+def _write_parquet(frame: pl.DataFrame | pl.LazyFrame, path: Path,
+                   declared: Mapping[str, tuple[str, str]] | None = None) -> int:
     """Write a table (a LazyFrame is streamed, never collected whole) with row-group statistics (so filters
-    push down) and the known columns' units and descriptions as key-value metadata; returns its row count."""
+    push down) and its columns' units and descriptions as key-value metadata; returns its row count."""
     if isinstance(frame, pl.LazyFrame):
         frame.sink_parquet(path, compression="zstd", statistics=True,
-                           metadata=column_metadata(frame.collect_schema().names()))
+                           metadata=column_metadata(frame.collect_schema().names(), declared))
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
-    frame.write_parquet(path, compression="zstd", statistics=True, metadata=column_metadata(frame.columns))
+    frame.write_parquet(path, compression="zstd", statistics=True, metadata=column_metadata(frame.columns, declared))
     return frame.height
 
 
@@ -445,7 +476,7 @@ def write_run(result: RunResult, directory: str | Path, *, force: bool = False) 
         for name, frame in result.tables.items():
             if name in RESERVED_TABLES:
                 raise ValueError(f"model table name {name!r} is reserved")
-            rows[name] = _write_parquet(frame, staging / f"{name}.parquet")
+            rows[name] = _write_parquet(frame, staging / f"{name}.parquet", result.column_docs.get(name))
         (staging / "scenario.toml").write_text(tomli_w.dumps(result.resolved_scenario), encoding="utf-8")
         manifest = dict(result.manifest)
         manifest["tables"] = rows
@@ -500,8 +531,8 @@ def load_run(directory: str | Path) -> RunResult:
         raise RunFolderError(f"{directory / MANIFEST}: damaged manifest (missing {', '.join(missing)})")
     lazy = set(manifest.get("lazy_tables", ()))
 
-    tables = {path.stem: _read_table(path, lazily=path.stem in lazy) for path in sorted(directory.glob("*.parquet"))
-              if path.stem not in RESERVED_TABLES}
+    paths = [path for path in sorted(directory.glob("*.parquet")) if path.stem not in RESERVED_TABLES]
+    tables = {path.stem: _read_table(path, lazily=path.stem in lazy) for path in paths}
     return RunResult(
         scenario_name=manifest["scenario"],
         model_name=manifest["model"],
@@ -511,4 +542,5 @@ def load_run(directory: str | Path) -> RunResult:
         tables=tables,
         manifest=manifest,
         path=directory,
+        column_docs={path.stem: column_docs(path) for path in paths},
     )

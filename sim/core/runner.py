@@ -129,6 +129,7 @@ def assemble_result(
         tables=tables,
         manifest=manifest or {},
         spools=spools,
+        column_docs={name: model.table_columns(name) for name in tables},
     )
 
 

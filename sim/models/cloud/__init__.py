@@ -9,6 +9,7 @@ cut under common random numbers and `calibration.py` for the fit to Canalys shar
 from sim.core.model import Metric, Model
 from sim.models.cloud.config import CloudScenario
 from sim.models.cloud.market import simulate
+from sim.models.cloud.tables import TABLES
 
 __all__ = ["MODEL", "CloudScenario"]
 
@@ -39,6 +40,7 @@ def _paired_report(baseline, scenario):
 
 MODEL = Model(
     name="cloud",
+    tables=TABLES,
     description="China public-cloud market: price cuts, switching costs, rival responses, GenAI demand",
     config_type=CloudScenario,
     simulate=simulate,

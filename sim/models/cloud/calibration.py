@@ -18,35 +18,49 @@ and `note` ("published", or how a value was derived). Series:
 
 Fitted (`FREE_PARAMETERS`, bounds there with their economic reasons): the traditional arrival level and
 its growth, the Q1 seasonal factor, the share of a compute/storage list cut that reaches the average bill
-(`market.list_price_pass_through`), and a common trend in rivals' strength (`quality_trend_per_year` of
-every provider but the leader), in the form each `Specification` gives it. `scipy.optimize.least_squares`
-fits them to the in-sample rows (shares in share points, revenues in percent of the published value) on
-the expected path of the scenario's own policy history (`expected.expected_market`: smooth, from the same
-kernels and price book as the simulation). The last two published quarters of each series are held out:
-shares 2024Q2 and 2025Q1, Alibaba revenue 2025Q1 and 2025Q2, market 2024Q2 and 2025Q1.
+(`market.list_price_pass_through`), and either a common trend in rivals' strength (`quality_trend_per_year` of
+every provider but the leader) or Alibaba's quality advantage (`LEVEL`, the level its share tends to) or
+both, in the form each `Specification` gives them. `scipy.optimize.least_squares` fits them to the in-sample
+rows (shares in share points, revenues in percent of the published value) on the expected path of the
+scenario's own policy history (`expected.expected_market`: smooth, from the same kernels and price book as
+the simulation). The last two published quarters of each series are held out: shares 2024Q2 and 2025Q1,
+Alibaba revenue 2025Q1 and 2025Q2, market 2024Q2 and 2025Q1.
 
 Choosing the specification without the hold-out. Each specification in `SPECIFICATIONS` (the rival trend
-free, absent, regularised towards 0, or starting in 2023Q1) is scored by rolling-origin validation on the
-in-sample quarters only (`VALIDATION_ORIGINS`: fit on the quarters before an origin, predict the origin's
-published shares; Tashman 2000): the lowest root-mean-square share error wins. Every specification is then
-fitted to the whole in-sample set and its held-out errors are reported beside it (`FitReport.specifications`),
-so a reader sees what the hold-out would have chosen, but the hold-out never chooses.
+free, absent, regularised towards 0, or starting in 2023Q1; each again with Alibaba's quality fitted) is
+scored by rolling-origin validation on the in-sample quarters only (`VALIDATION_ORIGINS`: fit on the quarters
+before an origin, predict the origin's published shares; Tashman 2000): the lowest root-mean-square share
+error among the fits off their bounds wins. Every specification is then fitted to the whole in-sample set
+and its held-out errors are reported beside it (`FitReport.specifications`), so a reader sees what the
+hold-out would have chosen, but the hold-out never chooses. Why the rival trend alone forecast badly: with
+the leader's quality fixed, the model's Alibaba share falls towards its logit level (about 32% of new
+choices at equal prices) faster than the published series, and a falling rival trend (-0.1 utility a year)
+was the only way to hold it up; extrapolated, that trend raised Alibaba's share after 2024Q1 (39% to 43% by
+2025Q1) while the published share fell (37% to 33%). Fitting the level instead holds the share up without
+a trend, and rolling-origin validation prefers it.
 
-Identification. Standard errors (`standard_errors`) are heteroskedasticity- and autocorrelation-consistent
-(Newey & West 1987): the sandwich (J'J)^-1 Omega (J'J)^-1 with Omega = S' W S, S_i = J_i r_i the score of
-residual i and W_il = max(0, 1 - |t_i - t_l| / (L + 1)) Bartlett weights over the quarters between them (L =
-`HAC_LAG_QUARTERS`). They allow for errors that persist over a year, which the earlier s_g^2 (J'J)^-1 did not
-(on series the simulation itself generated, estimates spread across seeds about 5x wider than that said for
-the rivals' trend); the parameter table keeps that one as `se_iid` for comparison. With some 30 residuals a
-HAC estimate is itself noisy: read it as an order of magnitude. `FitReport.parameter_table()` gives each
-parameter's status: "fitted", "at bound" (no standard error: the bound, not the data, set it) or "fixed".
+Identification. The reported standard errors (`FitReport.standard_errors` after `calibrate`) are a
+parametric bootstrap (`bootstrap_standard_errors`): `BOOTSTRAP_REPLICATIONS` histories of the
+discrete-event market simulated at the estimate (`simulated_histories`), each refitted by one Gauss-Newton
+step from the estimate, the standard error being the spread of the refits. They measure how far the
+estimate would move were the published series another draw of the model, with the simulated errors scaled,
+series by series, to the size of the fit's own errors: the simulation gives their persistence and
+correlation across quarters and providers, the data their size (the published series stray from the model
+more than its own randomness does: `extra["residual_rms"]` against `extra["simulated_residual_rms"]`; the
+unscaled standard errors are in `extra` too). Kept beside them:
+heteroskedasticity- and autocorrelation-consistent ones (`standard_errors_hac`, Newey & West 1987, Bartlett
+weights over `HAC_LAG_QUARTERS`), which on some 30 residuals under-cover (about 71% at a nominal 95% in a
+check on short series with persistent errors, where the bootstrap covered 94%), and the independent-errors
+`se_iid`. `FitReport.parameter_table()` gives each parameter's status: "fitted", "at bound" (no standard
+error: the bound, not the data, set it) or "fixed".
 Price sensitivity, review probability, switching cost and exits are not identified by these series
 (profiles flat over their economic range; the switching cost correlated -0.96 with the rivals' trend) and
 are held at the documented priors of `FIXED_PARAMETERS`, which a sweep can vary. `calibrate` writes a
 scenario only when no fitted parameter is on a bound, never over its input.
 
-Reproducibility: the start values are the base scenario's, the taste draws have a fixed seed, and the
-kernels are serial, so on one machine `calibrate` gives bit-identical numbers (tested).
+Reproducibility: the start values are the base scenario's, the taste draws and the bootstrap's simulations
+have fixed seeds, and the kernels are serial, so on one machine `calibrate` gives bit-identical numbers
+(tested for a fit).
 """
 
 from __future__ import annotations
@@ -69,9 +83,10 @@ from sim.core.results import atomic_write_bytes
 from sim.models.cloud.config import QUARTER_DAYS, CloudScenario, quarter_index
 from sim.models.cloud.expected import expected_market
 
-__all__ = ["PUBLISHED_CSV", "load_published", "FREE_PARAMETERS", "FIXED_PARAMETERS", "Specification",
+__all__ = ["PUBLISHED_CSV", "load_published", "FREE_PARAMETERS", "FIXED_PARAMETERS", "LEVEL", "Specification",
            "SPECIFICATIONS", "VALIDATION_ORIGINS", "HAC_LAG_QUARTERS", "FitReport", "apply_parameters", "fit",
-           "rolling_origin_errors", "calibrate", "holdout_quarters", "standard_errors"]
+           "rolling_origin_errors", "calibrate", "holdout_quarters", "standard_errors", "BOOTSTRAP_REPLICATIONS",
+           "bootstrap_standard_errors", "simulated_histories"]
 
 #: the published series (see the module docstring for the columns)
 PUBLISHED_CSV = Path(__file__).resolve().parents[3] / "docs" / "sources" / "cloud_published.csv"
@@ -137,6 +152,12 @@ FIXED_PARAMETERS: dict[str, tuple[float, str]] = {
 }
 
 
+#: the leader's quality relative to its rivals' (no outside option: only utility differences matter), in
+#: [-0.5, 1.0] utility: Alibaba's logit share of new choices at equal prices and the rivals' scenario
+#: qualities from 22% to 56% (32% at 0), bracketing every published share (33-45%) with room
+LEVEL = "providers.alibaba.quality"
+LEVEL_BOUNDS = (-0.5, 1.0)
+
 TREND = "rival_quality_trend_per_year"
 TREND_FROM = "rival_quality_trend_from"  # a quarter label set on every rival: the trend's first quarter
 
@@ -166,6 +187,14 @@ SPECIFICATIONS: tuple[Specification, ...] = (
                   prior_sd={TREND: 0.05}),
     Specification("rival trend from 2023Q1", "a break: rivals' utility constant to 2022Q4, then a common trend "
                   "(the GenAI era)", FREE_PARAMETERS, settings={TREND_FROM: "2023Q1"}),
+    Specification("Alibaba's quality, no rival trend", "Alibaba's quality advantage (the level its share tends "
+                  "to) fitted in [-0.5, 1.0] instead of a trend; rivals' utility constant",
+                  {**{n: b for n, b in FREE_PARAMETERS.items() if n != TREND}, LEVEL: LEVEL_BOUNDS},
+                  settings={TREND: 0.0}),
+    Specification("Alibaba's quality, regularised rival trend", "Alibaba's quality advantage and the rival trend "
+                  "with the ridge prior N(0, 0.05^2)", {**FREE_PARAMETERS, LEVEL: LEVEL_BOUNDS}, prior_sd={TREND: 0.05}),
+    Specification("Alibaba's quality, rival trend from 2023Q1", "Alibaba's quality advantage and a rival trend "
+                  "from 2023Q1", {**FREE_PARAMETERS, LEVEL: LEVEL_BOUNDS}, settings={TREND_FROM: "2023Q1"}),
 )
 
 #: rolling-origin validation (Tashman 2000): for each origin, fit on the in-sample quarters before it and
@@ -219,6 +248,12 @@ def current_values(config: CloudScenario, names) -> dict[str, float]:
 #: taste segments behind the expected path (their sampling error in shares is below 0.05 points)
 SEGMENTS = 1000
 
+#: the parametric bootstrap behind the reported standard errors: this many replications of the discrete-event
+#: market at the estimate, from this seed (fixed, so that `calibrate` is bit-reproducible). 40 draws give an
+#: SE within about +-11% of its limit (1 / sqrt(2 x 39)) for some 15 s of simulation on an idle core.
+BOOTSTRAP_REPLICATIONS = 40
+BOOTSTRAP_SEED = 14
+
 
 def predictions(config: CloudScenario, targets: pl.DataFrame, taste_seed: int) -> np.ndarray:
     """The expected path's value for every row of `targets` (same order)."""
@@ -233,6 +268,47 @@ def predictions(config: CloudScenario, targets: pl.DataFrame, taste_seed: int) -
     long = pl.concat([long, market.select(long.columns)])
     joined = targets.with_row_index("_row").join(long, on=["quarter_label", "series", "provider"], how="left")
     return joined.sort("_row").get_column("simulated").to_numpy()
+
+
+def simulated_histories(config: CloudScenario, targets: pl.DataFrame, replications: int,
+                        seed: int) -> np.ndarray:
+    """(replications, rows): the value of every row of `targets` (shares, Alibaba's revenue, the market's
+    revenue) in each replication of the discrete-event market under `config` (streams of `seed`,
+    replications 0..n-1): histories the published series could have been, were the model true."""
+    from sim.core.rng import Streams
+    from sim.models.cloud.market import run_market
+
+    draws = np.empty((replications, targets.height))
+    for replication in range(replications):
+        quarterly = run_market(config, Streams(seed, replication)).select(
+            "quarter_label", "provider", "revenue_share", pl.col("revenue_rmb_bn_per_quarter").alias("revenue_rmb_bn"))
+        long = quarterly.unpivot(index=["quarter_label", "provider"], on=["revenue_share", "revenue_rmb_bn"],
+                                 variable_name="series", value_name="simulated")
+        market = quarterly.group_by("quarter_label").agg(pl.col("revenue_rmb_bn").sum().alias("simulated")).select(
+            "quarter_label", pl.lit("market").alias("provider"), pl.lit("market_revenue_rmb_bn").alias("series"),
+            "simulated")
+        long = pl.concat([long, market.select(long.columns)])
+        draws[replication] = (targets.with_row_index("_row").join(long, on=["quarter_label", "series", "provider"],
+                                                                   how="left").sort("_row")["simulated"].to_numpy())
+    return draws
+
+
+def bootstrap_standard_errors(jacobian: np.ndarray, residual_draws: np.ndarray,
+                              prior_jacobian: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Linearised parametric bootstrap (Efron & Tibshirani 1993, ch. 6; the one-step refit of Davison &
+    Hinkley 1997, sec. 7.2): `residual_draws` (B, m) are the fit's residuals at the estimate against B
+    histories simulated at the estimate; each is refitted by one Gauss-Newton step from the estimate with
+    the (m, k) Jacobian there, delta_b = -(J'J + P'P)^-1 J' r_b (P: ridge prior rows, which do not change
+    between draws), and the standard error is the standard deviation of delta_b over b (ddof 1). Exact for
+    a model linear in its parameters; to first order, the sandwich (J'J)^-1 J' Cov(r) J (J'J)^-1 with the
+    error covariance estimated from independent simulated histories rather than from the one residual
+    vector (which is what makes a HAC estimate under-cover on short series). Returns (standard errors,
+    the (B, k) refitted deviations)."""
+    information = jacobian.T @ jacobian
+    if prior_jacobian is not None and prior_jacobian.size:
+        information = information + prior_jacobian.T @ prior_jacobian
+    deviations = -np.linalg.solve(information, jacobian.T @ residual_draws.T).T
+    return deviations.std(axis=0, ddof=1), deviations
 
 
 def _scaled_errors(simulated: np.ndarray, targets: pl.DataFrame) -> np.ndarray:
@@ -320,7 +396,7 @@ class FitReport:
     message: str
     scenario_path: Path | None = None
     extra: dict = field(default_factory=dict)
-    standard_errors: dict[str, float] = field(default_factory=dict)  # HAC (Newey-West), see standard_errors
+    standard_errors: dict[str, float] = field(default_factory=dict)  # see standard_error_method
     status: dict[str, str] = field(default_factory=dict)
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     correlation: pl.DataFrame | None = None  # among the fitted (not fixed) parameters
@@ -331,6 +407,8 @@ class FitReport:
     settings: dict[str, float | str] = field(default_factory=dict)  # set by the specification, not fitted
     specification: str = ""
     specifications: pl.DataFrame | None = None  # every specification tried (see `specification_table`)
+    standard_errors_hac: dict[str, float] = field(default_factory=dict)  # Newey-West, see standard_errors
+    standard_error_method: str = "HAC (Newey-West)"  # or the parametric bootstrap (`bootstrap_standard_errors`)
 
     @property
     def at_bound(self) -> list[str]:
@@ -339,8 +417,9 @@ class FitReport:
 
     def parameter_table(self) -> pl.DataFrame:
         """One row per parameter, fitted, set by the specification or fixed: status, where the fit started
-        and ended, the HAC standard error (`se`; NaN when fixed or at a bound), the independent-errors one
-        (`se_iid`), the bounds, and the fitted parameter it is most correlated with."""
+        and ended, the reported standard error (`se`, by `standard_error_method`: the parametric bootstrap
+        after `calibrate`; NaN when fixed or at a bound), the independent-errors one (`se_iid`), the bounds,
+        the fitted parameter it is most correlated with, and the Newey-West one (`se_hac`)."""
         numeric_settings = {n: float(v) for n, v in self.settings.items() if not isinstance(v, str)}
         names = list(self.parameters) + [n for n in {**numeric_settings, **self.fixed} if n not in self.parameters]
         strongest = []
@@ -373,9 +452,10 @@ class FitReport:
             "lower": [self.bounds.get(n, (float("nan"),) * 2)[0] for n in names],
             "upper": [self.bounds.get(n, (float("nan"),) * 2)[1] for n in names],
             "strongest_correlation": strongest,
+            "se_hac": [self.standard_errors_hac.get(n, float("nan")) for n in names],
         }, schema={"parameter": pl.String, "status": pl.String, "initial": pl.Float64, "fitted": pl.Float64,
                    "se": pl.Float64, "se_iid": pl.Float64, "lower": pl.Float64, "upper": pl.Float64,
-                   "strongest_correlation": pl.String})
+                   "strongest_correlation": pl.String, "se_hac": pl.Float64})
 
     def error_table(self) -> pl.DataFrame:
         """In-sample RMSE and held-out errors per series and provider, Alibaba's share first: shares in
@@ -425,12 +505,14 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
         free: dict[str, tuple[float, float]] | None = None, taste_seed: int = 7, holdout: int = 2,
         start: dict[str, float] | None = None, fixed: dict[str, float] | None = None,
         prior_sd: dict[str, float] | None = None, settings: dict[str, float | str] | None = None,
-        with_standard_errors: bool = True) -> FitReport:
+        with_standard_errors: bool = True, bootstrap_replications: int = 0) -> FitReport:
     """Least-squares fit of the `free` parameters (default `FREE_PARAMETERS`) to the in-sample rows of
     `published` (default: `load_published()`), with the `fixed` parameters (default: the values of
     `FIXED_PARAMETERS`) and the specification's `settings` set first and ridge priors `prior_sd` on some
     free parameters; errors reported for both samples, standard errors (HAC and independent-errors) and
-    correlations from the Jacobian at the optimum."""
+    correlations from the Jacobian at the optimum. With `bootstrap_replications` > 0 the reported standard
+    errors (of the parameters off their bounds) are the parametric bootstrap's (`bootstrap_standard_errors` on that many simulated histories at
+    the estimate), the HAC ones kept in `standard_errors_hac`."""
     published = load_published() if published is None else published
     free = dict(FREE_PARAMETERS if free is None else free)
     fixed = {n: v for n, (v, _) in FIXED_PARAMETERS.items()} if fixed is None else dict(fixed)
@@ -463,9 +545,12 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
     # standard errors from the parameters strictly inside their bounds (a parameter on a bound has no
     # two-sided derivative and no asymptotic normal distribution: its SE is reported as NaN)
     interior = [i for i, n in enumerate(names) if status[n] == "fitted"]
-    se, se_iid = np.full(len(names), np.nan), np.full(len(names), np.nan)
+    se, se_iid, se_hac = (np.full(len(names), np.nan) for _ in range(3))
     correlation = None
     condition = float("nan")
+    method = "HAC (Newey-West)"
+    bootstrap: dict[str, float] = {}
+    fitted = apply_parameters(short, values)
     if interior and with_standard_errors:
         jacobian = np.asarray(solution.jac)[:, interior]
         data_jacobian, prior_jacobian = jacobian[:n_data], jacobian[n_data:]
@@ -473,12 +558,37 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
         quarters = np.array([quarter_index(q, config.market.start_quarter) for q in in_rows["quarter_label"]])
         se_in, corr_in, condition = standard_errors(data_jacobian, data_residuals, times=quarters,
                                                     prior_jacobian=prior_jacobian)
-        se[interior] = se_in
+        se[interior] = se_hac[interior] = se_in
         se_iid[interior] = standard_errors(data_jacobian, data_residuals, groups=in_rows["series"].to_numpy(),
                                            prior_jacobian=prior_jacobian)[0]
         inner = [names[i] for i in interior]
         correlation = pl.DataFrame({"parameter": inner, **{n: corr_in[:, i] for i, n in enumerate(inner)}})
-    fitted = apply_parameters(short, values)
+        if bootstrap_replications > 0:
+            at_estimate = predictions(fitted, in_rows, taste_seed)
+            histories = simulated_histories(fitted, in_rows, bootstrap_replications, BOOTSTRAP_SEED)
+            residual_draws = np.stack([_scaled_errors(at_estimate, in_rows.with_columns(pl.Series("published", h)))
+                                       for h in histories])
+            # the simulated errors' persistence and correlation, at the size of the published series' errors
+            # (series by series): the model's own randomness alone is smaller than what it misses
+            series = in_rows["series"].to_numpy()
+            scale = np.ones(n_data)
+            for name in np.unique(series):
+                rows = series == name
+                scale[rows] = np.sqrt(np.mean(data_residuals[rows] ** 2) / np.mean(residual_draws[:, rows] ** 2))
+            unscaled, _ = bootstrap_standard_errors(data_jacobian, residual_draws, prior_jacobian)
+            residual_draws = residual_draws * scale[None, :]
+            se[interior], deviations = bootstrap_standard_errors(data_jacobian, residual_draws, prior_jacobian)
+            covariance = np.cov(deviations, rowvar=False).reshape(len(interior), len(interior))
+            corr_in = covariance / np.outer(se[interior], se[interior])
+            correlation = pl.DataFrame({"parameter": inner, **{n: corr_in[:, i] for i, n in enumerate(inner)}})
+            method = (f"parametric bootstrap ({bootstrap_replications} simulated histories, linearised refit, "
+                      "errors scaled to the fit's)")
+            # how the simulated histories' errors compare with the real ones: a ratio above 1 means the
+            # published series stray from the model more than its own randomness does (misspecification)
+            bootstrap = {"bootstrap_replications": bootstrap_replications,
+                         "simulated_residual_rms": float(np.sqrt(np.mean((residual_draws / scale) ** 2))),
+                         "residual_rms": float(np.sqrt(np.mean(data_residuals**2))),
+                         **{f"se_unscaled[{n}]": float(v) for n, v in zip(inner, unscaled)}}
     simulated = predictions(fitted, targets, taste_seed)
     table = targets.with_columns(pl.Series("simulated", simulated)).with_columns(
         (pl.col("simulated") - pl.col("published")).alias("error"),
@@ -496,14 +606,15 @@ def fit(config: CloudScenario, published: pl.DataFrame | None = None,
                      summary("revenue_rmb_bn", "out", "mae"), bool(solution.success), str(solution.message),
                      extra={"cost": float(solution.cost), "nfev": int(solution.nfev),
                             "residual_sd": float(np.sqrt(data_cost / max(n_data - len(names), 1))),
-                            "condition_number": condition, "n_residuals": n_data},
+                            "condition_number": condition, "n_residuals": n_data, **bootstrap},
                      standard_errors={n: float(se[i]) for i, n in enumerate(names)},
                      status=status,
                      bounds={n: (float(free[n][0]), float(free[n][1])) for n in names}, correlation=correlation, fixed=fixed,
                      in_sample_market_rmse_pct=summary("market_revenue_rmb_bn", "in", "rmse"),
                      out_of_sample_market_mae_pct=summary("market_revenue_rmb_bn", "out", "mae"),
                      standard_errors_iid={n: float(se_iid[i]) for i, n in enumerate(names)},
-                     settings=settings)
+                     settings=settings, standard_errors_hac={n: float(se_hac[i]) for i, n in enumerate(names)},
+                     standard_error_method=method)
 
 
 def rolling_origin_errors(config: CloudScenario, specification: Specification, published: pl.DataFrame,
@@ -532,18 +643,32 @@ def _rmse(values: np.ndarray) -> float:
 
 
 def compare_specifications(config: CloudScenario, published: pl.DataFrame | None = None, taste_seed: int = 7,
-                           specifications: tuple[Specification, ...] = SPECIFICATIONS
-                           ) -> tuple[FitReport, pl.DataFrame]:
+                           specifications: tuple[Specification, ...] = SPECIFICATIONS,
+                           bootstrap_replications: int = BOOTSTRAP_REPLICATIONS) -> tuple[FitReport, pl.DataFrame]:
     """Fit every specification, score each by rolling-origin validation (`rolling_origin_errors`, share RMSE
-    over all providers' shares at the origins) and return the full fit of the best with the table of all:
+    over all providers' shares at the origins) and return the full fit of the best, its standard errors by
+    the parametric bootstrap (`bootstrap_replications` simulated histories; 0: HAC), with the table of all:
     validation errors (what chose), in-sample errors and held-out errors per provider (reported only)."""
     published = load_published() if published is None else published
-    rows, reports = [], []
-    for specification in specifications:
-        validation = rolling_origin_errors(config, specification, published, taste_seed)
-        report = fit(config, published, specification.free, taste_seed, prior_sd=specification.prior_sd,
-                     settings=specification.settings)
-        reports.append(report)
+    validations = [rolling_origin_errors(config, specification, published, taste_seed)
+                   for specification in specifications]
+    scores = np.array([_rmse(v["error_points"].to_numpy()) for v in validations])
+    # full fits in order of validation error: the first off its bounds is chosen, and the fits up to it are
+    # bootstrapped (only it, unless a better-validated fit ended on a bound)
+    reports: dict[int, FitReport] = {}
+    best = None
+    for i in np.argsort(scores, kind="stable"):
+        specification = specifications[i]
+        reports[i] = fit(config, published, specification.free, taste_seed, prior_sd=specification.prior_sd,
+                         settings=specification.settings, bootstrap_replications=bootstrap_replications
+                         if best is None else 0)
+        if best is None and not reports[i].at_bound:
+            best = int(i)
+    if best is None:  # every fit on a bound: the best validated, reported but not written (`calibrate`)
+        best = int(np.argmin(scores))
+    rows = []
+    for i, (specification, validation) in enumerate(zip(specifications, validations)):
+        report = reports[i]
         errors = error_table(report.table)
 
         def held(provider: str, series: str = "revenue_share", errors=errors) -> tuple[float, str]:
@@ -553,7 +678,7 @@ def compare_specifications(config: CloudScenario, published: pl.DataFrame | None
         trend = report.parameters.get(TREND, specification.settings.get(TREND, float("nan")))
         rows.append({
             "specification": specification.name, "description": specification.description,
-            "validation_share_rmse_points": _rmse(validation["error_points"].to_numpy()),
+            "validation_share_rmse_points": float(scores[i]),
             "validation_alibaba_share_rmse_points": _rmse(
                 validation.filter(pl.col("provider") == "alibaba")["error_points"].to_numpy()),
             "rival_trend_per_year": float(trend),
@@ -564,20 +689,23 @@ def compare_specifications(config: CloudScenario, published: pl.DataFrame | None
             "held_out_tencent_share_errors": held("tencent")[1],
             "held_out_alibaba_revenue_errors_pct": held("alibaba", "revenue_rmb_bn")[1],
             "at_bound": ", ".join(report.at_bound),
+            "chosen": i == best,
         })
     table = pl.DataFrame(rows)
-    scores = table["validation_share_rmse_points"].to_numpy()
-    best = int(np.argmin(np.where(table["at_bound"].to_numpy() == "", scores, np.inf))) \
-        if (table["at_bound"] == "").any() else int(np.argmin(scores))
-    table = table.with_columns(pl.Series("chosen", [i == best for i in range(table.height)]))
-    chosen = reports[best]
-    return FitReport(**{**chosen.__dict__, "specification": specifications[best].name,
+    return FitReport(**{**reports[best].__dict__, "specification": specifications[best].name,
                         "specifications": table}), table
 
 
 def _comment(text: str) -> str:
     """`text` as one TOML comment line (a name with a line break cannot end the comment early)."""
     return ("# " + " ".join(text.split())).rstrip()
+
+
+#: what each free parameter is, in the calibrated scenario's description
+_PARAMETER_WORDS = {"workloads.traditional.arrivals_per_quarter": "arrivals",
+                    "workloads.traditional.arrivals_growth_per_year": "their growth",
+                    "market.seasonality.q1": "Q1 seasonality", "market.list_price_pass_through": "list-price pass-through",
+                    TREND: "rivals' trend", LEVEL: "Alibaba's quality"}
 
 
 def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path, config: CloudScenario) -> None:
@@ -594,7 +722,7 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
     relative = os.path.relpath(base_path.resolve(), out_path.resolve().parent)
     errors = report.error_table()
     header = {
-        "description": f"{base_path.stem} with growth, seasonality, list-price pass-through and rivals' trend "
+        "description": f"{base_path.stem} with {', '.join(_PARAMETER_WORDS.get(n, n) for n in report.parameters)} "
                        "fitted to Canalys shares and market size and Alibaba Cloud revenue",
         "extends": relative,
     }
@@ -615,7 +743,8 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
             comments.append(f"  {row['specification']}: {row['validation_share_rmse_points']:.2f} -> "
                             f"{row['held_out_alibaba_share_errors']}{' (chosen)' if row['chosen'] else ''}")
     comments += [
-        "fitted: estimate and HAC standard error (Newey-West, errors up to a year apart correlated);",
+        f"fitted: estimate and standard error ({report.standard_error_method}; Newey-West HAC in brackets, a "
+        "lower bound on short series);",
         "fixed: a prior the data do not identify (calibration.FIXED_PARAMETERS).",
         "Use for the 2020-2024 history and policy comparisons; the held-out errors above are what to expect "
         "of it as a forecast.",
@@ -624,13 +753,17 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
 
     def note(name: str) -> str:
         se, (low, high) = report.standard_errors.get(name, float("nan")), report.bounds[name]
+        hac = report.standard_errors_hac.get(name, float("nan"))
         weak = 4.0 * se > 0.8 * (high - low)  # +-2 SE spans most of the economic range
-        return f"fitted, SE {se:.3g}" + (" (weakly identified: +-2 SE spans most of its bounds)" if weak else "")
+        return (f"fitted, SE {se:.3g}" + (f" [HAC {hac:.3g}]" if hac != se and np.isfinite(hac) else "")
+                + (" (weakly identified: +-2 SE spans most of its bounds)" if weak else ""))
 
     entries: list[tuple[str, float | str, str]] = [(n, v, note(n)) for n, v in report.parameters.items()]
-    entries += [(n, v, f"set by the specification ({report.specification})") for n, v in report.settings.items()]
+    entries += [(n, v, f"assumption of the specification ({report.specification}), set, not fitted")
+                for n, v in report.settings.items()]
     entries += [(n, v, "fixed prior, not identified by these data") for n, v in report.fixed.items()]
     tables: dict[str, Any] = {}
+    inline: dict[str, str] = {}  # dotted key -> its comment, also written after the value
     for name, value, comment in entries:
         value = value if isinstance(value, str) else float(value)
         if name in (TREND, TREND_FROM):
@@ -639,12 +772,29 @@ def write_calibrated_scenario(report: FitReport, base_path: Path, out_path: Path
                 if provider != config.market.leader:
                     tables.setdefault("providers", {}).setdefault(provider, {})[key] = value
                     comments.append(f"providers.{provider}.{key} = {value!r}: {comment}")
+                    inline[f"providers.{provider}.{key}"] = comment
             continue
         set_key_path(tables, name, value)
         comments.append(f"{name} = {value!r}: {comment}")
+        inline[name] = comment
     text = tomli_w.dumps(header) + "\n" + "\n".join(_comment(line) if line else "#" for line in comments) \
-        + "\n\n" + tomli_w.dumps(tables)
+        + "\n\n" + _with_inline_comments(tomli_w.dumps(tables), inline)
     atomic_write_bytes(out_path, text.encode("utf-8"))
+
+
+def _with_inline_comments(text: str, comments: dict[str, str]) -> str:
+    """TOML `text` (as tomli_w writes it: `[table]` headers, one `key = value` a line) with each key's
+    comment after its value."""
+    lines, table = [], ""
+    for line in text.splitlines():
+        if line.startswith("["):
+            table = line.strip().strip("[]")
+        elif " = " in line:
+            comment = comments.get(f"{table}.{line.split(' = ', 1)[0].strip()}" if table else line.split(" = ", 1)[0])
+            if comment:
+                line = f"{line}  {_comment(comment)}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:
@@ -658,7 +808,8 @@ def check_output_path(scenario: ScenarioSource, out_path: Path) -> None:
         raise InputError(f"{out_path}: not a file; choose another --out")
 
 
-def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, taste_seed: int = 7) -> FitReport:
+def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, taste_seed: int = 7,
+              bootstrap_replications: int = BOOTSTRAP_REPLICATIONS) -> FitReport:
     """Fit the loaded scenario under every specification, keep the one rolling-origin validation prefers, and
     write a scenario that extends its file with the fitted values, the specification's settings and the
     fixed priors (default: `<scenario>_calibrated.toml` beside it) unless a free parameter ends on a bound
@@ -673,7 +824,7 @@ def calibrate(scenario: ScenarioSource, out_path: str | Path | None = None, tast
     scenario_path = Path(scenario.path)
     out = Path(out_path) if out_path is not None else scenario_path.with_name(f"{scenario_path.stem}_calibrated.toml")
     check_output_path(scenario, out)
-    report, _ = compare_specifications(config, taste_seed=taste_seed)
+    report, _ = compare_specifications(config, taste_seed=taste_seed, bootstrap_replications=bootstrap_replications)
     if report.at_bound:  # no scenario from a fit on a bound; the tables still show why
         return FitReport(**{**report.__dict__, "scenario_path": None,
                             "message": f"{report.message}; no scenario written: {report.at_bound} at a bound"})

@@ -117,9 +117,10 @@ class CapacityOrder(StrictModel):
 class ProductPrices(StrictModel):
     """One number per product: compute, storage, model API tokens."""
 
-    compute: Positive = Field(description="price-index units (1 = Alibaba's 2020 list price)")
-    storage: Positive = Field(description="price-index units (1 = Alibaba's 2020 list price)")
-    model_api: Positive = Field(description="price-index units (1 = RMB 0.02 per 1k tokens)")
+    # the cap (assumption): a hundred times the index's base keeps revenue and every utility finite
+    compute: Positive = Field(le=100.0, description="price-index units (1 = Alibaba's 2020 list price), at most 100")
+    storage: Positive = Field(le=100.0, description="price-index units (1 = Alibaba's 2020 list price), at most 100")
+    model_api: Positive = Field(le=100.0, description="price-index units (1 = RMB 0.02 per 1k tokens), at most 100")
 
     def get(self, product: str) -> float:
         return float(getattr(self, product))
@@ -167,7 +168,8 @@ class Provider(StrictModel):
     # the GenAI learning curve stops here: composite GenAI unit cost never falls below this (price-index
     # units, model_api 1.0 = RMB 0.02 per 1k tokens); 0 = no floor
     genai_unit_cost_floor: NonNegative = Field(default=0.0, description="price-index units; 0 = no floor")
-    initial_cumulative_quarters: Positive = 8.0  # cumulative volume at t=0, in quarters of initial volume
+    initial_cumulative_quarters: Positive = Field(default=8.0, le=400.0, description=(
+        "cumulative volume at t=0, in quarters of initial volume, at most 400 (a century: assumption)"))
     initial_genai_cumulative_volume: Positive = Field(default=100.0, description="GenAI volume units")
     # GenAI volume units behind the initial GenAI cost
     # GenAI volume units a quarter (1 = one average GenAI workload-quarter at model_api price 1) before any
@@ -209,15 +211,20 @@ class WorkloadType(StrictModel):
 
     mix: ProductMix | None = None  # weights of compute/storage/model_api in the composite price
     initial_workloads: int = Field(ge=0, le=200_000)
-    arrivals_per_quarter: NonNegative  # new workloads a quarter at `arrivals_start_quarter`
+    arrivals_per_quarter: NonNegative = Field(le=200_000, description=(
+        "new workloads a quarter at `arrivals_start_quarter`, at most 200000 (as initial_workloads: assumption)"))
     arrivals_start_quarter: str | None = None  # None: from the start quarter
     arrivals_growth_per_year: FiniteFloat = Field(ge=-0.9, le=20.0)  # continuous growth rate of the arrival rate
-    revenue_per_workload_quarter_rmb_bn: Positive
+    revenue_per_workload_quarter_rmb_bn: Positive = Field(le=100.0, description=(
+        "RMB bn per workload-quarter at price 1, at most 100 (assumption: no one workload pays more)"))
     price_elasticity: FiniteFloat = Field(default=0.0, le=0.0, ge=-5.0, description="d ln volume / d ln price")
-    price_sensitivity_mean: Positive = Field(description="utility units per unit of price index (mean alpha_i)")
-    price_sensitivity_sigma: NonNegative = Field(default=0.5, description="sd of log alpha_i")
-    switching_cost_mean: NonNegative = Field(default=0.0, description="utility units (mean kappa_i)")
-    switching_cost_sigma: NonNegative = Field(default=0.5, description="sd of log kappa_i")
+    # the caps (assumption): far above any calibration, they keep each utility delta - alpha p + kappa finite
+    price_sensitivity_mean: Positive = Field(le=100.0, description="utility units per unit of price index "
+                                                                  "(mean alpha_i), at most 100")
+    price_sensitivity_sigma: NonNegative = Field(default=0.5, le=3.0, description="sd of log alpha_i, at most 3")
+    switching_cost_mean: NonNegative = Field(default=0.0, le=100.0, description="utility units (mean kappa_i), "
+                                                                                "at most 100")
+    switching_cost_sigma: NonNegative = Field(default=0.5, le=3.0, description="sd of log kappa_i, at most 3")
     contract_quarters: FiniteFloat = Field(default=4.0, ge=0.1, le=40.0)  # renewal interval; first renewal uniform over one interval
     review_probability: Probability = 0.3  # churn at renewal: chance a renewing workload re-chooses at all
     multihome_share: Probability = 0.0  # share of workloads that split volume across providers

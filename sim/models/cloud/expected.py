@@ -30,6 +30,8 @@ contracts of at least one quarter).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import polars as pl
 
@@ -55,6 +57,7 @@ def expected_arrivals(rate0: float, growth_per_year: float, start_q: float, q: i
     return arrivals
 
 
+@functools.lru_cache(maxsize=65536)  # pure; a fit asks for the same few thousand values at every evaluation
 def renewal_fraction(a: float, b: float, T: float, q: int) -> float:
     """Expected renewals in quarter [q, q + 1) per workload of a cohort whose (virtual) arrival times are
     uniform on [a, b) and whose contracts renew at arrival + k T, k >= 1:
@@ -118,14 +121,15 @@ def expected_market(config: CloudScenario, taste_seed: int = 0, segments: int = 
             a, b, first_arrival = bounds[w]
             live = first_arrival + q  # cohorts that exist at the start of quarter q
             T = params.contract_quarters
-            hazard = np.array([min(params.review_probability * renewal_fraction(a[c], b[c], T, q), 1.0)
+            hazard = np.array([min(params.review_probability * renewal_fraction(float(a[c]), float(b[c]), T, q), 1.0)
                                for c in range(live)])
             new = np.asarray(logit_probabilities(choice_utilities(alpha[w], delta[:, w], price[:, w]), False))
             stay = np.stack([np.asarray(logit_probabilities(choice_utilities(
                 alpha[w], delta[:, w], price[:, w], kappa[w], np.tile(eye[j], (segments, 1))), False))
                 for j in range(J)])  # stay[j, r, k]: segment r at incumbent j chooses k
             start = mass[w][:live]
-            moved = np.einsum("crj,jrk->crk", start, stay)
+            # moved[c, r, k] = sum_j start[c, r, j] stay[j, r, k], batched over the segments r
+            moved = np.matmul(start.transpose(1, 0, 2), stay.transpose(1, 0, 2)).transpose(1, 0, 2)
             arrivals = expected_arrivals(params.arrivals_per_quarter, params.arrivals_growth_per_year,
                                          starts[w], q)
             x = params.exit_probability_per_quarter
@@ -133,8 +137,9 @@ def expected_market(config: CloudScenario, taste_seed: int = 0, segments: int = 
             end = mass[w].copy()
             end[:live] = (1.0 - x) * ((1.0 - hazard)[:, None, None] * start + hazard[:, None, None] * moved)
             end[live] = arrivals * arrival_survival / segments * new
-            volume[:, w] = 0.5 * (start.sum(axis=(0, 1)) + end.sum(axis=(0, 1)))
-            counts[:, w] = end.sum(axis=(0, 1))
+            end_count = end.sum(axis=0).sum(axis=0)
+            volume[:, w] = 0.5 * (start.sum(axis=0).sum(axis=0) + end_count)
+            counts[:, w] = end_count
             mass[w] = end
         label = quarter_label(config.market.start_quarter, q)
         demand = config.market.seasonality.relative(label, config.market.start_quarter) * volume * price ** elasticity[None, :]

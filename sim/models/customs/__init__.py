@@ -4,6 +4,7 @@ from sim.core.model import Metric, Model, WarmupSeries
 from sim.models.customs.config import CustomsParameters, CustomsScenario
 from sim.models.customs.model import CustomsOffice, poisson_arrival_times, simulate
 from sim.models.customs.validation import validation_cases
+from sim.models.customs.tables import TABLES
 
 __all__ = ["MODEL", "CustomsOffice", "CustomsParameters", "CustomsScenario", "poisson_arrival_times"]
 
@@ -16,6 +17,7 @@ def _charts(result, directory):
 
 MODEL = Model(
     name="customs",
+    tables=TABLES,
     description="Customs clearance at the destination hub as an M/M/c queue",
     config_type=CustomsScenario,
     simulate=simulate,

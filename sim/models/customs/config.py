@@ -29,7 +29,7 @@ class CustomsParameters(StrictModel):
             raise ValueError(
                 f"utilisation arrivals_per_hour / (officers x service_rate_per_hour) = "
                 f"{self.arrivals_per_hour:g} / ({self.officers} x {self.service_rate_per_hour:g}) = "
-                f"{self.utilisation:.3f} must be below 1: the customs model assumes a steady state"
+                f"{self.utilisation:.4g} must be below 1: the customs model assumes a steady state"
             )
         return self
 

@@ -37,7 +37,7 @@ class CustomsClassesParameters(StrictModel):
                 f"utilisation (group_arrivals_per_hour + third_party_arrivals_per_hour) / (officers x "
                 f"service_rate_per_hour) = ({self.group_arrivals_per_hour:g} + "
                 f"{self.third_party_arrivals_per_hour:g}) / ({self.officers} x {self.service_rate_per_hour:g}) = "
-                f"{self.utilisation:.3f} must be below 1: the model assumes a steady state")
+                f"{self.utilisation:.4g} must be below 1: the model assumes a steady state")
         return self
 
 

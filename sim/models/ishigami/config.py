@@ -22,7 +22,8 @@ class IshigamiParameters(StrictModel):
     x3: FiniteFloat = Field(ge=-math.pi, le=math.pi, description="dimensionless (an angle, radians)")
     a: FiniteFloat = Field(default=7.0, description="dimensionless")
     b: FiniteFloat = Field(default=0.1, description="dimensionless")
-    noise_sd: NonNegative = Field(default=0.0, description="units of y")
+    noise_sd: NonNegative = Field(default=0.0, le=1_000_000,
+                                  description="units of y, at most 1e6 (assumption: keeps y + noise finite)")
     busy_ms: FiniteFloat = Field(default=0.0, ge=0.0, le=60_000.0)
     sleep_ms: FiniteFloat = Field(default=0.0, ge=0.0, le=60_000.0)
 

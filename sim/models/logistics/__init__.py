@@ -19,6 +19,7 @@ from sim.core.model import Metric, Model, WarmupSeries
 from sim.models.logistics.config import LogisticsScenario
 from sim.models.logistics.costs import FIXED_COST_LINES, STAGE_COST_LABELS
 from sim.models.logistics.model import simulate
+from sim.models.logistics.tables import TABLES
 
 __all__ = ["MODEL", "LogisticsScenario"]
 
@@ -40,6 +41,7 @@ def _charts(result, directory):
 
 MODEL = Model(
     name="logistics",
+    tables=TABLES,
     description="Cross-border parcels China -> Spain under a five-day delivery guarantee",
     config_type=LogisticsScenario,
     # `Model` is not generic in its config type; the spine calls `simulate` with a `config_type` instance

@@ -36,6 +36,31 @@ Date = Annotated[dt.date, Field(strict=False)]
 HourOfDay = Annotated[FiniteFloat, Field(ge=0.0, lt=24.0)]
 Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday
 
+# Upper bounds that keep every sum, product and draw the model forms finite (a scenario that passes them runs
+# and reports finite metrics). Each is a modelling limit far above the shipped scenarios (assumption), stated
+# in the field's description and printed by `sim show --keys`.
+#: assumption: no stage or handling time of the chain lasts longer than a year
+StageHours = Annotated[FiniteFloat, Field(ge=0.0, le=8760.0, description="hours, at most 8760 (a year)")]
+MeanHours = Annotated[FiniteFloat, Field(gt=0.0, le=8760.0, description="hours, at most 8760 (a year)")]
+#: assumption: ten million orders a day is above any national parcel market's daily flow
+DailyOrders = Annotated[FiniteFloat, Field(le=10_000_000, description="per day, at most 1e7")]
+#: assumption: a unit cost of the chain (per parcel, item, kg or attempt) stays below a million euros
+UnitCost = Annotated[FiniteFloat, Field(ge=0.0, le=1_000_000, description="EUR, at most 1e6 per unit")]
+#: assumption: a fixed cost stays below a billion euros per flight-week, officer shift or hub shift
+FixedCost = Annotated[FiniteFloat, Field(ge=0.0, le=1_000_000_000, description="EUR, at most 1e9 per period")]
+#: assumption: a negative binomial of size above a million is Poisson for any daily mean the model takes
+Dispersion = Annotated[FiniteFloat, Field(gt=0.0, le=1_000_000)]
+#: assumption: a weekday's demand is at most a hundred times another's (as a peak multiplier)
+WeekdayFactor = Annotated[FiniteFloat, Field(gt=0.0, le=100.0)]
+#: assumption: an hour's weight is at most a million times another's
+HourWeight = Annotated[FiniteFloat, Field(ge=0.0, le=1_000_000)]
+#: assumption: a parcel's item is worth at most a million euros
+ItemValueEur = Annotated[FiniteFloat, Field(gt=0.0, le=1_000_000, description="EUR, at most 1e6")]
+#: assumption: a parcel, not freight: at most a tonne
+ParcelKg = Annotated[FiniteFloat, Field(gt=0.0, le=1000.0, description="kg, at most 1000 (a parcel)")]
+#: assumption: a delivery time a shopper holds is at most a year of business days
+BusinessDays = Annotated[FiniteFloat, Field(gt=0.0, le=365.0, description="business days, at most 365")]
+
 
 def _sorted_unique(values: Sequence[float], name: str) -> None:
     if list(values) != sorted(set(values)):
@@ -78,25 +103,28 @@ class DemandParameters(StrictModel):
     speed term is b_E (E - R), linear (`speed_response = "linear"`) or flat outside the range Fisher et al.
     (2019) measured (`"flat_outside_measured"`, the lower bracket); the promise term acts on E - P."""
 
-    shoppers_per_day: Positive
+    shoppers_per_day: Annotated[DailyOrders, Field(gt=0.0)]
     customers: int = Field(ge=1, le=50_000_000)
     base_utility: FiniteFloat = Field(ge=-20.0, le=20.0, description="logit utility units")
-    dispersion: Positive | None = Field(default=None, description="negative binomial size; absent = Poisson")
-    reference_days: Positive = 7.0
-    expected_days: Positive | None = None
+    dispersion: Dispersion | None = Field(default=None, description="negative binomial size, at most 1e6; "
+                                                                    "absent = Poisson")
+    reference_days: BusinessDays = 7.0
+    expected_days: BusinessDays | None = None
     speed_response: Literal["linear", "flat_outside_measured"] = "linear"
     utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0, description="logit utility units")
     utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0, description="logit utility units")
-    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7,
-                                            description="relative demand of each weekday, Monday first")
-    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24,
-                                              description="relative weight of each hour, hour 0 first")
+    weekday_factors: list[WeekdayFactor] = Field(default_factory=lambda: [1.0] * 7,
+                                                 description="relative demand of each weekday, Monday first, "
+                                                             "each in (0, 100]")
+    hourly_profile: list[HourWeight] = Field(default_factory=lambda: [1.0] * 24,
+                                             description="relative weight of each hour, hour 0 first, each in "
+                                                         "[0, 1e6]")
     peaks: list[PeakPeriod] = Field(default_factory=list)
     feedback: bool = True
     choice_share: Probability = 1.0
-    item_value_eur_median: Positive = 7.0
+    item_value_eur_median: ItemValueEur = 7.0
     item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
-    weight_kg_median: Positive = 0.25
+    weight_kg_median: ParcelKg = 0.25
     weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
 
     @model_validator(mode="after")
@@ -120,17 +148,20 @@ class ThirdPartyDemandParameters(StrictModel):
     join the group's customer population (no delivery feedback). With `parcels_per_day = 0` the run is the
     one-class run, table for table."""
 
-    parcels_per_day: NonNegative = 0.0
-    dispersion: Positive | None = Field(default=None, description="negative binomial size; absent = Poisson")
-    weekday_factors: list[Positive] = Field(default_factory=lambda: [1.0] * 7,
-                                            description="relative demand of each weekday, Monday first")
-    hourly_profile: list[NonNegative] = Field(default_factory=lambda: [1.0] * 24,
-                                              description="relative weight of each hour, hour 0 first")
+    parcels_per_day: Annotated[DailyOrders, Field(ge=0.0)] = 0.0
+    dispersion: Dispersion | None = Field(default=None, description="negative binomial size, at most 1e6; "
+                                                                    "absent = Poisson")
+    weekday_factors: list[WeekdayFactor] = Field(default_factory=lambda: [1.0] * 7,
+                                                 description="relative demand of each weekday, Monday first, "
+                                                             "each in (0, 100]")
+    hourly_profile: list[HourWeight] = Field(default_factory=lambda: [1.0] * 24,
+                                             description="relative weight of each hour, hour 0 first, each in "
+                                                         "[0, 1e6]")
     peaks: list[PeakPeriod] = Field(default_factory=list)
     promised: bool = False
-    item_value_eur_median: Positive = 7.0
+    item_value_eur_median: ItemValueEur = 7.0
     item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
-    weight_kg_median: Positive = 0.25
+    weight_kg_median: ParcelKg = 0.25
     weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
 
     @model_validator(mode="after")
@@ -148,10 +179,10 @@ class MerchantParameters(StrictModel):
     """Handling time from order to parcel ready for pick-up: `min + exponential(mean - min)`, by merchant
     type ("choice": consolidated Cainiao stock; "direct": the merchant ships)."""
 
-    choice_min_hours: NonNegative = 4.0
-    choice_mean_hours: Positive = 10.0
-    direct_min_hours: NonNegative = 12.0
-    direct_mean_hours: Positive = 36.0
+    choice_min_hours: StageHours = 4.0
+    choice_mean_hours: MeanHours = 10.0
+    direct_min_hours: StageHours = 12.0
+    direct_mean_hours: MeanHours = 36.0
 
     @model_validator(mode="after")
     def _check(self) -> "MerchantParameters":
@@ -167,7 +198,7 @@ class FirstMileParameters(StrictModel):
     the origin hub `transit_hours` later."""
 
     pickup_hours: list[HourOfDay] = Field(default_factory=lambda: [4.0, 12.0])
-    transit_hours: NonNegative = 3.0
+    transit_hours: StageHours = 3.0
 
     @model_validator(mode="after")
     def _check(self) -> "FirstMileParameters":
@@ -216,9 +247,9 @@ class LineHaulParameters(StrictModel):
 
     departure_hours: list[HourOfDay] = Field(default_factory=lambda: [2.0, 14.0])
     weekdays: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])
-    cutoff_hours: NonNegative = 3.0
+    cutoff_hours: StageHours = 3.0
     capacity_parcels: int = Field(ge=1, le=100_000_000)
-    flight_hours: Positive = 16.0
+    flight_hours: MeanHours = 16.0
     cancellation_probability: Probability = 0.0
     loss_probability: Probability = 0.0
 
@@ -238,7 +269,7 @@ class LineHaulParameters(StrictModel):
 class DestinationHubParameters(StrictModel):
     """Unloading and handover to customs after the flight lands (a fixed time)."""
 
-    handling_hours: NonNegative = 4.0
+    handling_hours: StageHours = 4.0
 
 
 class CustomsStageParameters(StrictModel):
@@ -251,9 +282,9 @@ class CustomsStageParameters(StrictModel):
     officers: int = Field(ge=1, le=100_000)
     clearance_rate_per_hour: Positive
     pre_cleared_share: Probability = 0.0
-    pre_cleared_release_hours: NonNegative = 1.0
+    pre_cleared_release_hours: StageHours = 1.0
     inspection_probability: Probability = 0.0
-    inspection_hold_hours: NonNegative = 24.0
+    inspection_hold_hours: StageHours = 24.0
     refusal_probability: Probability = 0.0
 
 
@@ -267,10 +298,10 @@ class LastMileParameters(StrictModel):
 
     service: Literal["express", "postal"] = "express"
 
-    transfer_hours: NonNegative = 10.0
+    transfer_hours: StageHours = 10.0
     wave_hours: list[HourOfDay] = Field(default_factory=lambda: [8.0, 14.0])
-    wave_cutoff_hours: NonNegative = 1.0
-    wave_duration_hours: NonNegative = 6.0
+    wave_cutoff_hours: StageHours = 1.0
+    wave_duration_hours: StageHours = 6.0
     delivery_weekdays: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5])
     failed_attempt_probability: Probability = 0.0
     max_attempts: int = Field(default=3, ge=1, le=4)
@@ -293,7 +324,7 @@ class ForwardStockParameters(StrictModel):
     then straight to the last mile."""
 
     share: Probability = 0.0
-    handling_hours: NonNegative = 6.0
+    handling_hours: StageHours = 6.0
 
 
 class GuaranteeParameters(StrictModel):
@@ -325,26 +356,26 @@ class CostParameters(StrictModel):
     `last_mile_eur_per_attempt` is the express carrier's rate, a postal last mile pays
     `postal_last_mile_eur_per_attempt`."""
 
-    merchant_handling_eur: NonNegative
-    first_mile_eur: NonNegative
-    origin_hub_eur: NonNegative
-    air_freight_eur_per_kg: NonNegative
-    consolidated_air_eur_per_kg: NonNegative
-    transit_hub_eur: NonNegative
-    road_feeder_eur: NonNegative
-    destination_hub_eur: NonNegative
-    customs_clearance_eur: NonNegative
-    duty_per_item_eur: NonNegative
-    handling_fee_per_item_eur: NonNegative
-    warehouse_handling_fee_per_item_eur: NonNegative
-    last_mile_eur_per_attempt: NonNegative
-    postal_last_mile_eur_per_attempt: NonNegative
-    forward_inbound_eur_per_kg: NonNegative
-    forward_warehouse_eur: NonNegative
-    stock_holding_eur_per_item: NonNegative
-    fixed_eur_per_flight_week: NonNegative = 0.0
-    fixed_eur_per_officer_shift: NonNegative = 0.0
-    fixed_eur_per_hub_shift: NonNegative = 0.0
+    merchant_handling_eur: UnitCost
+    first_mile_eur: UnitCost
+    origin_hub_eur: UnitCost
+    air_freight_eur_per_kg: UnitCost
+    consolidated_air_eur_per_kg: UnitCost
+    transit_hub_eur: UnitCost
+    road_feeder_eur: UnitCost
+    destination_hub_eur: UnitCost
+    customs_clearance_eur: UnitCost
+    duty_per_item_eur: UnitCost
+    handling_fee_per_item_eur: UnitCost
+    warehouse_handling_fee_per_item_eur: UnitCost
+    last_mile_eur_per_attempt: UnitCost
+    postal_last_mile_eur_per_attempt: UnitCost
+    forward_inbound_eur_per_kg: UnitCost
+    forward_warehouse_eur: UnitCost
+    stock_holding_eur_per_item: UnitCost
+    fixed_eur_per_flight_week: FixedCost = 0.0
+    fixed_eur_per_officer_shift: FixedCost = 0.0
+    fixed_eur_per_hub_shift: FixedCost = 0.0
 
 
 class LogisticsParameters(StrictModel):

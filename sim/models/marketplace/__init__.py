@@ -5,6 +5,7 @@ from sim.core.model import Metric, Model, WarmupSeries
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.model import simulate
 from sim.models.marketplace.validation import validation_cases
+from sim.models.marketplace.tables import TABLES
 
 __all__ = ["MODEL", "MarketplaceScenario"]
 
@@ -12,6 +13,7 @@ PRICE = "price units (v = 1)"
 
 MODEL = Model(
     name="marketplace",
+    tables=TABLES,
     description="A marketplace where human and AI-agent buyers search merchants' prices (Stahl 1989)",
     config_type=MarketplaceScenario,
     simulate=simulate,

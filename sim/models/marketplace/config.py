@@ -25,14 +25,18 @@ class Market(StrictModel):
     sale's price."""
 
     merchants: int = Field(ge=1, le=10_000, description="N, merchants listing the good")
-    valuation: Positive = Field(description="v, each buyer's value of one unit (price units)")
+    #: the caps on valuation, search costs and visits are modelling limits far above any scenario (assumption);
+    #: they keep every price, surplus and daily Poisson draw finite
+    valuation: Positive = Field(le=1_000_000, description="v, each buyer's value of one unit (price units), "
+                                                          "at most 1e6")
     marginal_cost: NonNegative = Field(default=0.0,
         description="c, each merchant's cost of one unit sold (price units)")
-    visits_per_day: Positive
+    visits_per_day: Positive = Field(le=10_000_000, description="buyer visits a day (Poisson mean), at most 1e7")
     take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="platform's share of each price")
     goods: Literal["homogeneous", "differentiated"] = "homogeneous"
     #: differentiated goods: utility quality - price_sensitivity x price + logit error, outside option 0
-    quality: FiniteFloat = Field(default=0.0, description="differentiated goods: each good's mean utility (utils)")
+    quality: FiniteFloat = Field(default=0.0, ge=-700.0, le=700.0, description=(
+        "differentiated goods: each good's mean utility (utils), in [-700, 700] (exp overflows past 709)"))
     price_sensitivity: Positive = Field(default=1.0, description="differentiated goods: utils lost per price unit")
 
     @model_validator(mode="after")
@@ -57,9 +61,10 @@ class Buyers(StrictModel):
     `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
-    human_search_cost: NonNegative = Field(description="s, price units a human pays per quote after the first")
-    agent_search_cost: NonNegative = Field(default=0.0,
-        description="price units an agent pays per quote after the first")
+    human_search_cost: NonNegative = Field(le=1_000_000, description=(
+        "s, price units a human pays per quote after the first, at most 1e6"))
+    agent_search_cost: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units an agent pays per quote after the first, at most 1e6")
     human_consideration_set: int | None = Field(default=None, ge=1,
         description="merchants a human reads at most (count)")
     agent_consideration_set: int | None = Field(default=None, ge=1,
@@ -128,12 +133,14 @@ class Entry(StrictModel):
     of keeping a shop, not paid to the platform) and entry costs are counted in merchants' profit. Equilibrium
     pricing of homogeneous goods only. The rule draws no random numbers."""
 
-    review_days: Positive | None = Field(default=None, description="days between reviews (None: N fixed)")
-    listing_cost_per_day: NonNegative = Field(default=0.0,
-        description="each listed merchant's fixed cost, price units per merchant-day")
-    entry_cost: NonNegative = Field(default=0.0, description="one-off cost of entering, price units")
-    entry_horizon_days: Positive = Field(default=365.0,
-        description="days over which an entrant expects to recover its entry cost (assumption)")
+    review_days: Positive | None = Field(default=None, le=36_500,
+        description="days between reviews, at most 36,500 (None: N fixed)")
+    listing_cost_per_day: NonNegative = Field(default=0.0, le=1_000_000_000,
+        description="each listed merchant's fixed cost, price units per merchant-day, at most 1e9")
+    entry_cost: NonNegative = Field(default=0.0, le=1_000_000_000,
+        description="one-off cost of entering, price units, at most 1e9")
+    entry_horizon_days: Positive = Field(default=365.0, le=36_500,
+        description="days over which an entrant expects to recover its entry cost, at most 36,500 (assumption)")
     window_days: int = Field(default=30, ge=1, le=3650, description="days of realised profit an exit review reads")
     max_merchants: int = Field(default=100, ge=1, le=10_000, description="merchants listed at most (count)")
 
@@ -148,8 +155,9 @@ class Ads(StrictModel):
 
     advertisers: int = Field(default=0, ge=0, le=10_000, description="merchants buying the ad slot (count)")
     reach: Probability = Field(default=1.0, description="share of human visits shown an advertiser first")
-    price_per_impression: NonNegative = Field(default=0.0,
-        description="what an advertiser pays the platform per human visit shown its ad first (price units)")
+    price_per_impression: NonNegative = Field(default=0.0, le=1_000_000_000,
+        description="what an advertiser pays the platform per human visit shown its ad first (price units, "
+                    "at most 1e9)")
 
 
 class MarketplaceScenario(ScenarioConfig):

@@ -2,13 +2,11 @@
 and error tables, and writes a scenario that loads, extends the input and carries the fitted value.
 
 The real command fits five parameters under every specification with rolling-origin validation (several
-minutes), so the test narrows the fit to one free parameter (traditional arrivals per quarter) and one
-specification, replacing `compare_specifications`' specifications; everything else (argument parsing, model
-dispatch, the fit, tables, writing and reloading the scenario) is the command's own path (about 30 s)."""
+minutes), so the test narrows the fit to one free parameter (traditional arrivals per quarter), one
+specification and a 4-history bootstrap (for the command's 40); everything else (argument parsing, model
+dispatch, the fit, tables, writing and reloading the scenario) is the command's own path (about 20 s)."""
 
 from __future__ import annotations
-
-import functools
 
 import pytest
 from typer.testing import CliRunner
@@ -33,8 +31,9 @@ def test_sim_calibrate_fits_prints_and_writes_a_loadable_scenario(tmp_path, monk
     extends the input, and its traditional arrivals are a local minimum of the in-sample squared error recomputed here
     (no worse than 1% either side), inside the bounds; a second run without --force exits 2 with one line
     and leaves the file as it was."""
-    monkeypatch.setattr(calibration, "compare_specifications", functools.partial(
-        calibration.compare_specifications, specifications=(ONE_PARAMETER,)))
+    original = calibration.compare_specifications
+    monkeypatch.setattr(calibration, "compare_specifications", lambda config, **options: original(
+        config, **{**options, "specifications": (ONE_PARAMETER,), "bootstrap_replications": 4}))
     out = tmp_path / "calibrated.toml"
     base = SCENARIOS / "cloud_price_cut_2024.toml"
     result = CliRunner().invoke(app, ["calibrate", str(base), "--out", str(out)])

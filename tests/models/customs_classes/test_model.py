@@ -19,7 +19,7 @@ def test_a_total_load_at_or_above_capacity_exits_2_naming_file_key_and_value():
     done = CliRunner().invoke(cli.app, ["run", str(SCENARIO), "--reps", "1", "--set", "customs_classes.officers=2"])
     assert done.exit_code == 2, done.output
     assert "Traceback" not in done.output
-    for fragment in (SCENARIO.name, "customs_classes", "(12 + 12) / (2 x 10) = 1.200"):
+    for fragment in (SCENARIO.name, "customs_classes", "(12 + 12) / (2 x 10) = 1.2 must be below 1"):
         assert fragment in done.output
 
 
