@@ -121,3 +121,12 @@ def test_choice_noise_shifts_no_other_draw_and_both_fidelities_agree():
     only_entry = simulate(with_sections(config(record_prices=True), entry={"review_days": 5.0, "max_merchants": 6}),
                           Streams(5, 1))
     assert with_all.tables["daily"]["merchants"].equals(only_entry.tables["daily"]["merchants"])
+
+
+def test_per_visit_fidelity_is_the_batch_fidelity_with_ads_and_attention_span():
+    """The per-visit SimPy reference (its own implementation of search and choice) gives the batch tables bit
+    for bit with ads and a degraded choice on, prices holding all day (equilibrium mode)."""
+    batch = with_sections(config(record_prices=True, buyers={"agent_attention_span": 2}),
+                          ads={"advertisers": 2, "reach": 0.6, "price_per_impression": 0.01})
+    per_visit = MarketplaceScenario.model_validate({**batch.model_dump(), "fidelity": "visit"})
+    tables_equal(simulate(batch, Streams(8, 0)), simulate(per_visit, Streams(8, 0)))
