@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -160,6 +160,75 @@ class Ads(StrictModel):
                     "at most 1e9)")
 
 
+class Fees(StrictModel):
+    """The platform's revenue beyond the take rate and ads (GenAI platforms, part 2). Off by default (every
+    value 0); the "direct_service" stream is drawn only when `direct_service_uptake` > 0.
+
+    - Agent access: `agent_access_fee_per_visit` (price units) for every AI-agent visit, paid by
+      `agent_access_fee_payer`: "buyer" (the agent's principal, on top of any price; a sunk cost of the visit,
+      so it moves no choice: consumer surplus falls by it) or "merchants" (a levy on the merchants listed that
+      day, shared equally: it does not depend on a merchant's own price, so it moves no price; merchants'
+      profit falls by it).
+    - A first-party direct AI service beside the marketplace (an assistant sold by the platform itself): each
+      visit also buys one use with probability `direct_service_uptake` (assumption: independent of the visit's
+      shopping), at `direct_service_price_per_use`, costing the platform `direct_service_cost_per_use`
+      (inference). Its value to buyers is not modelled: consumer surplus leaves it out (assumption)."""
+
+    agent_access_fee_per_visit: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units per AI-agent visit, paid to the platform, at most 1e6")
+    agent_access_fee_payer: Literal["buyer", "merchants"] = "buyer"
+    direct_service_uptake: Probability = Field(default=0.0,
+        description="share of visits that also buy one use of the platform's own AI service")
+    direct_service_price_per_use: NonNegative = Field(default=0.0, le=1_000_000,
+        description="what a buyer pays the platform per use of its direct AI service (price units), at most 1e6")
+    direct_service_cost_per_use: NonNegative = Field(default=0.0, le=1_000_000,
+        description="the platform's inference cost per use of its direct AI service (price units), at most 1e6")
+
+
+class Service(StrictModel):
+    """AI 1.0 customer service: the contact centre behind the orders. Off by default (no contacts).
+
+    Each order makes at most one contact (assumption: repeat contacts are not modelled), with probability
+    `contact_share_per_order` + `extra_contact_share_per_late_order` x `late_delivery_share` (at most 1).
+    The late-delivery share is a parameter (a logistics run's output may be written into the scenario; no
+    model reads another at run time). Day d's contacts arrive uniformly over [d + 0.5, d + 1.5), after its
+    orders at d + 0.5 (so with Poisson orders they form a Poisson process). A bot resolves each contact with
+    probability `bot_resolution_share` at `bot_cost_per_contact`; the rest queue first come first served for
+    `human_agents` agents (the monitored queue, `sim.core.queue`), exponential handling times of mean
+    `handling_minutes`; agents cost `human_agent_cost_per_hour` each, for every hour of the horizon.
+    Streams: "service_contacts", "service_bot", "service_handling"."""
+
+    contact_share_per_order: Probability = Field(default=0.0,
+        description="contacts per order when no delivery is late (share of orders, at most 1)")
+    extra_contact_share_per_late_order: Probability = Field(default=0.0,
+        description="extra contacts per late order (share, at most 1)")
+    late_delivery_share: Probability = Field(default=0.0, description="share of orders delivered late")
+    bot_resolution_share: Probability = Field(default=0.0, description="r, share of contacts the bot resolves")
+    bot_cost_per_contact: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units per contact the bot resolves, at most 1e6")
+    human_agents: int = Field(default=1, ge=1, le=100_000, description="c, human agents on duty (count)")
+    handling_minutes: Positive = Field(default=6.0, le=10_000,
+        description="mean handling time of a human-handled contact (minutes, exponential), at most 10,000")
+    human_agent_cost_per_hour: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units per agent-hour on duty, at most 1e6")
+
+    @property
+    def contact_probability(self) -> float:
+        """Contacts per order: the no-late share plus the late orders' extra."""
+        return self.contact_share_per_order + self.extra_contact_share_per_late_order * self.late_delivery_share
+
+    @property
+    def on(self) -> bool:
+        return self.contact_probability > 0.0
+
+    @model_validator(mode="after")
+    def _at_most_one_contact(self) -> "Service":
+        if self.contact_probability > 1.0:
+            raise ValueError(f"contact_share_per_order + extra_contact_share_per_late_order x late_delivery_share "
+                             f"must be at most 1: one contact per order at most (got {self.contact_probability:g})")
+        return self
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -172,6 +241,8 @@ class MarketplaceScenario(ScenarioConfig):
     fidelity: Literal["batch", "visit"] = "batch"
     entry: Entry = Entry()
     ads: Ads = Ads()
+    fees: Fees = Fees()
+    service: Service = Service()
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":

@@ -82,6 +82,18 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     if days.ad_impressions is not None:  # ads (`[ads]`): advertisers pay the platform per impression
         ad_revenue = config.ads.price_per_impression * float(days.ad_impressions.sum())
         merchant_profit -= ad_revenue
+    # revenue by source beyond take and ads (`[fees]`): agent access (paid by buyers or merchants) and the
+    # platform's direct AI service (paid by buyers)
+    fees = config.fees
+    access_revenue = fees.agent_access_fee_per_visit * float(totals[AGENT, VISITS])
+    buyer_access_fees = access_revenue if fees.agent_access_fee_payer == "buyer" else 0.0
+    merchant_access_fees = access_revenue - buyer_access_fees
+    merchant_profit -= merchant_access_fees
+    uses = float(days.direct_service_uses.sum()) if days.direct_service_uses is not None else 0.0
+    direct_revenue = fees.direct_service_price_per_use * uses
+    # the payers' side: buyers' prices and fees, merchants' fees (ads, access levy), each from its own counts
+    paid_in = payments + (buyer_access_fees + direct_revenue) + (ad_revenue + merchant_access_fees)
+    platform_total = platform_revenue + ad_revenue + access_revenue + direct_revenue
     attainable = (params.valuation - params.marginal_cost) * visits
     realised = (params.valuation - params.marginal_cost) * purchases - search_costs
     posted, reservation = days.prices, days.reservation_price
@@ -96,13 +108,17 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         "search_cost_per_purchase": _ratio(search_costs, purchases),
         "quotes_per_human_visit": _ratio(totals[HUMAN, QUOTES], totals[HUMAN, VISITS]),
         "purchase_share": _ratio(purchases, visits),
-        "consumer_surplus_per_visit": _ratio(float(days.consumer_surplus.sum()), visits),
+        "consumer_surplus_per_visit": _ratio(float(days.consumer_surplus.sum()) - buyer_access_fees, visits),
         "welfare_share": _ratio(realised, attainable) if homogeneous else math.nan,
         "merchants": merchants,
         "merchant_profit_per_day": _ratio(merchant_profit, n_days),
         "platform_revenue_per_day": _ratio(platform_revenue, n_days),
         "ad_revenue_per_day": _ratio(ad_revenue, n_days),
-        "accounting_gap": _ratio(abs(payments - (net_receipts + platform_revenue)), payments) if payments else 0.0,
+        "agent_access_revenue_per_day": _ratio(access_revenue, n_days),
+        "direct_service_revenue_per_day": _ratio(direct_revenue, n_days),
+        "direct_service_profit_per_day": _ratio(direct_revenue - fees.direct_service_cost_per_use * uses, n_days),
+        "platform_total_revenue_per_day": _ratio(platform_total, n_days),
+        "accounting_gap": _ratio(abs(paid_in - (net_receipts + platform_total)), paid_in) if paid_in else 0.0,
         "human_reservation_price": float(reservation.mean()) if n_days else math.nan,
         "search_saving_at_reservation": float(saving.mean()) if n_days else math.nan,
         "probe_profit_difference_per_visit": (_ratio(float(days.probe_profit_difference.sum()), visits)
@@ -141,4 +157,14 @@ def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
         ad_revenue = config.ads.price_per_impression * days.ad_impressions
         table = table.with_columns(ad_impressions=pl.Series(days.ad_impressions), ad_revenue=pl.Series(ad_revenue),
                                    merchant_profit=pl.col("merchant_profit") - pl.Series(ad_revenue))
+    fees = config.fees
+    if fees.agent_access_fee_per_visit > 0.0:
+        access = fees.agent_access_fee_per_visit * totals[:, AGENT, VISITS]
+        table = table.with_columns(agent_access_revenue=pl.Series(access))
+        if fees.agent_access_fee_payer == "merchants":
+            table = table.with_columns(merchant_profit=pl.col("merchant_profit") - pl.Series(access))
+    if days.direct_service_uses is not None:
+        table = table.with_columns(
+            direct_service_uses=pl.Series(days.direct_service_uses),
+            direct_service_revenue=pl.Series(fees.direct_service_price_per_use * days.direct_service_uses))
     return table
