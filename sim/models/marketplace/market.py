@@ -22,7 +22,7 @@ human; drawn only when agent_share > 0), "merchant_prices" (substream per mercha
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
 "visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote),
 "logit_choice" (differentiated goods' purchases), "direct_service" (uses of the platform's own AI service,
-per day), "ads" (human visits shown an advertiser first), "agent_choice" (agents past their attention span whose
+per day), "service_contacts", "service_bot" and "service_handling" (the contact centre, `service.py`), "ads" (human visits shown an advertiser first), "agent_choice" (agents past their attention span whose
 choice fails; drawn only when agents read more quotes than the span). Entry and exit (`[entry]`) draw nothing: an entrant's prices
 come from its slot's "merchant_prices" substream, so the merchants listed throughout see the same draws.
 """
@@ -46,6 +46,7 @@ from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIR
     search_and_choose, search_days
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.qlearning import QLearner, state_index
+from sim.models.marketplace.service import run_contact_centre
 from sim.theory import io, search
 
 __all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
@@ -77,6 +78,8 @@ class MarketDays:
     ad_impressions: NDArray[np.int64] | None = None
     #: with a direct AI service (`[fees]`): its uses each day (D,)
     direct_service_uses: NDArray[np.int64] | None = None
+    #: with the contact centre (`[service]`): per day of arrival, its counts and sums (D, `service.SERVICE_COLUMNS`)
+    service: NDArray[np.float64] | None = None
 
     def after(self, first_day: int) -> "MarketDays":
         return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
@@ -85,7 +88,8 @@ class MarketDays:
                           None if self.listed is None else self.listed[first_day:],
                           None if self.entry_costs is None else self.entry_costs[first_day:],
                           None if self.ad_impressions is None else self.ad_impressions[first_day:],
-                          None if self.direct_service_uses is None else self.direct_service_uses[first_day:])
+                          None if self.direct_service_uses is None else self.direct_service_uses[first_day:],
+                          None if self.service is None else self.service[first_day:])
 
 
 def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
@@ -559,7 +563,7 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     if processes is None:
         processes = per_visit or pricing.mode in ("best_response", "qlearning") or market.stahl is None
     if not processes and not market.entry_on:
-        return with_direct_service(config, streams, market.run_ahead())
+        return with_services(config, streams, market.run_ahead())
     env = simpy.Environment()
     env.process(market.visit_arrivals(env) if per_visit else market.visit_days(env))
     if market.entry_on:
@@ -575,14 +579,18 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     elif pricing.mode == "qlearning":
         env.process(market.qlearning_repricing(env))
     env.run(until=float(days))
-    return with_direct_service(config, streams, market.collected())
+    return with_services(config, streams, market.collected())
 
 
-def with_direct_service(config: MarketplaceScenario, streams: Streams, days: MarketDays) -> MarketDays:
-    """The direct AI service's uses each day: of the day's visits, each buys a use with probability
-    `fees.direct_service_uptake` (binomial, "direct_service" stream; drawn only when the uptake is > 0)."""
+def with_services(config: MarketplaceScenario, streams: Streams, days: MarketDays) -> MarketDays:
+    """The platform's services around the market's days. The direct AI service: of each day's visits, each
+    buys a use with probability `fees.direct_service_uptake` (binomial, "direct_service" stream; drawn only
+    when the uptake is > 0). The contact centre (`service.py`), fed by each day's orders, when `[service]` is on."""
     uptake = config.fees.direct_service_uptake
-    if uptake == 0.0:
-        return days
-    visits = days.totals[:, :, VISITS].sum(axis=1).astype(np.int64)
-    return dataclasses.replace(days, direct_service_uses=streams["direct_service"].binomial(visits, uptake))
+    if uptake > 0.0:
+        visits = days.totals[:, :, VISITS].sum(axis=1).astype(np.int64)
+        days = dataclasses.replace(days, direct_service_uses=streams["direct_service"].binomial(visits, uptake))
+    if config.service.on:
+        orders = days.totals[:, :, PURCHASES].sum(axis=1).astype(np.int64)
+        days = dataclasses.replace(days, service=run_contact_centre(config.service, orders, streams))
+    return days

@@ -14,6 +14,7 @@ from sim.core.rng import Streams
 from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.market import MarketDays, run_market
+from sim.models.marketplace import service as contact_centre
 from sim.theory import search
 
 __all__ = ["simulate", "replication_output"]
@@ -99,7 +100,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     posted, reservation = days.prices, days.reservation_price
     saving = mean(np.maximum(reservation[:, None] - posted, 0.0), axis=1) if homogeneous else np.full(n_days,
                                                                                                       math.nan)
-    return {
+    return _service_metrics(config, days, purchases) | {
         "mean_posted_price": float(mean(posted)) if n_days else math.nan,
         "mean_price_paid": _ratio(payments, purchases),
         "mean_price_paid_humans": _ratio(totals[HUMAN, PAID], totals[HUMAN, PURCHASES]),
@@ -128,6 +129,30 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         # visit; in the homogeneous market Bertrand earns 0 and a monopoly (1 - t) v - c on every visit
         "profit_gain_delta": (_ratio(operating_profit, visits * ((1.0 - take) * params.valuation - params.marginal_cost))
                               if homogeneous else math.nan),
+    }
+
+
+def _service_metrics(config: MarketplaceScenario, days: MarketDays, orders: float) -> dict[str, float]:
+    """The contact centre's KPIs over the days counted (contacts counted by the day they arrived for; nan
+    without `[service]`). Cost: the bot's per contact plus every human agent's hours over those days."""
+    names = ("contacts_per_order", "bot_resolved_share", "contact_wait_minutes", "contact_wait_probability",
+             "human_agent_utilisation", "service_cost_per_contact", "service_cost_per_order")
+    if days.service is None:
+        return dict.fromkeys(names, math.nan)
+    service, table = config.service, days.service.sum(axis=0)
+    n_days = days.service.shape[0]
+    contacts, humans = table[contact_centre.CONTACTS], table[contact_centre.HUMAN_CONTACTS]
+    cost = (service.bot_cost_per_contact * table[contact_centre.BOT_RESOLVED]
+            + service.human_agent_cost_per_hour * 24.0 * service.human_agents * n_days)
+    return {
+        "contacts_per_order": _ratio(contacts, orders),
+        "bot_resolved_share": _ratio(table[contact_centre.BOT_RESOLVED], contacts),
+        "contact_wait_minutes": _ratio(table[contact_centre.WAIT_MINUTES], humans),
+        "contact_wait_probability": _ratio(table[contact_centre.WAITED], humans),
+        "human_agent_utilisation": _ratio(table[contact_centre.HANDLING_MINUTES],
+                                          contact_centre.MINUTES_PER_DAY * service.human_agents * n_days),
+        "service_cost_per_contact": _ratio(cost, contacts),
+        "service_cost_per_order": _ratio(cost, orders),
     }
 
 
@@ -167,4 +192,12 @@ def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
         table = table.with_columns(
             direct_service_uses=pl.Series(days.direct_service_uses),
             direct_service_revenue=pl.Series(fees.direct_service_price_per_use * days.direct_service_uses))
+    if days.service is not None:
+        service = days.service
+        humans = service[:, contact_centre.HUMAN_CONTACTS]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            wait = np.where(humans > 0, service[:, contact_centre.WAIT_MINUTES] / humans, math.nan)
+        table = table.with_columns(contacts=pl.Series(service[:, contact_centre.CONTACTS]),
+                                   bot_resolved=pl.Series(service[:, contact_centre.BOT_RESOLVED]),
+                                   contact_wait_minutes=pl.Series(wait))
     return table

@@ -27,6 +27,10 @@ TABLES = (
         "agent_access_revenue": Column(_PRICE, "agent-access fees paid to the platform (with fees.agent_access_fee_per_visit)"),
         "direct_service_uses": Column("uses", "uses of the platform's direct AI service (with its uptake > 0)"),
         "direct_service_revenue": Column(_PRICE, "what buyers paid the direct AI service (with its uptake > 0)"),
+        "contacts": Column("contacts", "customer-service contacts about that day's orders (with [service])"),
+        "bot_resolved": Column("contacts", "of them, resolved by the bot (with [service])"),
+        "contact_wait_minutes": Column("minutes", "mean wait of that day's human-handled contacts (with [service]; "
+                                                  "nan if none)"),
     }),
     TableSpec("equilibrium", "replication", {
         "goods": Column("-", "homogeneous or differentiated goods"),

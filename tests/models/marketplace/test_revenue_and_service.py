@@ -4,11 +4,18 @@ against hand-worked markets; the contact centre's Erlang C check is a `sim valid
 
 from __future__ import annotations
 
+import heapq
+
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.core.rng import Streams
+from sim.kernels.search import PURCHASES
+from sim.models.marketplace.market import run_market
+from sim.models.marketplace.service import HUMAN_CONTACTS, WAIT_MINUTES
+from sim.models.marketplace.validation import contact_centre_config
 from sim.models.marketplace.model import simulate
 from tests.conftest import SCENARIOS
 from tests.models.marketplace.test_ads_and_choice import with_sections
@@ -83,3 +90,95 @@ def test_bad_fees_input_exits_2(tmp_path, key, value):
     message = " ".join(result.stderr.split())
     assert "Traceback" not in message and "bad.toml" in message and key in message and value.strip('"') in message, message
     assert not (tmp_path / "out").exists()
+
+
+SERVICE = {"contact_share_per_order": 0.1, "extra_contact_share_per_late_order": 0.5, "late_delivery_share": 0.2,
+           "bot_resolution_share": 0.5, "human_agents": 3, "handling_minutes": 6.0}
+
+
+def test_service_nests_and_draws_from_its_own_streams():
+    """A [service] table with no contacts is the market without it, bit for bit, whatever its other keys; with
+    contacts on, every column the market had is unchanged, and its metrics are nan when off."""
+    plain = config(mode="equilibrium")
+    idle = with_sections(plain, service={**SERVICE, "contact_share_per_order": 0.0, "late_delivery_share": 0.0})
+    tables_equal(simulate(plain, Streams(5, 2)), simulate(idle, Streams(5, 2)))
+    assert all(simulate(plain, Streams(5, 2)).metrics[name] != simulate(plain, Streams(5, 2)).metrics[name]
+               for name in ("contacts_per_order", "contact_wait_minutes", "service_cost_per_contact"))  # nan
+    before = simulate(plain, Streams(5, 2)).tables["daily"]
+    after = simulate(with_sections(plain, service=SERVICE), Streams(5, 2)).tables["daily"]
+    assert after.select(before.columns).equals(before)
+    assert set(after.columns) - set(before.columns) == {"contacts", "bot_resolved", "contact_wait_minutes"}
+
+
+def test_a_bot_resolving_everything_costs_its_price_per_contact_plus_the_agents_hours():
+    """r = 1: no contact reaches a human; the cost is 0.05 per contact plus 3 agents x 24 h x 2 per hour a day
+    (hand computation from the daily counts)."""
+    scenario = with_sections(config(**FLAT), service={**SERVICE, "bot_resolution_share": 1.0,
+                                                       "bot_cost_per_contact": 0.05, "human_agent_cost_per_hour": 2.0})
+    output = simulate(scenario, Streams(4, 0))
+    daily, metrics = output.tables["daily"], output.metrics
+    contacts, days = daily["contacts"].sum(), daily.height
+    assert daily["bot_resolved"].sum() == contacts > 0
+    assert metrics["service_cost_per_contact"] == pytest.approx((0.05 * contacts + 144.0 * days) / contacts, rel=1e-12)
+    assert metrics["bot_resolved_share"] == 1.0 and metrics["human_agent_utilisation"] == 0.0
+    assert metrics["contact_wait_minutes"] != metrics["contact_wait_minutes"]  # nan: nobody reached a human
+
+
+def test_enough_agents_means_nobody_waits():
+    """r = 0 and 100 agents for ~20 contacts a day of 6 minutes each: every contact meets a free agent
+    (at most ~20 in a day, so more than 100 at once is impossible)."""
+    scenario = with_sections(config(**FLAT), service={**SERVICE, "bot_resolution_share": 0.0, "human_agents": 100})
+    metrics = simulate(scenario, Streams(4, 0)).metrics
+    assert metrics["contact_wait_minutes"] == 0.0 and metrics["contact_wait_probability"] == 0.0
+
+
+@pytest.mark.parametrize(("late_share", "expected"), [(0.0, 0.1), (0.8, 0.5)])
+def test_contacts_per_order_rise_with_the_late_delivery_share(late_share, expected):
+    """0.1 + 0.5 x late share contacts per order (the scenario's form). ~9,000 orders: sd at most
+    sqrt(0.25 / 9000) = 0.0053; the tolerance 0.027 is 5 sd (false-failure rate 6e-7)."""
+    scenario = with_sections(config(**FLAT), service={**SERVICE, "late_delivery_share": late_share})
+    assert simulate(scenario, Streams(6, 0)).metrics["contacts_per_order"] == pytest.approx(expected, abs=0.027)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("service.bot_resolution_share", "1.5"),
+    ("service.bot_cost_per_contact", "-0.1"),
+    ("service.human_agent_cost_per_hour", "-2"),
+    ("service.human_agents", "0"),
+])
+def test_bad_service_input_exits_2(tmp_path, key, value):
+    test_bad_fees_input_exits_2(tmp_path, key, value)
+
+
+def test_more_than_one_contact_per_order_exits_2(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'extends = "{SCENARIOS / "marketplace_today.toml"}"\n[service]\ncontact_share_per_order = 0.8\n'
+                    f'extra_contact_share_per_late_order = 0.5\nlate_delivery_share = 1.0\n')
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
+    assert result.exit_code == 2, result.stdout
+    message = " ".join(result.stderr.split())
+    assert "Traceback" not in message and "bad.toml" in message and "service" in message and "1.3" in message, message
+
+
+def test_contact_centre_waits_equal_an_independent_first_come_first_served_recursion():
+    """The monitored SimPy queue against a second implementation on the same draws (rebuilt from the streams
+    `service.py` documents): the c-server first-come-first-served recursion (each contact takes the earliest
+    free agent, a heap of free times). Mean waits equal to 1e-12 on ~40 days of a loaded centre."""
+    scenario = contact_centre_config(3, 0.8, 30.0, 40.0, 0.0)
+    days = run_market(scenario, Streams(8, 1))
+    orders = days.totals[:, :, PURCHASES].sum(axis=1).astype(np.int64)
+    streams, service = Streams(8, 1), scenario.service
+    contacts = streams["service_contacts"].binomial(orders, service.contact_probability)
+    day = np.repeat(np.arange(orders.size), contacts)
+    arrivals = np.sort(day + 0.5 + streams["service_contacts"].random(day.size))  # days do not overlap
+    human = arrivals[streams["service_bot"].random(arrivals.size) >= service.bot_resolution_share]
+    handling = streams["service_handling"].exponential(service.handling_minutes / 1440.0, human.size)
+    free, waits = [0.0] * service.human_agents, np.empty(human.size)
+    for i, (arrival, duration) in enumerate(zip(human.tolist(), handling.tolist())):
+        start = max(heapq.heappop(free), arrival)
+        waits[i] = start - arrival
+        heapq.heappush(free, start + duration)
+    simulated = days.service[:, WAIT_MINUTES].sum() / days.service[:, HUMAN_CONTACTS].sum()
+    assert waits.mean() * 1440.0 > 1.0  # a loaded centre: the check is not on an idle queue
+    assert simulated == pytest.approx(waits.mean() * 1440.0, rel=1e-12)
+    assert days.service[:, HUMAN_CONTACTS].sum() == human.size
