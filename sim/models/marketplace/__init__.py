@@ -47,7 +47,7 @@ MODEL = Model(
                "fees); 0 by accounting"),
         Metric("contacts_per_order", "contacts", "customer-service contacts per order (nan without [service])"),
         Metric("bot_resolved_share", "share", "share of contacts the bot resolves", kind="proportion"),
-        Metric("contact_wait_minutes", "minutes", "mean wait of a human-handled contact for an agent", key=True),
+        Metric("contact_wait_minutes", "minutes", "mean wait of a human-handled contact for an agent"),
         Metric("contact_wait_probability", "share", "share of human-handled contacts that wait", kind="proportion"),
         Metric("human_agent_utilisation", "share", "human agents' handling time / their time on duty",
                kind="proportion"),
