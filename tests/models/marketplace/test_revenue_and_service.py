@@ -182,3 +182,17 @@ def test_contact_centre_waits_equal_an_independent_first_come_first_served_recur
     assert waits.mean() * 1440.0 > 1.0  # a loaded centre: the check is not on an idle queue
     assert simulated == pytest.approx(waits.mean() * 1440.0, rel=1e-12)
     assert days.service[:, HUMAN_CONTACTS].sum() == human.size
+
+
+def test_ad_revenue_falls_as_the_agent_share_rises():
+    """A sanity check (issue 23): ads reach humans only, so with all else fixed (same seed, equilibrium
+    pricing, one advertiser) ad revenue falls at each step of the agent share 0, 0.3, 0.6, 0.9, while the
+    agent-access revenue rises."""
+    revenue = []
+    for share in (0.0, 0.3, 0.6, 0.9):
+        scenario = with_sections(config(agent_share=share), ads={"advertisers": 1, "price_per_impression": 0.01},
+                                 fees={"agent_access_fee_per_visit": 0.005})
+        metrics = simulate(scenario, Streams(9, 0)).metrics
+        revenue.append((metrics["ad_revenue_per_day"], metrics["agent_access_revenue_per_day"]))
+    ads, access = zip(*revenue)
+    assert all(a > b for a, b in zip(ads, ads[1:])) and all(a < b for a, b in zip(access, access[1:]))
