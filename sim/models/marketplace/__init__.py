@@ -45,6 +45,8 @@ MODEL = Model(
         Metric("accounting_gap", "share",
                "|buyer payments + fees paid - (merchant net receipts + platform revenue by source)| / (payments + "
                "fees); 0 by accounting"),
+        Metric("tool_adopters", "merchants", "merchants using the AI 1.0 merchant tools (0 without [tools])",
+               kind="count"),
         Metric("contacts_per_order", "contacts", "customer-service contacts per order (nan without [service])"),
         Metric("bot_resolved_share", "share", "share of contacts the bot resolves", kind="proportion"),
         Metric("contact_wait_minutes", "minutes", "mean wait of a human-handled contact for an agent"),

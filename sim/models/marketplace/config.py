@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "Tools", "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -229,6 +229,24 @@ class Service(StrictModel):
         return self
 
 
+class Tools(StrictModel):
+    """AI 1.0 merchant tools (differentiated goods, equilibrium pricing): a merchant using them adds
+    `quality_gain` utils to its listing's mean utility at `cost_per_listing_per_day` (the merchant's own cost:
+    the platform's tools are free, the seed's Double 11 tools; the cost is the merchant's time and content
+    work, assumption). Adoption is a Nash equilibrium of a two-stage game, solved once before the run:
+    merchants choose whether to adopt, then price by logit-Bertrand; the number adopting is the smallest k at
+    which no adopter gains by dropping the tools and no other merchant gains by adopting (profit per day at
+    the stage-2 prices). Merchants 0..k-1 adopt. Off by default (gain 0); draws no random numbers."""
+
+    quality_gain: NonNegative = Field(default=0.0, le=700.0, description="utils added to an adopter's listing")
+    cost_per_listing_per_day: NonNegative = Field(default=0.0, le=1_000_000_000,
+        description="an adopter's cost of the tools, price units per merchant-day, at most 1e9")
+
+    @property
+    def on(self) -> bool:
+        return self.quality_gain > 0.0
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -243,6 +261,7 @@ class MarketplaceScenario(ScenarioConfig):
     ads: Ads = Ads()
     fees: Fees = Fees()
     service: Service = Service()
+    tools: Tools = Tools()
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":
@@ -274,6 +293,9 @@ class MarketplaceScenario(ScenarioConfig):
         if self.ads.advertisers > market.merchants:
             raise ValueError(f"ads.advertisers must be at most market.merchants = {market.merchants} "
                              f"(got {self.ads.advertisers})")
+        if self.tools.on and (market.goods != "differentiated" or pricing.mode != "equilibrium"):
+            raise ValueError(f"tools.quality_gain is for differentiated goods in equilibrium mode (market.goods, "
+                             f"pricing.mode; got {self.tools.quality_gain:g})")
         if self.entry.review_days is not None:
             if pricing.mode != "equilibrium" or market.goods != "homogeneous" or self.fidelity != "batch" \
                     or self.probe is not None:

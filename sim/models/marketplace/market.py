@@ -49,7 +49,8 @@ from sim.models.marketplace.qlearning import QLearner, state_index
 from sim.models.marketplace.service import run_contact_centre
 from sim.theory import io, search
 
-__all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
+__all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "logit_profits_per_day", "tool_adopters",
+           "run_market", "BLOCK_VISITS"]
 
 #: visits met at one set of posted prices: (prices, humans' reservation price, buyer kinds, first-quote uniforms)
 Segment = tuple[NDArray[np.float64], float, NDArray[np.int8], NDArray[np.float64]]
@@ -80,6 +81,8 @@ class MarketDays:
     direct_service_uses: NDArray[np.int64] | None = None
     #: with the contact centre (`[service]`): per day of arrival, its counts and sums (D, `service.SERVICE_COLUMNS`)
     service: NDArray[np.float64] | None = None
+    #: with merchant tools (`[tools]`): how many merchants use them
+    tool_adopters: int | None = None
 
     def after(self, first_day: int) -> "MarketDays":
         return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
@@ -89,19 +92,55 @@ class MarketDays:
                           None if self.entry_costs is None else self.entry_costs[first_day:],
                           None if self.ad_impressions is None else self.ad_impressions[first_day:],
                           None if self.direct_service_uses is None else self.direct_service_uses[first_day:],
-                          None if self.service is None else self.service[first_day:])
+                          None if self.service is None else self.service[first_day:], self.tool_adopters)
 
 
-def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
-    """Logit-Bertrand prices of N symmetric single-product merchants with an outside option (the shared
-    solver in `sim.theory.io`), at the effective cost c / (1 - t)."""
+def logit_equilibrium_prices(config: MarketplaceScenario, qualities: NDArray[np.float64] | None = None
+                             ) -> NDArray[np.float64]:
+    """Logit-Bertrand prices of N single-product merchants with an outside option (the shared solver in
+    `sim.theory.io`), at the effective cost c / (1 - t); `qualities` per merchant (default: all
+    `market.quality`)."""
     market = config.market
     n = market.merchants
-    equilibrium = io.bertrand_equilibrium(np.full(n, market.quality), np.full(n, market.effective_cost),
-                                          [market.price_sensitivity], outside_option=True)
+    equilibrium = io.bertrand_equilibrium(np.full(n, market.quality) if qualities is None else qualities,
+                                          np.full(n, market.effective_cost), [market.price_sensitivity],
+                                          outside_option=True)
     if not equilibrium.converged:
         raise RuntimeError(f"the logit-Bertrand solver did not converge: {equilibrium.message}")
     return equilibrium.prices
+
+
+def tool_qualities(config: MarketplaceScenario, adopters: int) -> NDArray[np.float64]:
+    """Each merchant's mean utility when merchants 0..adopters-1 use the tools."""
+    market = config.market
+    qualities = np.full(market.merchants, market.quality)
+    qualities[:adopters] += config.tools.quality_gain
+    return qualities
+
+
+def logit_profits_per_day(config: MarketplaceScenario, adopters: int) -> NDArray[np.float64]:
+    """Each merchant's expected profit per day at the logit-Bertrand prices with `adopters` tool users:
+    visits per day x share x ((1 - t) p - c), less the tools' cost for the adopters."""
+    market = config.market
+    qualities = tool_qualities(config, adopters)
+    prices = logit_equilibrium_prices(config, qualities)
+    shares = io.static_shares(qualities, prices, [market.price_sensitivity], outside_option=True)
+    profit = market.visits_per_day * shares * ((1.0 - market.take_rate) * prices - market.marginal_cost)
+    profit[:adopters] -= config.tools.cost_per_listing_per_day
+    return profit
+
+
+def tool_adopters(config: MarketplaceScenario) -> int:
+    """The smallest k at which no adopter gains by dropping the tools (merchant k-1 at k - 1 adopters) and
+    no other merchant gains by adopting (merchant k at k + 1 adopters): the rule of `config.Tools`."""
+    n = config.market.merchants
+    profits = [logit_profits_per_day(config, k) for k in range(n + 1)]
+    for k in range(n + 1):
+        adopters_stay = k == 0 or profits[k][k - 1] >= profits[k - 1][k - 1]
+        others_stay_out = k == n or profits[k][k] >= profits[k + 1][k]
+        if adopters_stay and others_stay_out:
+            return k
+    raise RuntimeError("no adoption equilibrium of the merchant tools")  # symmetric logit: never reached
 
 
 class Marketplace:
@@ -115,6 +154,9 @@ class Marketplace:
                                                market.effective_cost)
                       if market.goods == "homogeneous" else None)
         self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day), None)
+        #: merchant tools (`[tools]`): how many adopt, and each listing's mean utility
+        self.adopters = tool_adopters(config) if config.tools.on else None
+        self.qualities = tool_qualities(config, self.adopters or 0)
         #: the visits best responses replay: per day, its segments of visits met at one set of prices
         self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
         self.prices = self.initial_prices()
@@ -143,7 +185,7 @@ class Marketplace:
             assert pricing.fixed_prices is not None  # config validation
             return np.resize(np.asarray(pricing.fixed_prices, dtype=np.float64), n)
         if pricing.mode == "equilibrium" and market.goods == "differentiated":
-            return logit_equilibrium_prices(self.config)
+            return logit_equilibrium_prices(self.config, None if self.adopters is None else self.qualities)
         if pricing.mode == "best_response":
             return np.full(n, market.valuation if pricing.initial_price is None else pricing.initial_price)
         if pricing.mode == "qlearning":
@@ -444,7 +486,7 @@ class Marketplace:
         agents alike); expected consumer surplus per visit ln(1 + sum_j exp(q - alpha p_j)) / alpha
         (Small & Rosen 1981)."""
         market = self.config.market
-        shares = io.static_shares(np.full(prices.size, market.quality), prices, [market.price_sensitivity],
+        shares = io.static_shares(self.qualities, prices, [market.price_sensitivity],
                                   outside_option=True)
         rng = self.streams["logit_choice"]
         n_agents = int(np.count_nonzero(buyer_kinds))
@@ -455,7 +497,7 @@ class Marketplace:
             bought = allocate_purchases(rng, visits[kind], shares)[:-1]
             totals[kind, VISITS], totals[kind, PURCHASES], totals[kind, PAID] = visits[kind], bought.sum(), bought @ prices
             sales += bought
-        inclusive = math.log1p(float(np.exp(market.quality - market.price_sensitivity * prices).sum()))
+        inclusive = math.log1p(float(np.exp(self.qualities - market.price_sensitivity * prices).sum()))
         surplus = buyer_kinds.size * inclusive / market.price_sensitivity
         return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
 
@@ -465,6 +507,8 @@ class Marketplace:
                           np.array(revenue), np.array(totals), np.array(surplus), np.array(probe))
         if self.config.ads.advertisers > 0:
             days = dataclasses.replace(days, ad_impressions=np.array(self.impressions_per_day, dtype=np.int64))
+        if self.adopters is not None:
+            days = dataclasses.replace(days, tool_adopters=self.adopters)
         if not self.entry_on:
             return days
         return dataclasses.replace(days, listed=np.array(self.listed_per_day, dtype=np.int64),

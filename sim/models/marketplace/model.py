@@ -90,6 +90,9 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     buyer_access_fees = access_revenue if fees.agent_access_fee_payer == "buyer" else 0.0
     merchant_access_fees = access_revenue - buyer_access_fees
     merchant_profit -= merchant_access_fees
+    adopters = float(days.tool_adopters or 0)
+    if days.tool_adopters is not None:  # merchant tools (`[tools]`): the adopters' cost
+        merchant_profit -= config.tools.cost_per_listing_per_day * adopters * n_days
     uses = float(days.direct_service_uses.sum()) if days.direct_service_uses is not None else 0.0
     direct_revenue = fees.direct_service_price_per_use * uses
     # the payers' side: buyers' prices and fees, merchants' fees (ads, access levy), each from its own counts
@@ -115,6 +118,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         "merchant_profit_per_day": _ratio(merchant_profit, n_days),
         "platform_revenue_per_day": _ratio(platform_revenue, n_days),
         "ad_revenue_per_day": _ratio(ad_revenue, n_days),
+        "tool_adopters": adopters,
         "agent_access_revenue_per_day": _ratio(access_revenue, n_days),
         "direct_service_revenue_per_day": _ratio(direct_revenue, n_days),
         "direct_service_profit_per_day": _ratio(direct_revenue - fees.direct_service_cost_per_use * uses, n_days),
@@ -192,6 +196,9 @@ def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
         table = table.with_columns(
             direct_service_uses=pl.Series(days.direct_service_uses),
             direct_service_revenue=pl.Series(fees.direct_service_price_per_use * days.direct_service_uses))
+    if days.tool_adopters is not None:
+        table = table.with_columns(merchant_profit=pl.col("merchant_profit")
+                                   - config.tools.cost_per_listing_per_day * days.tool_adopters)
     if days.service is not None:
         service = days.service
         humans = service[:, contact_centre.HUMAN_CONTACTS]
