@@ -53,6 +53,7 @@ from sim.kernels.mixed_logit import mixed_logit_price_derivatives, mixed_logit_s
 
 __all__ = [
     "NO_OUTSIDE_SHIFT", "kernel_inputs", "static_shares", "static_price_derivatives", "best_response_multiplier",
+    "logit_expected_utility",
     "Equilibrium", "ownership_matrix", "foc_residual", "bertrand_equilibrium",
     "VerticalChain", "double_marginalisation_linear", "double_marginalisation_logit",
     "critical_fractile", "newsvendor_quantity", "QuantileFunction",
@@ -88,6 +89,23 @@ def static_shares(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike, outside_
     """(J,) mixed-logit shares of a choosing consumer at prices `price` (no delivery attribute): the mean
     over the simulated consumers alpha_i of the logit probabilities of delta_j - alpha_i p_j."""
     return np.asarray(mixed_logit_shares(*kernel_inputs(delta, price, alpha, outside_option)))
+
+
+def logit_expected_utility(delta: ArrayLike, price: ArrayLike, alpha: float,
+                           choice_bonus: ArrayLike | None = None) -> float:
+    """A plain-logit consumer's expected utility (utils) with an outside option of utility 0, up to Euler's
+    constant: ln(1 + sum_j exp(delta_j - alpha p_j)) (Small & Rosen 1981); consumer surplus is this / alpha
+    (price units). With a `choice_bonus` b_j that moves choices but is not experienced (a ranking that favours
+    a product: self-preferencing), consumers choose by delta_j + b_j - alpha p_j and the expected experienced
+    utility is ln(1 + sum_j exp(delta_j + b_j - alpha p_j)) - sum_j s_j b_j, s_j the choice probabilities
+    (the chosen product's utility less the bonus that made it look better; Train 2009, section 3.5)."""
+    utility = np.asarray(delta, dtype=np.float64) - alpha * np.asarray(price, dtype=np.float64)
+    if choice_bonus is None:
+        return math.log1p(float(np.exp(utility).sum()))
+    bonus = np.asarray(choice_bonus, dtype=np.float64)
+    weights = np.exp(utility + bonus)
+    total = 1.0 + float(weights.sum())
+    return math.log(total) - float(weights @ bonus) / total
 
 
 def static_price_derivatives(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike,

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "Tools", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "Tools", "AgentMarket", "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -247,6 +247,31 @@ class Tools(StrictModel):
         return self.quality_gain > 0.0
 
 
+class AgentMarket(StrictModel):
+    """The DingTalk agent market (differentiated goods, equilibrium pricing): the goods are AI agents, with no
+    shipping; each use costs its seller inference, `api_price_per_million_tokens` x `million_tokens_per_use`
+    (price units), on top of `market.marginal_cost` (so the cloud's API price cut can be swept here). Merchant
+    0 is the platform's own agent; `self_preferencing` (utils) ranks it up: buyers choose as if its utility
+    were that much higher, but do not experience the bonus (consumer surplus by
+    `sim.theory.io.logit_expected_utility` with a choice bonus), and merchants price knowing it. Off by
+    default (all 0)."""
+
+    api_price_per_million_tokens: NonNegative = Field(default=0.0, le=1_000_000,
+        description="the model-API price, price units per million tokens, at most 1e6")
+    million_tokens_per_use: NonNegative = Field(default=0.0, le=1_000_000,
+        description="tokens one use of an agent consumes (millions), at most 1e6")
+    self_preferencing: NonNegative = Field(default=0.0, le=700.0,
+        description="utils the platform's ranking adds to its own agent's (merchant 0's) choice utility")
+
+    @property
+    def inference_cost_per_use(self) -> float:
+        return self.api_price_per_million_tokens * self.million_tokens_per_use
+
+    @property
+    def on(self) -> bool:
+        return self.inference_cost_per_use > 0.0 or self.self_preferencing > 0.0
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -262,6 +287,18 @@ class MarketplaceScenario(ScenarioConfig):
     fees: Fees = Fees()
     service: Service = Service()
     tools: Tools = Tools()
+    agent_market: AgentMarket = AgentMarket()
+
+    @property
+    def unit_cost(self) -> float:
+        """Each merchant's cost of one unit sold (price units): `market.marginal_cost` plus an agent's inference
+        cost per use (`[agent_market]`; 0 without it)."""
+        return self.market.marginal_cost + self.agent_market.inference_cost_per_use
+
+    @property
+    def effective_cost(self) -> float:
+        """unit_cost / (1 - t): the price at which a sale just covers cost and the platform's cut."""
+        return self.unit_cost / (1.0 - self.market.take_rate)
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":
@@ -296,6 +333,16 @@ class MarketplaceScenario(ScenarioConfig):
         if self.tools.on and (market.goods != "differentiated" or pricing.mode != "equilibrium"):
             raise ValueError(f"tools.quality_gain is for differentiated goods in equilibrium mode (market.goods, "
                              f"pricing.mode; got {self.tools.quality_gain:g})")
+        if self.agent_market.on:
+            if market.goods != "differentiated" or pricing.mode != "equilibrium":
+                raise ValueError(f"agent_market (api_price_per_million_tokens x million_tokens_per_use = "
+                                 f"{self.agent_market.inference_cost_per_use:g}, agent_market.self_preferencing = "
+                                 f"{self.agent_market.self_preferencing:g}) is for differentiated goods in "
+                                 f"equilibrium mode (market.goods, pricing.mode)")
+            if market.marginal_cost + self.agent_market.inference_cost_per_use >= (1.0 - market.take_rate) * market.valuation:
+                raise ValueError(f"agent_market.api_price_per_million_tokens x million_tokens_per_use + "
+                                 f"market.marginal_cost must be below (1 - take_rate) x valuation (got inference "
+                                 f"cost {self.agent_market.inference_cost_per_use:g})")
         if self.entry.review_days is not None:
             if pricing.mode != "equilibrium" or market.goods != "homogeneous" or self.fidelity != "batch" \
                     or self.probe is not None:

@@ -98,12 +98,12 @@ class MarketDays:
 def logit_equilibrium_prices(config: MarketplaceScenario, qualities: NDArray[np.float64] | None = None
                              ) -> NDArray[np.float64]:
     """Logit-Bertrand prices of N single-product merchants with an outside option (the shared solver in
-    `sim.theory.io`), at the effective cost c / (1 - t); `qualities` per merchant (default: all
-    `market.quality`)."""
+    `sim.theory.io`), at the effective cost (unit cost) / (1 - t); `qualities`: the utilities buyers choose by,
+    per merchant (default: all `market.quality`)."""
     market = config.market
     n = market.merchants
     equilibrium = io.bertrand_equilibrium(np.full(n, market.quality) if qualities is None else qualities,
-                                          np.full(n, market.effective_cost), [market.price_sensitivity],
+                                          np.full(n, config.effective_cost), [market.price_sensitivity],
                                           outside_option=True)
     if not equilibrium.converged:
         raise RuntimeError(f"the logit-Bertrand solver did not converge: {equilibrium.message}")
@@ -118,14 +118,27 @@ def tool_qualities(config: MarketplaceScenario, adopters: int) -> NDArray[np.flo
     return qualities
 
 
+def choice_bonus(config: MarketplaceScenario) -> NDArray[np.float64] | None:
+    """The utils the platform's ranking adds to each merchant's choice utility (`agent_market.self_preferencing`
+    on merchant 0, the platform's own agent); None without self-preferencing."""
+    if config.agent_market.self_preferencing == 0.0:
+        return None
+    bonus = np.zeros(config.market.merchants)
+    bonus[0] = config.agent_market.self_preferencing
+    return bonus
+
+
 def logit_profits_per_day(config: MarketplaceScenario, adopters: int) -> NDArray[np.float64]:
     """Each merchant's expected profit per day at the logit-Bertrand prices with `adopters` tool users:
-    visits per day x share x ((1 - t) p - c), less the tools' cost for the adopters."""
+    visits per day x share x ((1 - t) p - unit cost), less the tools' cost for the adopters."""
     market = config.market
     qualities = tool_qualities(config, adopters)
+    bonus = choice_bonus(config)
+    if bonus is not None:
+        qualities = qualities + bonus
     prices = logit_equilibrium_prices(config, qualities)
     shares = io.static_shares(qualities, prices, [market.price_sensitivity], outside_option=True)
-    profit = market.visits_per_day * shares * ((1.0 - market.take_rate) * prices - market.marginal_cost)
+    profit = market.visits_per_day * shares * ((1.0 - market.take_rate) * prices - config.unit_cost)
     profit[:adopters] -= config.tools.cost_per_listing_per_day
     return profit
 
@@ -157,6 +170,9 @@ class Marketplace:
         #: merchant tools (`[tools]`): how many adopt, and each listing's mean utility
         self.adopters = tool_adopters(config) if config.tools.on else None
         self.qualities = tool_qualities(config, self.adopters or 0)
+        #: the agent market's self-preferencing: the ranking's bonus, and the utilities buyers choose by
+        self.bonus = choice_bonus(config)
+        self.choice_qualities = self.qualities if self.bonus is None else self.qualities + self.bonus
         #: the visits best responses replay: per day, its segments of visits met at one set of prices
         self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
         self.prices = self.initial_prices()
@@ -185,7 +201,8 @@ class Marketplace:
             assert pricing.fixed_prices is not None  # config validation
             return np.resize(np.asarray(pricing.fixed_prices, dtype=np.float64), n)
         if pricing.mode == "equilibrium" and market.goods == "differentiated":
-            return logit_equilibrium_prices(self.config, None if self.adopters is None else self.qualities)
+            tailored = self.adopters is not None or self.bonus is not None
+            return logit_equilibrium_prices(self.config, self.choice_qualities if tailored else None)
         if pricing.mode == "best_response":
             return np.full(n, market.valuation if pricing.initial_price is None else pricing.initial_price)
         if pricing.mode == "qlearning":
@@ -483,10 +500,11 @@ class Marketplace:
 
     def logit_day(self, prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]):
         """Differentiated goods, no search: every buyer sees every price and chooses by logit (humans and
-        agents alike); expected consumer surplus per visit ln(1 + sum_j exp(q - alpha p_j)) / alpha
-        (Small & Rosen 1981)."""
+        agents alike; by the ranking's utilities with self-preferencing); expected consumer surplus per visit
+        `sim.theory.io.logit_expected_utility` / alpha: ln(1 + sum_j exp(q_j - alpha p_j)) / alpha without
+        self-preferencing (Small & Rosen 1981)."""
         market = self.config.market
-        shares = io.static_shares(self.qualities, prices, [market.price_sensitivity],
+        shares = io.static_shares(self.choice_qualities, prices, [market.price_sensitivity],
                                   outside_option=True)
         rng = self.streams["logit_choice"]
         n_agents = int(np.count_nonzero(buyer_kinds))
@@ -497,7 +515,7 @@ class Marketplace:
             bought = allocate_purchases(rng, visits[kind], shares)[:-1]
             totals[kind, VISITS], totals[kind, PURCHASES], totals[kind, PAID] = visits[kind], bought.sum(), bought @ prices
             sales += bought
-        inclusive = math.log1p(float(np.exp(self.qualities - market.price_sensitivity * prices).sum()))
+        inclusive = io.logit_expected_utility(self.qualities, prices, market.price_sensitivity, self.bonus)
         surplus = buyer_kinds.size * inclusive / market.price_sensitivity
         return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
 

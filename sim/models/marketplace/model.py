@@ -69,7 +69,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     # platform received (summed by merchant)
     net_receipts = float(np.sum((1.0 - take) * revenue))
     platform_revenue = float(np.sum(take * revenue))
-    merchant_profit = net_receipts - params.marginal_cost * float(sales.sum())
+    merchant_profit = net_receipts - config.unit_cost * float(sales.sum())  # inference cost too, in [agent_market]
     homogeneous = params.goods == "homogeneous"
     operating_profit = merchant_profit  # before listing, entry and ad costs
     merchants = float(params.merchants)
@@ -161,7 +161,7 @@ def _service_metrics(config: MarketplaceScenario, days: MarketDays, orders: floa
 
 
 def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
-    take, cost = config.market.take_rate, config.market.marginal_cost
+    take, cost = config.market.take_rate, config.unit_cost
     totals = days.totals
     listed = days.listed is not None and days.entry_costs is not None
     mean, low = (np.nanmean, np.nanmin) if listed else (np.mean, np.min)
