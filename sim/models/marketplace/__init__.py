@@ -47,6 +47,8 @@ MODEL = Model(
                "fees); 0 by accounting"),
         Metric("tool_adopters", "merchants", "merchants using the AI 1.0 merchant tools (0 without [tools])",
                kind="count"),
+        Metric("platform_agent_share", "share",
+               "merchant 0's sales per visit (the platform's own agent in [agent_market])", kind="proportion"),
         Metric("contacts_per_order", "contacts", "customer-service contacts per order (nan without [service])"),
         Metric("bot_resolved_share", "share", "share of contacts the bot resolves", kind="proportion"),
         Metric("contact_wait_minutes", "minutes", "mean wait of a human-handled contact for an agent"),

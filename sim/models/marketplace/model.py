@@ -119,6 +119,7 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         "platform_revenue_per_day": _ratio(platform_revenue, n_days),
         "ad_revenue_per_day": _ratio(ad_revenue, n_days),
         "tool_adopters": adopters,
+        "platform_agent_share": _ratio(float(sales[0]), visits),
         "agent_access_revenue_per_day": _ratio(access_revenue, n_days),
         "direct_service_revenue_per_day": _ratio(direct_revenue, n_days),
         "direct_service_profit_per_day": _ratio(direct_revenue - fees.direct_service_cost_per_use * uses, n_days),

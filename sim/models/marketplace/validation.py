@@ -23,15 +23,22 @@ Three groups of cases, at v = 1, c = 0, no take rate:
   at c human agents. The humans' mean wait and the share who wait must reproduce Erlang C
   (`sim.theory.queueing`) at the load the bot leaves, rho = 0.7 (4 agents, 200-day replications: at 0.85 the
   design needs ~200 replications, 15 CPU-minutes).
+* The DingTalk agent market (`[agent_market]`) with self-preferencing: at the logit-Bertrand prices the
+  simulated purchase share and the platform agent's share match the logit shares at those prices (computed
+  here by the logit formula), and consumer surplus per visit equals the log-sum less the ranking bonus over
+  alpha (`sim.theory.io.logit_expected_utility`; deterministic).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.core.validation import IDENTITY_TOLERANCE, Expectation, Pilot, ValidationCase
 from sim.models.marketplace.config import MarketplaceScenario
-from sim.theory import queueing, search
+from sim.models.marketplace.market import logit_equilibrium_prices
+from sim.theory import io, queueing, search
 
-__all__ = ["validation_cases", "market_config", "contact_centre_config", "MARKETS", "PROBE_POINTS", "CONTACT_CENTRE"]
+__all__ = ["validation_cases", "market_config", "contact_centre_config", "agent_market_config", "AGENT_MARKET", "MARKETS", "PROBE_POINTS", "CONTACT_CENTRE"]
 
 VALIDATION_SEED = 20261201
 PILOT_SEED = 20260418
@@ -114,6 +121,10 @@ PILOT_SD: dict[str, dict[str, float]] = {
     "contact centre M/M/4 rho=0.7 (bot r=0.5)": {
         "contact_wait_minutes": 1.9151511791753875,
         "contact_wait_probability": 0.01606411011225819,
+    },
+    "agent market N=4 self-preferencing 1": {
+        "purchase_share": 0.001678058129061395,
+        "platform_agent_share": 0.0028470238540176038,
     },
 }
 
@@ -221,6 +232,38 @@ def _contact_centre_case() -> ValidationCase:
     return ValidationCase(name, config, expectations, Pilot(PILOT_SEED, PILOT_REPLICATIONS, PILOT_SD[name]))
 
 
+#: the agent-market case: merchants, quality, alpha, take rate, API price, million tokens per use,
+#: self-preferencing (utils), days, visits per day
+AGENT_MARKET = (4, 1.0, 4.0, 0.1, 0.5, 0.2, 1.0, 100.0, 500.0)
+
+
+def agent_market_config() -> MarketplaceScenario:
+    merchants, quality, alpha, take, api, tokens, bonus, days, visits = AGENT_MARKET
+    document = market_config(merchants, 1.0, 0.0, days, visits)
+    document["market"].update({"goods": "differentiated", "quality": quality,  # type: ignore[attr-defined]
+                               "price_sensitivity": alpha, "take_rate": take})
+    document["agent_market"] = {"api_price_per_million_tokens": api, "million_tokens_per_use": tokens,
+                                "self_preferencing": bonus}
+    return MarketplaceScenario.model_validate(document)
+
+
+def _agent_market_case() -> ValidationCase:
+    merchants, quality, alpha, _, _, _, bonus, _, _ = AGENT_MARKET
+    config = agent_market_config()
+    prices = logit_equilibrium_prices(config, np.full(merchants, quality) + np.eye(merchants)[0] * bonus)
+    weights = np.exp(quality + np.eye(merchants)[0] * bonus - alpha * prices)
+    shares = weights / (1.0 + weights.sum())
+    name = f"agent market N={merchants} self-preferencing {bonus:g}"
+    expectations = (
+        Expectation("purchase_share", float(shares.sum()), "logit: sum_j s_j at the equilibrium prices"),
+        Expectation("platform_agent_share", float(shares[0]), "logit: s_0 (ranked up) at the equilibrium prices"),
+        Expectation("consumer_surplus_per_visit",
+                    io.logit_expected_utility(np.full(merchants, quality), prices, alpha, np.eye(merchants)[0] * bonus)
+                    / alpha, "log-sum less the chosen bonus, / alpha", tolerance=IDENTITY_TOLERANCE),
+    )
+    return ValidationCase(name, config, expectations, Pilot(PILOT_SEED, PILOT_REPLICATIONS, PILOT_SD[name]))
+
+
 def validation_cases() -> list[ValidationCase]:
     """The marketplace checks: Stahl markets, the deviation probes, and the best-response limits."""
     cases = [_market_case(*market) for market in MARKETS]
@@ -236,4 +279,5 @@ def validation_cases() -> list[ValidationCase]:
                     IDENTITY_TOLERANCE),
     ]
     cases.append(_contact_centre_case())
+    cases.append(_agent_market_case())
     return cases

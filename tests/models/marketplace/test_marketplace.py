@@ -141,10 +141,10 @@ def test_best_response_limits_fast():
     assert diamond.tables["daily"]["mean_posted_price"][-1] == pytest.approx(1.0)
 
 
-def test_validation_cases_are_a_family_of_25_with_pilots_at_another_seed():
-    """23 Stahl and deviation checks, and the contact centre's two Erlang C checks."""
+def test_validation_cases_are_a_family_of_27_with_pilots_at_another_seed():
+    """23 Stahl and deviation checks, the contact centre's two Erlang C checks, the agent market's two shares."""
     cases = MODEL.validation_checks()
-    assert family_size(cases) == 25
+    assert family_size(cases) == 27
     assert all(case.config.run.seed == VALIDATION_SEED for case in cases)
     assert all(case.pilot is None or case.pilot.seed != VALIDATION_SEED for case in cases)
 
