@@ -459,7 +459,7 @@ def _bands(out: Path, rows: list[dict]) -> None:
         part = shares.filter(pl.col("key") == row["key"])
         by_quarter = dict(zip(part["quarter_label"], part["share_paid_back"]))
         last = part["quarter_label"][-1]
-        text = f"{PERCENT_WHOLE(by_quarter[last])} of points by {last}"
+        text = f"{PERCENT_WHOLE(by_quarter[last])} by {last}"
         if row["text"] in by_quarter and row["text"] != last:
             text = f"{PERCENT_WHOLE(by_quarter[row['text']])} by {row['text']}, {text}"
         row["band_text"] = text

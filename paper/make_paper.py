@@ -268,7 +268,8 @@ def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | No
             frames = module.data(cache)
             outputs[number] = write_figure(figure.module, frames, module.plot(frames), staging)
             used = cache.used[first_run:]
-            runs[figure.module] = [{"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
+            runs[figure.module] = [{"table": u.scenario, "key": u.key} if u.scenario.startswith("table:") else
+                                   {"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
                                     "overrides": list(u.overrides), "key": u.key} for u in used]
             print(f"figure {number}: {figure.module}: {len(used)} runs, {sum(not u.hit for u in used)} simulated "
                   f"({time.perf_counter() - start:.1f} s)", flush=True)
