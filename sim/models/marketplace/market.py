@@ -42,8 +42,8 @@ from numpy.typing import NDArray
 
 from sim.core.rng import Streams
 from sim.kernels.sampling import allocate_purchases, draw_shoppers
-from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
-    search_and_choose, search_days
+from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, SEARCH_COSTS, \
+    VISITS, replayed_profits, search_and_choose, search_days, search_one_visit
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.qlearning import QLearner, state_index
 from sim.models.marketplace.service import run_contact_centre
@@ -443,7 +443,7 @@ class Marketplace:
                     segments.append((prices, reservation, buyer_kinds[first:i], starts[first:i]))
                     prices, first = self.prices.copy(), i
                     reservation = self.reservation_price(prices)
-                search_one_visit(prices.tolist(), int(buyer_kinds[i]), float(starts[i]), reservation, *arguments,
+                search_one_visit(prices, buyer_kinds[i], starts[i], reservation, *arguments,
                                  sales, revenue, totals)
             segments.append((prices, reservation, buyer_kinds[first:], starts[first:]))
             if posted is None:
@@ -575,43 +575,6 @@ class Marketplace:
         impressions = np.array(self.impressions_per_day, dtype=np.int64) if self.config.ads.advertisers > 0 else None
         return MarketDays(prices, reservation, sales, revenue, totals, self.search_surplus(totals), difference,
                           ad_impressions=impressions)
-
-
-def search_one_visit(prices: list[float], buyer_kind: int, start_uniform: float, reservation_price: float,
-                     valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
-                     agent_consideration_set: int, sales: NDArray[np.int64], revenue: NDArray[np.float64],
-                     totals: NDArray[np.float64]) -> None:
-    """One buyer's search and choice, written out visit by visit (the per-visit fidelity's own implementation
-    of the rule `sim.kernels.search` applies in batches); adds the outcome to `sales`, `revenue`, `totals`
-    in the kernel's order of operations, so that the same visits give the same sums."""
-    n = len(prices)
-    start = min(int(start_uniform * n), n - 1)
-    best = start
-    if buyer_kind != HUMAN:
-        kind = AGENT
-        quotes = 1 if buyer_kind == AGENT_TAKING_FIRST else min(agent_consideration_set, n)
-        for k in range(1, quotes):
-            if prices[(start + k) % n] < prices[best]:
-                best = (start + k) % n
-        if buyer_kind == AGENT_CHOOSING_AT_RANDOM:
-            best = start
-        cost = agent_search_cost * (quotes - 1)
-    else:
-        kind, quotes = HUMAN, 1
-        while prices[best] > reservation_price and quotes < consideration_set:
-            merchant = (start + quotes) % n
-            quotes += 1
-            if prices[merchant] < prices[best]:
-                best = merchant
-        cost = human_search_cost * (quotes - 1)
-    totals[kind, VISITS] += 1.0
-    totals[kind, QUOTES] += quotes
-    totals[kind, SEARCH_COSTS] += cost
-    if prices[best] <= valuation:
-        sales[best] += 1
-        revenue[best] += prices[best]
-        totals[kind, PURCHASES] += 1.0
-        totals[kind, PAID] += prices[best]
 
 
 def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | None = None) -> MarketDays:
