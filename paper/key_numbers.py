@@ -434,6 +434,22 @@ def _marketplace(out: Path) -> list[dict]:
             _entry("marketplace.cdf.ks", "result", row["ks_statistic"], Display(4), "KS distance", name,
                    "ks_statistic", table1="KS distance of simulated posted prices from Stahl's F"),
             _entry("marketplace.cdf.pvalue", "result", row["ks_pvalue"], Display(2), "p-value", name, "ks_pvalue")]
+    name = "fig12_marketplace_revenue_sources.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        shares = sorted(frame["agent_share"].unique().to_list())
+        rows += [_entry("marketplace.revenue.share.low", "input", shares[0], Display(1), "agent share", name,
+                        "min of agent_share"),
+                 _entry("marketplace.revenue.share.high", "input", shares[-1], Display(1), "agent share", name,
+                        "max of agent_share")]
+        for metric, short in (("platform_total_revenue_per_day", "total"), ("platform_revenue_per_day", "take"),
+                              ("ad_revenue_per_day", "ads"), ("agent_access_revenue_per_day", "access"),
+                              ("direct_service_revenue_per_day", "direct")):
+            for share, level in ((shares[0], "low"), (shares[-1], "high")):
+                row = frame.filter((pl.col("metric") == metric) & (pl.col("agent_share") == share)).row(0, named=True)
+                rows.append(_entry(f"marketplace.revenue.{short}.{level}", "result", row["simulated_mean"], Display(2),
+                                   "price units a day", name, f"metric == {metric}, agent_share == {share}",
+                                   low=row["ci_low"], high=row["ci_high"]))
     return rows
 
 

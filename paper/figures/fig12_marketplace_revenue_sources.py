@@ -1,12 +1,12 @@
-"""Figure 11 (issue 23, figure (b)): the platform's revenue per day by source (take rate, ads, agent-access
+"""Figure 12 (issue 23, figure (b)): the platform's revenue per day by source (take rate, ads, agent-access
 fees, its direct AI service) against the share of AI buyer agents, simulated means with 95% intervals.
 
 The marketplace model (`scenarios/marketplace_today.toml`, equilibrium pricing) with every revenue source on,
 by overrides (all assumptions, for illustration): 3 of the 10 merchants buy the ad slot at 0.002 per human
 visit shown it first (ads reach humans only), merchants pay an agent-access levy of 0.001 per agent visit,
 and 5% of visits buy one use of the platform's direct AI service at 0.01. Each agent share runs on the same
-seed (common random numbers). Not yet registered in `paper/make_paper.py` (FIGURES), the typst source or
-the figures lock. Writes `fig11_marketplace_revenue_sources.png`, `.pdf` and `.csv`.
+seed (common random numbers). Shown in the paper's section on AI platforms
+(`paper/typst/sections/marketplace_ai.typ`). Writes `fig12_marketplace_revenue_sources.png`, `.pdf` and `.csv`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from paper.cache import ResultCache  # noqa: E402
 from paper.figures._common import SCENARIOS, cli, figure_main, mean_ci  # noqa: E402
 
-NAME = "fig11_marketplace_revenue_sources"
+NAME = "fig12_marketplace_revenue_sources"
 SCENARIO = SCENARIOS / "marketplace_today.toml"
 SEED = 20261201
 #: metric -> label: the platform's revenue by source, then the total
