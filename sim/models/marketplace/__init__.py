@@ -1,7 +1,10 @@
 """A marketplace where buyers search, some of them AI agents: Stahl (1989) search with shoppers, checked
 against `sim.theory.search`; logit-Bertrand for differentiated goods (`sim.theory.io`)."""
 
+import polars as pl
+
 from sim.core.model import Metric, Model, WarmupSeries
+from sim.core.stats import paired_comparison
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.model import simulate
 from sim.models.marketplace.validation import validation_cases
@@ -10,6 +13,22 @@ from sim.models.marketplace.tables import TABLES
 __all__ = ["MODEL", "MarketplaceScenario"]
 
 PRICE = "price units (v = 1)"
+
+def _paired_report(baseline, scenario) -> pl.DataFrame:
+    """One row for `sim compare`: the moat, read as the share of the category's purchases this platform
+    loses going from the baseline to the scenario (e.g. the rival's take rate a point lower), paired by
+    replication (common random numbers), with the rival's take rates and the baseline's single-homing share."""
+    comparison = paired_comparison(scenario.metric_values("platform_purchase_share").to_numpy(),
+                                   baseline.metric_values("platform_purchase_share").to_numpy())
+    take = [result.resolved_scenario.get("rival", {}).get("take_rate", 0.0) for result in (baseline, scenario)]
+    return pl.DataFrame({
+        "rival_take_rate_baseline": [float(take[0])], "rival_take_rate_scenario": [float(take[1])],
+        "platform_purchase_share_baseline": [comparison.mean_b],
+        "platform_purchase_share_lost": [comparison.mean_difference],
+        "ci_low": [comparison.difference.low], "ci_high": [comparison.difference.high], "level": [0.95],
+        "single_homing_share_baseline": [float(baseline.metric_values("single_homing_share").mean())],
+    })
+
 
 MODEL = Model(
     name="marketplace",
@@ -57,6 +76,25 @@ MODEL = Model(
                kind="proportion"),
         Metric("service_cost_per_contact", PRICE, "bot costs plus human agents' hours per contact"),
         Metric("service_cost_per_order", PRICE, "bot costs plus human agents' hours per order"),
+        Metric("gmv_per_day", PRICE, "gross merchandise value: what buyers pay for goods per day"),
+        Metric("purchases_per_buyer_year", "purchases",
+               "purchases per buyer per 365 days (nan without buyers.population)"),
+        Metric("active_buyers", "buyers",
+               "buyers with a purchase in 365 days if each buys at the Poisson rate (nan without buyers.population)"),
+        Metric("visit_frequency_multiplier", "ratio",
+               "visits per day / market.visits_per_day ([basics]: price and delivery; 1 without)"),
+        Metric("direct_merchants", "merchants", "direct-to-manufacturer merchants ([basics]; 0 without)",
+               kind="count"),
+        Metric("direct_merchant_sales_share", "share", "direct-to-manufacturer merchants' share of units sold",
+               kind="proportion"),
+        Metric("platform_cost_per_order", PRICE,
+               "the platform's operating cost per order: contact centre plus direct AI service inference"),
+        Metric("platform_purchase_share", "share",
+               "this platform's share of the category's purchases (1 without [rival])", kind="proportion"),
+        Metric("rival_purchases_per_day", "purchases", "the category's purchases on the rival platform per day"),
+        Metric("single_homing_share", "share",
+               "moat: 1 - the multi-homing (agents') share of visits, with a [rival] (nan without)",
+               kind="proportion"),
         Metric("human_reservation_price", PRICE, "humans' reservation price, mean over days"),
         Metric("search_saving_at_reservation", PRICE,
                "E[max(r - P, 0)] over posted prices: what one more quote saves a human at r"),
@@ -69,4 +107,5 @@ MODEL = Model(
     ),
     validation_checks=validation_cases,
     warmup_series=WarmupSeries("daily", "day", "mean_posted_price"),
+    paired_report=_paired_report,
 )

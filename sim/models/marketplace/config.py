@@ -14,7 +14,8 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "Tools", "AgentMarket", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "Tools", "AgentMarket", "Basics", "Rival",
+           "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -61,6 +62,10 @@ class Buyers(StrictModel):
     `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
+    #: the growth KPIs' denominator (`purchases_per_buyer_year`, `active_buyers`); visits per buyer-day are
+    #: visits_per_day / population; None: those KPIs are nan
+    population: Positive | None = Field(default=None, le=10_000_000_000,
+        description="buyers on the platform (count), at most 1e10")
     human_search_cost: NonNegative = Field(le=1_000_000, description=(
         "s, price units a human pays per quote after the first, at most 1e6"))
     agent_search_cost: NonNegative = Field(default=0.0, le=1_000_000,
@@ -272,6 +277,81 @@ class AgentMarket(StrictModel):
         return self.inference_cost_per_use > 0.0 or self.self_preferencing > 0.0
 
 
+class Basics(StrictModel):
+    """"Back to basics" (differentiated goods, equilibrium pricing): more merchants (`market.merchants`),
+    direct-to-manufacturer merchants with a cost advantage, and purchase frequency that responds to price and
+    delivery. Off by default.
+
+    - The last `direct_merchants` merchants sell direct from the manufacturer: their unit cost is
+      `direct_cost_advantage` (price units) below the others' (no middleman's margin); merchants price by
+      logit-Bertrand with these asymmetric costs.
+    - Visits per day are `market.visits_per_day` x (p / `reference_price`)^(-`frequency_price_elasticity`) x
+      (`delivery_days` / `reference_delivery_days`)^(-`frequency_delivery_elasticity`), p the mean price paid
+      at the equilibrium prices (purchase-share weighted), fixed before the run (constant elasticities:
+      assumption; `market.visits_per_day` is the frequency at the reference price and delivery). Elasticities
+      0 (the default) leave the visits as they were, draw for draw. Merchant tools' adoption (`[tools]`) is
+      decided at `market.visits_per_day` (assumption: it would otherwise depend on itself through prices).
+
+    Growth KPIs need `buyers.population` (buyers on the platform): purchases per buyer-year and active buyers."""
+
+    direct_merchants: int = Field(default=0, ge=0, le=10_000,
+        description="merchants selling direct from the manufacturer (count; the last ones listed)")
+    direct_cost_advantage: NonNegative = Field(default=0.0, le=1_000_000,
+        description="how much lower a direct merchant's unit cost is (price units)")
+    frequency_price_elasticity: NonNegative = Field(default=0.0, le=100.0,
+        description="elasticity of visits per day to the mean price paid (positive: fewer visits when dearer)")
+    reference_price: Positive | None = Field(default=None, le=1_000_000,
+        description="the mean price paid at which visits are market.visits_per_day (price units)")
+    frequency_delivery_elasticity: NonNegative = Field(default=0.0, le=100.0,
+        description="elasticity of visits per day to delivery days (positive: fewer visits when slower)")
+    delivery_days: Positive = Field(default=1.0, le=365.0, description="days from order to delivery")
+    reference_delivery_days: Positive = Field(default=1.0, le=365.0,
+        description="the delivery days at which visits are market.visits_per_day")
+
+    @property
+    def frequency_on(self) -> bool:
+        return self.frequency_price_elasticity > 0.0 or self.frequency_delivery_elasticity > 0.0
+
+    @property
+    def on(self) -> bool:
+        return self.direct_merchants > 0 or self.frequency_on
+
+
+class Rival(StrictModel):
+    """A rival platform (JD-like; differentiated goods, equilibrium pricing). `merchants` more merchants sell
+    on it, at its take rate `take_rate`, goods of mean utility `quality` (None: `market.quality`) and the
+    unit cost of this platform's merchants (`market.marginal_cost`, plus inference in `[agent_market]`).
+    `market.visits_per_day` then counts the category's buyers on both platforms.
+
+    - Humans single-home: a share `human_home_share` of human visits have this platform as their home, the
+      rest the rival (stream "rival_home", binomial per day); a human buys on one platform per visit and pays
+      `human_switching_cost` utils (experienced: it lowers consumer surplus) to buy away from home.
+    - AI agents multi-home: they compare every good on both platforms at no cost.
+    - Merchants on both platforms price by logit-Bertrand against the mix of the three segments (humans at
+      home here, humans at home on the rival, agents; `sim.theory.io.segmented_logit_bertrand`), at their
+      effective costs c / (1 - t) and c / (1 - t_rival); self-preferencing (`[agent_market]`) ranks this
+      platform's merchant 0 up for every buyer.
+
+    Moat KPIs: the single-homing share (1 - the multi-homing share: agents') and this platform's share of
+    the category's purchases; the share lost when the rival cuts `take_rate` by a point is `sim compare`
+    against the same scenario with `rival.take_rate` 0.01 lower (common random numbers; the model's paired
+    report). Off by default (0 merchants); not combined with `[tools]` or `[basics]` (their equilibria
+    ignore the rival)."""
+
+    merchants: int = Field(default=0, ge=0, le=10_000, description="merchants on the rival platform (count)")
+    take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="the rival's share of each price")
+    quality: FiniteFloat | None = Field(default=None, ge=-700.0, le=700.0,
+        description="mean utility of a good on the rival (utils; None: market.quality)")
+    human_home_share: Probability = Field(default=0.5,
+        description="share of human visits whose home platform is this one")
+    human_switching_cost: NonNegative = Field(default=0.0, le=700.0,
+        description="utils a human pays to buy on the platform that is not its home")
+
+    @property
+    def on(self) -> bool:
+        return self.merchants > 0
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -288,6 +368,8 @@ class MarketplaceScenario(ScenarioConfig):
     service: Service = Service()
     tools: Tools = Tools()
     agent_market: AgentMarket = AgentMarket()
+    basics: Basics = Basics()
+    rival: Rival = Rival()
 
     @property
     def unit_cost(self) -> float:
@@ -343,6 +425,34 @@ class MarketplaceScenario(ScenarioConfig):
                 raise ValueError(f"agent_market.api_price_per_million_tokens x million_tokens_per_use + "
                                  f"market.marginal_cost must be below (1 - take_rate) x valuation (got inference "
                                  f"cost {self.agent_market.inference_cost_per_use:g})")
+        basics = self.basics
+        if basics.on and (market.goods != "differentiated" or pricing.mode != "equilibrium"):
+            raise ValueError(f"basics (direct_merchants = {basics.direct_merchants}, frequency elasticities "
+                             f"{basics.frequency_price_elasticity:g}, {basics.frequency_delivery_elasticity:g}) is "
+                             f"for differentiated goods in equilibrium mode (market.goods, pricing.mode)")
+        if basics.direct_merchants > market.merchants:
+            raise ValueError(f"basics.direct_merchants must be at most market.merchants = {market.merchants} "
+                             f"(got {basics.direct_merchants})")
+        if basics.direct_merchants > 0 and basics.direct_cost_advantage > self.unit_cost:
+            raise ValueError(f"basics.direct_cost_advantage must be at most the unit cost {self.unit_cost:g} "
+                             f"(market.marginal_cost + inference): a cost cannot be negative "
+                             f"(got {basics.direct_cost_advantage:g})")
+        if basics.frequency_price_elasticity > 0.0 and basics.reference_price is None:
+            raise ValueError("basics.reference_price is required when basics.frequency_price_elasticity > 0")
+        rival = self.rival
+        if rival.human_switching_cost > 0.0 and not rival.on:
+            raise ValueError(f"rival.human_switching_cost needs a rival platform (rival.merchants > 0; got "
+                             f"human_switching_cost {rival.human_switching_cost:g} and no rival merchants)")
+        if rival.on:
+            if market.goods != "differentiated" or pricing.mode != "equilibrium":
+                raise ValueError(f"rival.merchants is for differentiated goods in equilibrium mode (market.goods, "
+                                 f"pricing.mode; got {rival.merchants})")
+            if self.tools.on or basics.on:
+                raise ValueError(f"rival.merchants is not combined with [tools] or [basics] (their equilibria ignore "
+                                 f"the rival; got {rival.merchants})")
+            if self.unit_cost >= (1.0 - rival.take_rate) * market.valuation:
+                raise ValueError(f"rival.take_rate must leave (1 - take_rate) x valuation above the unit cost "
+                                 f"{self.unit_cost:g} (got {rival.take_rate:g})")
         if self.entry.review_days is not None:
             if pricing.mode != "equilibrium" or market.goods != "homogeneous" or self.fidelity != "batch" \
                     or self.probe is not None:

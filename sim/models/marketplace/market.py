@@ -21,7 +21,7 @@ Random numbers, one named stream per feature, so switching one feature on never 
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
 "visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote),
-"logit_choice" (differentiated goods' purchases), "direct_service" (uses of the platform's own AI service,
+"logit_choice" (differentiated goods' purchases), "rival_home" (with a rival platform: humans' home platforms), "direct_service" (uses of the platform's own AI service,
 per day), "service_contacts", "service_bot" and "service_handling" (the contact centre, `service.py`), "ads" (human visits shown an advertiser first), "agent_choice" (agents past their attention span whose
 choice fails; drawn only when agents read more quotes than the span). Entry and exit (`[entry]`) draw nothing: an entrant's prices
 come from its slot's "merchant_prices" substream, so the merchants listed throughout see the same draws.
@@ -50,7 +50,8 @@ from sim.models.marketplace.service import run_contact_centre
 from sim.theory import io, search
 
 __all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "logit_profits_per_day", "tool_adopters",
-           "run_market", "BLOCK_VISITS"]
+           "merchant_unit_costs", "visit_frequency_multiplier", "logit_mean_price_paid", "rival_segments",
+           "rival_equilibrium_prices", "run_market", "BLOCK_VISITS"]
 
 #: visits met at one set of posted prices: (prices, humans' reservation price, buyer kinds, first-quote uniforms)
 Segment = tuple[NDArray[np.float64], float, NDArray[np.int8], NDArray[np.float64]]
@@ -83,6 +84,10 @@ class MarketDays:
     service: NDArray[np.float64] | None = None
     #: with merchant tools (`[tools]`): how many merchants use them
     tool_adopters: int | None = None
+    #: back to basics (`[basics]`): visits per day relative to `market.visits_per_day`
+    frequency_multiplier: float = 1.0
+    #: with a rival platform (`[rival]`): the category's purchases on the rival each day (D,)
+    rival_purchases: NDArray[np.int64] | None = None
 
     def after(self, first_day: int) -> "MarketDays":
         return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
@@ -92,19 +97,78 @@ class MarketDays:
                           None if self.entry_costs is None else self.entry_costs[first_day:],
                           None if self.ad_impressions is None else self.ad_impressions[first_day:],
                           None if self.direct_service_uses is None else self.direct_service_uses[first_day:],
-                          None if self.service is None else self.service[first_day:], self.tool_adopters)
+                          None if self.service is None else self.service[first_day:], self.tool_adopters,
+                          self.frequency_multiplier,
+                          None if self.rival_purchases is None else self.rival_purchases[first_day:])
+
+
+def merchant_unit_costs(config: MarketplaceScenario) -> NDArray[np.float64]:
+    """Each merchant's cost of one unit sold (price units): `config.unit_cost`, less
+    `basics.direct_cost_advantage` for the last `basics.direct_merchants` (direct from the manufacturer)."""
+    n = config.market.merchants
+    costs = np.full(n, config.unit_cost)
+    direct = config.basics.direct_merchants
+    if direct:
+        costs[n - direct:] -= config.basics.direct_cost_advantage
+    return costs
+
+
+def visit_frequency_multiplier(config: MarketplaceScenario, mean_price_paid: float) -> float:
+    """Visits per day relative to `market.visits_per_day`: (p / p_ref)^(-e_p) x (d / d_ref)^(-e_d), the
+    constant-elasticity rule of `config.Basics` (1 with both elasticities 0)."""
+    basics = config.basics
+    multiplier = (basics.delivery_days / basics.reference_delivery_days) ** -basics.frequency_delivery_elasticity
+    if basics.frequency_price_elasticity > 0.0:
+        assert basics.reference_price is not None  # config validation
+        multiplier *= (mean_price_paid / basics.reference_price) ** -basics.frequency_price_elasticity
+    return multiplier
+
+
+def logit_mean_price_paid(qualities: NDArray[np.float64], prices: NDArray[np.float64], alpha: float) -> float:
+    """The purchase-weighted mean price under logit demand with an outside option: sum s_j p_j / sum s_j."""
+    shares = io.static_shares(qualities, prices, [alpha], outside_option=True)
+    return float(shares @ prices / shares.sum())
+
+
+def rival_segments(config: MarketplaceScenario, qualities: NDArray[np.float64]
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """With a rival platform (`[rival]`): the three buyer segments' mean utilities (3, N + N_rival) over this
+    platform's goods (`qualities`) then the rival's, and their shares of visits: humans at home here (the
+    switching cost on the rival's goods), humans at home on the rival (on this platform's goods), agents
+    (multi-homing, no switching cost)."""
+    rival, agents = config.rival, config.buyers.agent_share
+    theirs = np.full(rival.merchants, config.market.quality if rival.quality is None else rival.quality)
+    switching = rival.human_switching_cost
+    utilities = np.array([np.concatenate((qualities, theirs - switching)),
+                          np.concatenate((qualities - switching, theirs)),
+                          np.concatenate((qualities, theirs))])
+    weights = np.array([(1.0 - agents) * rival.human_home_share, (1.0 - agents) * (1.0 - rival.human_home_share),
+                        agents])
+    return utilities, weights
+
+
+def rival_equilibrium_prices(config: MarketplaceScenario, choice_qualities: NDArray[np.float64]
+                             ) -> NDArray[np.float64]:
+    """Logit-Bertrand prices (N + N_rival,) of this platform's merchants then the rival's, against the mix
+    of `rival_segments` (`sim.theory.io.segmented_logit_bertrand`), at effective costs c / (1 - t) and
+    c / (1 - t_rival)."""
+    market, rival = config.market, config.rival
+    costs = np.concatenate((merchant_unit_costs(config) / (1.0 - market.take_rate),
+                            np.full(rival.merchants, config.unit_cost / (1.0 - rival.take_rate))))
+    utilities, weights = rival_segments(config, choice_qualities)
+    return io.segmented_logit_bertrand(utilities, weights, costs, market.price_sensitivity)
 
 
 def logit_equilibrium_prices(config: MarketplaceScenario, qualities: NDArray[np.float64] | None = None
                              ) -> NDArray[np.float64]:
     """Logit-Bertrand prices of N single-product merchants with an outside option (the shared solver in
-    `sim.theory.io`), at the effective cost (unit cost) / (1 - t); `qualities`: the utilities buyers choose by,
-    per merchant (default: all `market.quality`)."""
+    `sim.theory.io`), at each merchant's effective cost (unit cost) / (1 - t); `qualities`: the utilities
+    buyers choose by, per merchant (default: all `market.quality`)."""
     market = config.market
     n = market.merchants
     equilibrium = io.bertrand_equilibrium(np.full(n, market.quality) if qualities is None else qualities,
-                                          np.full(n, config.effective_cost), [market.price_sensitivity],
-                                          outside_option=True)
+                                          merchant_unit_costs(config) / (1.0 - market.take_rate),
+                                          [market.price_sensitivity], outside_option=True)
     if not equilibrium.converged:
         raise RuntimeError(f"the logit-Bertrand solver did not converge: {equilibrium.message}")
     return equilibrium.prices
@@ -138,7 +202,7 @@ def logit_profits_per_day(config: MarketplaceScenario, adopters: int) -> NDArray
         qualities = qualities + bonus
     prices = logit_equilibrium_prices(config, qualities)
     shares = io.static_shares(qualities, prices, [market.price_sensitivity], outside_option=True)
-    profit = market.visits_per_day * shares * ((1.0 - market.take_rate) * prices - config.unit_cost)
+    profit = market.visits_per_day * shares * ((1.0 - market.take_rate) * prices - merchant_unit_costs(config))
     profit[:adopters] -= config.tools.cost_per_listing_per_day
     return profit
 
@@ -166,7 +230,6 @@ class Marketplace:
         self.stahl = (search.stahl_equilibrium(n, buyers.agent_share, buyers.human_search_cost, market.valuation,
                                                market.effective_cost)
                       if market.goods == "homogeneous" else None)
-        self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day), None)
         #: merchant tools (`[tools]`): how many adopt, and each listing's mean utility
         self.adopters = tool_adopters(config) if config.tools.on else None
         self.qualities = tool_qualities(config, self.adopters or 0)
@@ -175,7 +238,20 @@ class Marketplace:
         self.choice_qualities = self.qualities if self.bonus is None else self.qualities + self.bonus
         #: the visits best responses replay: per day, its segments of visits met at one set of prices
         self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
-        self.prices = self.initial_prices()
+        #: a rival platform (`[rival]`): its merchants' prices, and the category's purchases on it each day
+        self.rival_prices: NDArray[np.float64] | None = None
+        self.rival_purchases_per_day: list[int] = []
+        if config.rival.on:
+            both = rival_equilibrium_prices(config, self.choice_qualities)
+            self.prices, self.rival_prices = both[:n], both[n:]
+        else:
+            self.prices = self.initial_prices()
+        #: back to basics (`[basics]`): visits per day respond to the equilibrium's mean price and to delivery
+        self.frequency_multiplier = (visit_frequency_multiplier(
+            config, logit_mean_price_paid(self.choice_qualities, self.prices, market.price_sensitivity))
+            if config.basics.frequency_on else 1.0)
+        self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day * self.frequency_multiplier),
+                                    None)
         #: entry and exit: merchant slots, who is listed, in order of entry (last in, first out), the Stahl
         #: equilibrium at the number listed, and entry costs paid since the last day's visits
         self.entry_on = config.entry.review_days is not None
@@ -396,7 +472,9 @@ class Marketplace:
             buyer_kinds, starts = self.draw_buyers(int(self.visits[day]))
             self.count_impressions()
             prices = self.prices.copy()
-            if self.stahl is None:
+            if self.rival_prices is not None:
+                self.rows.append(self.rival_day(prices, buyer_kinds))
+            elif self.stahl is None:
                 self.rows.append(self.logit_day(prices, buyer_kinds))
             else:
                 probe = self.config.probe
@@ -519,6 +597,39 @@ class Marketplace:
         surplus = buyer_kinds.size * inclusive / market.price_sensitivity
         return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
 
+    def rival_day(self, prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]):
+        """A day with a rival platform (`config.Rival`): the humans' home platforms ("rival_home"), then each
+        segment's purchases by logit over both platforms' goods ("logit_choice": humans at home here, humans
+        at home on the rival, agents); this platform's sales and totals count its own purchases, visits
+        count the whole category. Consumer surplus: each segment's `sim.theory.io.logit_expected_utility`
+        (the switching cost experienced, the ranking's bonus not) / alpha, per visit."""
+        assert self.rival_prices is not None
+        market, rival = self.config.market, self.config.rival
+        n, alpha = prices.size, market.price_sensitivity
+        both = np.concatenate((prices, self.rival_prices))
+        chosen, _ = rival_segments(self.config, self.choice_qualities)
+        experienced, _ = rival_segments(self.config, self.qualities)
+        bonus = None if self.bonus is None else np.concatenate((self.bonus, np.zeros(rival.merchants)))
+        n_agents = int(np.count_nonzero(buyer_kinds))
+        n_humans = buyer_kinds.size - n_agents
+        at_home = int(self.streams["rival_home"].binomial(n_humans, rival.human_home_share))
+        rng = self.streams["logit_choice"]
+        totals = np.zeros((2, 5))
+        sales = np.zeros(n, dtype=np.int64)
+        on_rival, surplus = 0, 0.0
+        for segment, (kind, visits) in enumerate(((HUMAN, at_home), (HUMAN, n_humans - at_home), (AGENT, n_agents))):
+            shares = io.static_shares(chosen[segment], both, [alpha], outside_option=True)
+            bought = allocate_purchases(rng, visits, shares)[:-1]
+            ours = bought[:n]
+            totals[kind, VISITS] += visits
+            totals[kind, PURCHASES] += ours.sum()
+            totals[kind, PAID] += ours @ prices
+            sales += ours
+            on_rival += int(bought[n:].sum())
+            surplus += visits * io.logit_expected_utility(experienced[segment], both, alpha, bonus) / alpha
+        self.rival_purchases_per_day.append(on_rival)
+        return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
+
     def collected(self) -> MarketDays:
         prices, reservation, sales, revenue, totals, surplus, probe = zip(*self.rows)
         days = MarketDays(np.array(prices), np.array(reservation), np.array(sales, dtype=np.int64),
@@ -527,6 +638,10 @@ class Marketplace:
             days = dataclasses.replace(days, ad_impressions=np.array(self.impressions_per_day, dtype=np.int64))
         if self.adopters is not None:
             days = dataclasses.replace(days, tool_adopters=self.adopters)
+        if self.rival_prices is not None:
+            days = dataclasses.replace(days, rival_purchases=np.array(self.rival_purchases_per_day, dtype=np.int64))
+        if self.frequency_multiplier != 1.0:
+            days = dataclasses.replace(days, frequency_multiplier=self.frequency_multiplier)
         if not self.entry_on:
             return days
         return dataclasses.replace(days, listed=np.array(self.listed_per_day, dtype=np.int64),

@@ -13,7 +13,7 @@ from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
 from sim.kernels.search import AGENT, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS
 from sim.models.marketplace.config import MarketplaceScenario
-from sim.models.marketplace.market import MarketDays, run_market
+from sim.models.marketplace.market import MarketDays, merchant_unit_costs, run_market
 from sim.models.marketplace import service as contact_centre
 from sim.theory import search
 
@@ -69,7 +69,10 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     # platform received (summed by merchant)
     net_receipts = float(np.sum((1.0 - take) * revenue))
     platform_revenue = float(np.sum(take * revenue))
-    merchant_profit = net_receipts - config.unit_cost * float(sales.sum())  # inference cost too, in [agent_market]
+    # inference cost too, in [agent_market]; direct merchants' lower costs in [basics]
+    cost_of_sales = (float(sales @ merchant_unit_costs(config)) if config.basics.direct_merchants
+                     else config.unit_cost * float(sales.sum()))
+    merchant_profit = net_receipts - cost_of_sales
     homogeneous = params.goods == "homogeneous"
     operating_profit = merchant_profit  # before listing, entry and ad costs
     merchants = float(params.merchants)
@@ -103,7 +106,8 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
     posted, reservation = days.prices, days.reservation_price
     saving = mean(np.maximum(reservation[:, None] - posted, 0.0), axis=1) if homogeneous else np.full(n_days,
                                                                                                       math.nan)
-    return _service_metrics(config, days, purchases) | {
+    return (_service_metrics(config, days, purchases) | _growth_metrics(config, days, purchases, payments, uses)
+            | _moat_metrics(days, purchases, visits, float(totals[AGENT, VISITS])) | {
         "mean_posted_price": float(mean(posted)) if n_days else math.nan,
         "mean_price_paid": _ratio(payments, purchases),
         "mean_price_paid_humans": _ratio(totals[HUMAN, PAID], totals[HUMAN, PURCHASES]),
@@ -134,7 +138,55 @@ def _metrics(config: MarketplaceScenario, days: MarketDays) -> dict[str, float]:
         # visit; in the homogeneous market Bertrand earns 0 and a monopoly (1 - t) v - c on every visit
         "profit_gain_delta": (_ratio(operating_profit, visits * ((1.0 - take) * params.valuation - params.marginal_cost))
                               if homogeneous else math.nan),
+    })
+
+
+def _moat_metrics(days: MarketDays, purchases: float, visits: float, agent_visits: float) -> dict[str, float]:
+    """The moat goal's KPIs with a rival platform (`[rival]`): this platform's share of the category's
+    purchases, and the single-homing share, 1 - the multi-homing (agents') share of visits; without a rival
+    the platform has the whole category (share 1) and nobody has another platform to multi-home on (nan)."""
+    if days.rival_purchases is None:
+        return {"platform_purchase_share": 1.0 if purchases > 0 else math.nan, "rival_purchases_per_day": 0.0,
+                "single_homing_share": math.nan}
+    on_rival = float(days.rival_purchases.sum())
+    return {"platform_purchase_share": _ratio(purchases, purchases + on_rival),
+            "rival_purchases_per_day": _ratio(on_rival, days.rival_purchases.size),
+            "single_homing_share": 1.0 - _ratio(agent_visits, visits)}
+
+
+def _growth_metrics(config: MarketplaceScenario, days: MarketDays, purchases: float, payments: float,
+                    direct_service_uses: float) -> dict[str, float]:
+    """KPIs of the growth goal (active buyers, purchase frequency, GMV, merchants by tier) and the platform's
+    operating cost per order. Active buyers: of `buyers.population` identical buyers whose purchases are
+    Poisson at the simulated rate, those buying at least once in 365 days, N (1 - exp(-365 x purchases per
+    buyer-day)) (assumption: no heterogeneity across buyers)."""
+    n_days = days.prices.shape[0]
+    population = config.buyers.population
+    per_buyer_day = _ratio(purchases, n_days * population) if population is not None else math.nan
+    direct = config.basics.direct_merchants
+    sales = days.sales.sum(axis=0)
+    cost = _service_cost(config, days) + config.fees.direct_service_cost_per_use * direct_service_uses
+    return {
+        "gmv_per_day": _ratio(payments, n_days),
+        "purchases_per_buyer_year": 365.0 * per_buyer_day,
+        "active_buyers": (population * -math.expm1(-365.0 * per_buyer_day)
+                          if population is not None and not math.isnan(per_buyer_day) else math.nan),
+        "visit_frequency_multiplier": days.frequency_multiplier,
+        "direct_merchants": float(direct),
+        "direct_merchant_sales_share": _ratio(float(sales[sales.size - direct:].sum()) if direct else 0.0,
+                                              float(sales.sum())),
+        "platform_cost_per_order": _ratio(cost, purchases),
     }
+
+
+def _service_cost(config: MarketplaceScenario, days: MarketDays) -> float:
+    """The contact centre's cost over the days counted: the bot's per contact it resolves plus every human
+    agent's hours (0 without `[service]`)."""
+    if days.service is None:
+        return 0.0
+    service = config.service
+    return (service.bot_cost_per_contact * days.service.sum(axis=0)[contact_centre.BOT_RESOLVED]
+            + service.human_agent_cost_per_hour * 24.0 * service.human_agents * days.service.shape[0])
 
 
 def _service_metrics(config: MarketplaceScenario, days: MarketDays, orders: float) -> dict[str, float]:
@@ -147,8 +199,7 @@ def _service_metrics(config: MarketplaceScenario, days: MarketDays, orders: floa
     service, table = config.service, days.service.sum(axis=0)
     n_days = days.service.shape[0]
     contacts, humans = table[contact_centre.CONTACTS], table[contact_centre.HUMAN_CONTACTS]
-    cost = (service.bot_cost_per_contact * table[contact_centre.BOT_RESOLVED]
-            + service.human_agent_cost_per_hour * 24.0 * service.human_agents * n_days)
+    cost = _service_cost(config, days)
     return {
         "contacts_per_order": _ratio(contacts, orders),
         "bot_resolved_share": _ratio(table[contact_centre.BOT_RESOLVED], contacts),
@@ -164,6 +215,8 @@ def _service_metrics(config: MarketplaceScenario, days: MarketDays, orders: floa
 def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
     take, cost = config.market.take_rate, config.unit_cost
     totals = days.totals
+    cost_of_sales = (days.sales @ merchant_unit_costs(config) if config.basics.direct_merchants
+                     else cost * days.sales.sum(axis=1))
     listed = days.listed is not None and days.entry_costs is not None
     mean, low = (np.nanmean, np.nanmin) if listed else (np.mean, np.min)
     table = pl.DataFrame({
@@ -175,7 +228,7 @@ def _daily_table(config: MarketplaceScenario, days: MarketDays) -> pl.DataFrame:
         "purchases_humans": totals[:, HUMAN, PURCHASES], "purchases_agents": totals[:, AGENT, PURCHASES],
         "paid_humans": totals[:, HUMAN, PAID], "paid_agents": totals[:, AGENT, PAID],
         "search_costs": totals[:, :, SEARCH_COSTS].sum(axis=1),
-        "merchant_profit": (1.0 - take) * days.revenue.sum(axis=1) - cost * days.sales.sum(axis=1),
+        "merchant_profit": (1.0 - take) * days.revenue.sum(axis=1) - cost_of_sales,
         "platform_revenue": take * days.revenue.sum(axis=1),
     })
     if days.listed is not None and days.entry_costs is not None:  # entry and exit: net of fixed costs
