@@ -84,9 +84,9 @@ FIGURES = {
                "cloud: share and NPV gain of a 2024Q1 cut from 0 to 70% vs no cut, rivals ignore, match, best-respond"),
     11: Figure("fig11_sensitivity", "logistics, cloud",
                "sensitivity: first-order and total Sobol' indices of each headline over its screened assumptions"),
-    12: Figure("fig12_marketplace_revenue_sources", "marketplace",
-               "marketplace: platform revenue per day by source (take, ads, agent-access fees, direct AI service) "
-               "against agent share"),
+    12: Figure("fig12_marketplace_genai", "marketplace",
+               "marketplace: platform revenue by source against agent share; the agent market's share and surplus "
+               "against the API price; AI 1.0 against 2.0 by goal"),
 }
 #: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
 TABLES = ("table2", "table3", "table4", "detail", "uncertainty")
