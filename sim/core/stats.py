@@ -8,7 +8,7 @@ fails on a t or normal quantile call anywhere else.
 
 Which interval, where:
 
-* Across replications, every metric of every kind (mean, proportion, quantile, count) gets the Student-t
+* Across replications, every metric of every kind (mean, amount, proportion, quantile, count) gets the Student-t
   interval (`t_interval`, `interval_table`): replications are independent, per-parcel values within one run
   are not. `statistics.parquet` stores the raw interval; a display clips it to the metric's range
   (`sim.core.model.Metric.clip`).
