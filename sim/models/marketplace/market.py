@@ -12,6 +12,11 @@ and the whole horizon runs as one kernel pass over blocks of days (`run_market`'
 draws in the same order, so the same tables bit for bit as the SimPy processes: tested). Best responses
 and Q-learning read the visits, so they run as processes.
 
+Differentiated goods (logit, no search) run as processes too: prices are fixed for the run by the logit-Bertrand
+solvers of `sim.theory.io` (with merchant tools' adoption, self-preferencing, direct-to-manufacturer merchants'
+lower costs, or, with a rival platform, against the mix of buyer segments), and each day's purchases are
+multinomial draws.
+
 Humans' reservation price: in equilibrium mode Stahl's rho (they know F); otherwise the optimal
 reservation price against the day's posted prices (`sim.theory.search.reservation_price`), an assumption:
 buyers learn the price distribution, not which merchant posts which price.
