@@ -19,7 +19,6 @@ Targets: each year run under 2 minutes on one core, with and without the feature
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _report import print_measures, write_record  # noqa: E402
 
 from sim.core.rng import Streams  # noqa: E402
 from sim.kernels.search import QUOTES, VISITS  # noqa: E402
@@ -108,10 +109,6 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "processor": platform.processor(),
                     "load_average": list(os.getloadavg())},
     }
-    out = ROOT / "bench" / "results" / "marketplace.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-
     rows = [
         ("per-visit SimPy reference, visits/s (wall)", f"{results['visit_visits_per_s']:,.0f}", ""),
         ("per-visit SimPy reference, quotes/s (wall)", f"{results['visit_quotes_per_s']:,.0f}", ""),
@@ -131,11 +128,8 @@ def main() -> None:
         ("rival platform (three segments a day): wall time", f"{rival['wall_s']:,.1f} s", "< 120 s"),
         ("  CPU time", f"{rival['cpu_s']:,.1f} s", ""),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'value':>14}  target")
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:>14}  {target}")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print_measures(rows)
+    write_record("marketplace", results)
 
 
 if __name__ == "__main__":
