@@ -541,7 +541,12 @@ def _uncertainty(out: Path) -> list[dict]:
             rows += [_entry(f"sensitivity.{group}.parameters", "input", part["parameter"].n_unique(), COUNT,
                             "parameters", name, f"group == {group}, distinct parameter"),
                      _entry(f"sensitivity.{group}.points", "input", part["points"][0], COUNT, "design points", name,
-                            f"group == {group}, points")]
+                            f"group == {group}, points"),
+                     _entry(f"sensitivity.{group}.replications", "input", part["replications"][0], COUNT,
+                            "replications", name, f"group == {group}, replications"),
+                     _entry(f"sensitivity.{group}.base_sample", "input",
+                            part["points"][0] // (part["parameter"].n_unique() + 2), COUNT, "points", name,
+                            f"group == {group}, points / (parameters + 2)")]
         for key in frame["key"].unique(maintain_order=True).to_list():
             part = frame.filter(pl.col("key") == key).sort("ST", descending=True, nulls_last=True)
             rows += [_entry(f"sensitivity.{key}.noise_share", "result", part["noise_share"][0],

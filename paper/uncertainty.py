@@ -22,7 +22,7 @@ quarter and by the horizon.
 correlation of the parameter with the headline's replication mean over the same LHS points (the "LHS
 regression" screening, on ranks); the group keeps the union of each headline's strongest, taken in turn,
 up to `size["sobol_parameters"]` (at most 10). A Saltelli design over those (`sim.sweeps.sensitivity.
-saltelli_design`) runs the same way, and SALib's estimator (`sim.sweeps.sensitivity.sobol_table`) gives the
+saltelli_design`) runs the same way (its own replication count), and SALib's estimator (`sim.sweeps.sensitivity.sobol_table`) gives the
 first-order and total indices of the replication means with bootstrap intervals. The share of the variance
 of the replication means that is simulation noise is mean_points(s_k^2 / R) / Var(point means). Payback
 quarters have no Sobol' index (censored); the cumulative difference they are read from has.
@@ -65,16 +65,19 @@ __all__ = ["GROUPS", "FULL", "QUICK", "candidates", "lhs_runs", "saltelli_runs",
 
 #: the band: these percentiles of the replication means over the LHS points
 BAND_PERCENTILES = (5.0, 95.0)
-#: full size: the LHS points and replications of each group, the Saltelli base size and the parameters kept
-#: by the screening. A cloud point runs four scenarios of 32 quarters (about 6 CPU-seconds at 5 replications,
-#: a promise point about 1.5), so the cloud group is at lower resolution (48 LHS points, 5 Sobol' parameters:
-#: 48 + 8 x 7 = 104 points) to keep the cold build within its 30 CPU-minutes; the promise group runs
-#: 128 + 8 x 10 = 208 points.
-FULL = {"promise": {"lhs_points": 128, "reps": 5, "saltelli_n": 8, "sobol_parameters": 8},
-        "cloud": {"lhs_points": 48, "reps": 5, "saltelli_n": 8, "sobol_parameters": 5}}
+#: full size: the LHS points and replications of each group, the Saltelli base size N, its replications and
+#: the parameters kept by the screening. A cloud point runs four scenarios of 32 quarters (about 6 CPU-seconds
+#: at 5 replications, a promise point about 1.5), so the cloud group is at lower resolution (48 LHS points;
+#: Saltelli N = 16 over 4 parameters, 16 x 6 = 96 points) to keep the cold build within its 30 CPU-minutes;
+#: the promise group runs 128 LHS points and N = 32 over 4 parameters (192 points). The Saltelli points take
+#: 2 replications: the noise share of the indices' variance was 0% at 5 (CRN), and SALib's bootstrap
+#: intervals narrow with N, not with replications; 4 parameters, not 8, because past the fourth the
+#: screening's rank correlations fell below 0.2 and the indices of a base sample of 8 had intervals of +-1.
+FULL = {"promise": {"lhs_points": 128, "reps": 5, "saltelli_n": 32, "saltelli_reps": 2, "sobol_parameters": 4},
+        "cloud": {"lhs_points": 48, "reps": 5, "saltelli_n": 16, "saltelli_reps": 2, "sobol_parameters": 4}}
 #: quick size (the test build): a smoke pass, labelled as such in the tables and the text
-QUICK = {"promise": {"lhs_points": 4, "reps": 2, "saltelli_n": 2, "sobol_parameters": 2},
-         "cloud": {"lhs_points": 4, "reps": 2, "saltelli_n": 2, "sobol_parameters": 2}}
+QUICK = {"promise": {"lhs_points": 4, "reps": 2, "saltelli_n": 2, "saltelli_reps": 3, "sobol_parameters": 2},
+         "cloud": {"lhs_points": 4, "reps": 2, "saltelli_n": 2, "saltelli_reps": 2, "sobol_parameters": 2}}
 DESIGN_SEED = 20  #: the LHS and Saltelli samplers' seed
 BOOTSTRAP_RESAMPLES = 200  #: SALib's bootstrap resamples of each index
 CONF_LEVEL = 0.95
@@ -158,7 +161,12 @@ def _size_label(cache: ResultCache, group: Group, design: str) -> str:
     size = _size(cache, group)
     text = (f"{size['lhs_points']} LHS points" if design == "lhs" else
             f"Saltelli N = {size['saltelli_n']} over {size['sobol_parameters']} parameters")
-    return ("quick build (smoke pass): " if cache.quick else "") + f"{text} x {size['reps']} replications, CRN"
+    return ("quick build (smoke pass): " if cache.quick else "") + f"{text} x {_reps(cache, group, design)} replications, CRN"
+
+
+def _reps(cache: ResultCache, group: Group, design: str) -> int:
+    """Replications at each point of the LHS (`lhs`) or the Saltelli design (`saltelli`)."""
+    return _size(cache, group)["reps" if design == "lhs" else "saltelli_reps"]
 
 
 def _overrides(point: dict[str, object]) -> list[str]:
@@ -224,16 +232,15 @@ def _valid_end(group: Group, key: str, value: float, end: float, integer: bool) 
     return None
 
 
-def _simulate(group: Group, design: Design, cache: ResultCache) -> pl.DataFrame:
+def _simulate(group: Group, design: Design, cache: ResultCache, reps: int) -> pl.DataFrame:
     """Every arm at every design point: the group's metrics per replication (and the cumulative path per
     quarter when the group has one), same seed everywhere."""
-    size = _size(cache, group)
     extra = list(group.quick_overrides) if cache.quick else []
     frames = []
     for index in range(len(design)):
         overrides = [*extra, *_overrides(design.point(index))]
         for arm, file in group.arms.items():
-            result = run_scenario(load_scenario(SCENARIOS / file, overrides), reps=size["reps"], seed=group.seed)
+            result = run_scenario(load_scenario(SCENARIOS / file, overrides), reps=reps, seed=group.seed)
             frames.append(result.summary.filter(pl.col("metric").is_in(group.metrics)).select(
                 pl.lit(index, pl.Int64).alias("point"), pl.lit(arm).alias("arm"), "metric",
                 pl.col("replication").cast(pl.Int64), pl.lit(None, pl.Int64).alias("quarter"),
@@ -246,14 +253,13 @@ def _simulate(group: Group, design: Design, cache: ResultCache) -> pl.DataFrame:
     return pl.concat(frames).cast(RAW_SCHEMA)  # type: ignore[arg-type]
 
 
-def _inputs(group: Group, design: Design, cache: ResultCache) -> dict[str, object]:
+def _inputs(group: Group, design: Design, cache: ResultCache, reps: int) -> dict[str, object]:
     """Everything besides the code that decides the runs: each arm's resolved scenario, the design, sizes."""
-    size = _size(cache, group)
     extra = list(group.quick_overrides) if cache.quick else []
     resolved = {arm: hashlib.sha256(json.dumps(load_scenario(SCENARIOS / file, extra).config.model_dump(mode="json"),
                                                sort_keys=True, default=str).encode()).hexdigest()
                 for arm, file in group.arms.items()}
-    return {"group": group.name, "arms": resolved, "overrides": extra, "seed": group.seed, "reps": size["reps"],
+    return {"group": group.name, "arms": resolved, "overrides": extra, "seed": group.seed, "reps": reps,
             "design": design.describe(), "points": design.table().to_dicts()}
 
 
@@ -264,8 +270,9 @@ def _lhs_design(group: Group, cache: ResultCache) -> Design:
 def lhs_runs(cache: ResultCache, group: Group) -> tuple[Design, pl.DataFrame]:
     """The LHS design over every candidate and its runs (cached)."""
     design = _lhs_design(group, cache)
-    raw = cache.table(f"uncertainty_lhs_{group.name}", _inputs(group, design, cache),
-                      lambda: _simulate(group, design, cache), code_file=Path(__file__))
+    reps = _reps(cache, group, "lhs")
+    raw = cache.table(f"uncertainty_lhs_{group.name}", _inputs(group, design, cache, reps),
+                      lambda: _simulate(group, design, cache, reps), code_file=Path(__file__))
     return design, raw
 
 
@@ -374,8 +381,9 @@ def saltelli_runs(cache: ResultCache, group: Group) -> tuple[Design, pl.DataFram
     kept = screening(cache, group).filter(pl.col("selected"))["parameter"].unique(maintain_order=True).to_list()
     by_path = {p.path: p for p in candidates(group)}
     design = saltelli_design([by_path[path] for path in kept], _size(cache, group)["saltelli_n"], seed=DESIGN_SEED)
-    raw = cache.table(f"sensitivity_saltelli_{group.name}", _inputs(group, design, cache),
-                      lambda: _simulate(group, design, cache), code_file=Path(__file__))
+    reps = _reps(cache, group, "saltelli")
+    raw = cache.table(f"sensitivity_saltelli_{group.name}", _inputs(group, design, cache, reps),
+                      lambda: _simulate(group, design, cache, reps), code_file=Path(__file__))
     return design, raw
 
 
@@ -400,7 +408,7 @@ def sensitivity(cache: ResultCache) -> pl.DataFrame:
             frames.append(indices.with_columns(
                 pl.lit(group.name).alias("group"), pl.lit(headline.key).alias("key"),
                 pl.lit(headline.label).alias("headline"), pl.lit(noise, pl.Float64).alias("noise_share"),
-                pl.lit(len(design)).alias("points"), pl.lit(size["reps"]).alias("replications"),
+                pl.lit(len(design)).alias("points"), pl.lit(size["saltelli_reps"]).alias("replications"),
                 pl.lit(_size_label(cache, group, "saltelli")).alias("size")))
     return pl.concat(frames).select("group", "key", "headline", "parameter", "S1", "S1_conf", "ST", "ST_conf",
                                     "noise_share", "points", "replications", "size")

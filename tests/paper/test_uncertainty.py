@@ -92,6 +92,8 @@ def test_noise_share_and_indices_come_from_the_saltelli_runs(built):
     assert row["noise_share"][0] == pytest.approx(noise, rel=1e-5)
     size = uncertainty.QUICK["promise"]
     assert row["points"][0] == len(means) == size["saltelli_n"] * (size["sobol_parameters"] + 2)
+    # the Saltelli points run their own replication count (3 in the quick size), not the LHS's (2)
+    assert difference.shape[1] == row["replications"][0] == size["saltelli_reps"] != size["reps"]
 
 
 def test_screening_keeps_each_headlines_strongest_parameter(built):
