@@ -1,0 +1,86 @@
+"""Scenario schema of the Cainiao model: who sets the transfer price, capacity and retail price, quarter by
+quarter, under one of three regimes.
+
+Units: volumes in million parcels per quarter (one AliExpress order = one parcel), prices and unit costs in
+RMB per parcel, profits in RMB million per quarter. Time: the model simulates n = round(run.horizon_days /
+91.25) whole quarters (QUARTER_DAYS); decisions take effect at the start of a quarter.
+
+Demand (the deterministic linear limit, `demand.form = "linear"`): AliExpress's orders Q(P) = max(a - b P, 0)
+at retail price P (RMB per order, what the shopper pays for the delivered item net of the goods' cost:
+AliExpress's margin is P - transfer price); third-party merchants' parcels Q_3(w_3) = max(a_3 - b_3 w_3, 0) at
+Cainiao's third-party price w_3. Both grow by `growth_per_quarter` each quarter (assumption: no seasonality).
+
+Regimes (`cainiao.regime`): "standalone" (Cainiao maximises its own profit over one uniform price to the group
+and third parties, arm's length), "infrastructure" (transfer at Cainiao's marginal cost; Cainiao's third-party
+price maximises its third-party profit), "cost_plus" (transfer at marginal cost x (1 + markup); third-party
+price as in infrastructure). Capacity: in the deterministic limit Cainiao buys exactly the volume it will
+carry, at `capacity_cost_rmb_per_parcel_quarter` per unit, when the margin that decides it (Cainiao's own
+standalone, the group's otherwise) exceeds that cost, and none otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from sim.core.config import FiniteFloat, NonNegative, Positive, ScenarioConfig, StrictModel
+
+__all__ = ["QUARTER_DAYS", "Regime", "CainiaoParameters", "DemandParameters", "CainiaoScenario"]
+
+QUARTER_DAYS = 91.25  #: days in one simulated quarter (365 / 4)
+
+Regime = Literal["standalone", "infrastructure", "cost_plus"]
+
+
+class CainiaoParameters(StrictModel):
+    """Cainiao's regime, Alibaba's ownership share, its costs and the discount rate."""
+
+    regime: Regime
+    ownership_share: Annotated[FiniteFloat, Field(
+        gt=0.0, le=1.0, description="Alibaba's share of Cainiao's equity, in (0, 1]")]
+    transfer_markup: Annotated[NonNegative, Field(
+        le=100.0, description="cost_plus: transfer price = marginal cost x (1 + markup); share, in [0, 100]")] = 0.0
+    marginal_cost_rmb_per_parcel: Annotated[Positive, Field(
+        le=10_000, description="Cainiao's cost of carrying one parcel China -> destination, RMB, in (0, 1e4]")]
+    capacity_cost_rmb_per_parcel_quarter: Annotated[NonNegative, Field(
+        le=10_000, description="cost of one parcel of capacity for one quarter (flights, officers, hub shifts), "
+                            "RMB, in [0, 1e4]")] = 0.0
+    discount_rate_per_year: Annotated[FiniteFloat, Field(
+        gt=-1.0, le=10.0, description="annual discount rate of the NPV, in (-1, 10]")] = 0.0
+
+
+class DemandParameters(StrictModel):
+    """Linear demands of the deterministic limit (see the module doc)."""
+
+    form: Literal["linear"] = "linear"
+    group_intercept_m_parcels: Annotated[Positive, Field(
+        le=1_000_000, description="a: AliExpress orders at retail price 0, million parcels / quarter, in (0, 1e6]")]
+    group_slope_m_parcels_per_rmb: Annotated[Positive, Field(
+        le=1_000_000, description="b: orders lost per RMB of retail price, million parcels / quarter / RMB, in (0, 1e6]")]
+    third_party_intercept_m_parcels: Annotated[NonNegative, Field(
+        le=1_000_000, description="a_3: third-party parcels at price 0, million parcels / quarter, in [0, 1e6]")] = 0.0
+    third_party_slope_m_parcels_per_rmb: Annotated[Positive, Field(
+        le=1_000_000, description="b_3: third-party parcels lost per RMB, million parcels / quarter / RMB, "
+                            "in (0, 1e6]")] = 1.0
+    growth_per_quarter: Annotated[FiniteFloat, Field(
+        gt=-1.0, le=1.0, description="growth of both intercepts per quarter, share, in (-1, 1]")] = 0.0
+
+
+class CainiaoScenario(ScenarioConfig):
+    cainiao: CainiaoParameters
+    demand: DemandParameters
+
+    @model_validator(mode="after")
+    def _demand_above_cost(self) -> "CainiaoScenario":
+        choke = self.demand.group_intercept_m_parcels / self.demand.group_slope_m_parcels_per_rmb
+        if choke <= self.cainiao.marginal_cost_rmb_per_parcel:
+            raise ValueError(
+                f"the group's choke price a / b = {choke:g} RMB must exceed marginal_cost_rmb_per_parcel "
+                f"{self.cainiao.marginal_cost_rmb_per_parcel:g} (a > b c): otherwise nothing is ever shipped")
+        return self
+
+    @property
+    def quarters(self) -> int:
+        """Whole quarters simulated (at least one)."""
+        return max(1, round(self.run.horizon_days / QUARTER_DAYS))

@@ -1,0 +1,191 @@
+"""The Cainiao model's quarterly loop in its deterministic linear limit (see `config.py` for units, demand and
+regimes).
+
+Each quarter, in this order (subgame-perfect: each firm anticipates the next one's best response):
+1. Cainiao sets the transfer price w to AliExpress by its regime: standalone, the w maximising its own profit
+   against AliExpress's best response P*(w) (one uniform price: third parties pay w too); infrastructure,
+   w = c; cost_plus, w = c (1 + markup). Outside standalone the third-party price w_3 maximises Cainiao's
+   third-party profit.
+2. AliExpress sets its retail price P*(w) maximising (P - w) Q(P).
+3. Capacity: Cainiao buys the volume it will carry when the margin deciding it exceeds the capacity cost c_K
+   (standalone: its own margin w - c; otherwise the group's, P - c for group parcels and w_3 - c for third
+   parties), and none otherwise (no capacity, no parcels).
+Every price comes from `optimise.maximise` on the firm's profit function; no closed form is used.
+
+The vertically integrated benchmark of the quarter (one firm, cost c + c_K, setting P) is solved the same way;
+the ratios to it make double marginalisation visible. Consumer surplus is the area under the demand curve
+above the price (`scipy.integrate.quad`), third-party merchants' surplus likewise over w_3.
+
+NPV convention: quarter q's attributable profit is discounted by (1 + r)^(-(q + 1) / 4) (paid at its end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import polars as pl
+from scipy.integrate import quad
+
+from sim.core.model import ReplicationOutput
+from sim.core.rng import Streams
+from sim.models.cainiao.config import CainiaoScenario
+from sim.models.cainiao.optimise import maximise
+
+__all__ = ["METRIC_COLUMNS", "RATIO_COLUMNS", "LinearDemand", "QuarterOutcome", "aliexpress_best_response", "quarter_outcome", "simulate"]
+
+
+#: metric -> the quarterly column it is the mean of (over the simulated quarters)
+METRIC_COLUMNS = {
+    "transfer_price_rmb_per_parcel": "transfer_price_rmb_per_parcel",
+    "third_party_price_rmb_per_parcel": "third_party_price_rmb_per_parcel",
+    "retail_price_rmb_per_order": "retail_price_rmb_per_order",
+    "group_parcels_m_per_quarter": "group_parcels_m",
+    "third_party_parcels_m_per_quarter": "third_party_parcels_m",
+    "aliexpress_profit_rmb_m_per_quarter": "aliexpress_profit_rmb_m",
+    "cainiao_profit_rmb_m_per_quarter": "cainiao_profit_rmb_m",
+    "consolidated_profit_rmb_m_per_quarter": "consolidated_profit_rmb_m",
+    "attributable_profit_rmb_m_per_quarter": "attributable_profit_rmb_m",
+    "minority_profit_rmb_m_per_quarter": "minority_profit_rmb_m",
+    "consumer_surplus_rmb_m_per_quarter": "consumer_surplus_rmb_m",
+    "third_party_surplus_rmb_m_per_quarter": "third_party_surplus_rmb_m",
+}
+
+#: metric -> (numerator, denominator): quarterly columns summed over the quarters (NaN when the denominator is 0)
+RATIO_COLUMNS = {
+    "output_ratio_to_integrated": ("group_parcels_m", "integrated_group_parcels_m"),
+    "chain_profit_ratio_to_integrated": ("consolidated_profit_rmb_m", "integrated_profit_rmb_m"),
+    "consumer_surplus_ratio_to_integrated": ("consumer_surplus_rmb_m", "integrated_consumer_surplus_rmb_m"),
+}
+
+
+@dataclass(frozen=True)
+class LinearDemand:
+    """Q(p) = max(intercept - slope p, 0), million parcels per quarter at price p in RMB."""
+
+    intercept: float
+    slope: float
+
+    def __call__(self, price: float) -> float:
+        return max(self.intercept - self.slope * price, 0.0)
+
+    @property
+    def choke_price(self) -> float:
+        """The price at which demand reaches 0 (the upper end of every price search)."""
+        return self.intercept / self.slope
+
+    def surplus(self, price: float) -> float:
+        """Buyers' surplus at `price`: the integral of Q from `price` to the choke price."""
+        if price >= self.choke_price:
+            return 0.0
+        return float(quad(self, price, self.choke_price, epsabs=0.0, epsrel=1e-13)[0])
+
+
+def aliexpress_best_response(transfer_price: float, demand: LinearDemand) -> float:
+    """The retail price maximising AliExpress's profit (P - w) Q(P), searched on [w, choke price]."""
+    if transfer_price >= demand.choke_price:
+        return demand.choke_price
+    return maximise(lambda price: (price - transfer_price) * demand(price), transfer_price, demand.choke_price)
+
+
+@dataclass(frozen=True)
+class QuarterOutcome:
+    """One quarter's prices (RMB per parcel), volumes (million parcels) and profits and surpluses (RMB
+    million)."""
+
+    transfer_price_rmb_per_parcel: float
+    third_party_price_rmb_per_parcel: float
+    retail_price_rmb_per_order: float
+    group_parcels_m: float
+    third_party_parcels_m: float
+    capacity_m_parcels: float
+    aliexpress_profit_rmb_m: float
+    cainiao_profit_rmb_m: float
+    consumer_surplus_rmb_m: float
+    third_party_surplus_rmb_m: float
+    integrated_retail_price_rmb_per_order: float
+    integrated_group_parcels_m: float
+    integrated_profit_rmb_m: float
+    integrated_consumer_surplus_rmb_m: float
+
+
+def _third_party_price(cost: float, capacity_cost: float, demand: LinearDemand) -> float:
+    """Cainiao's third-party price outside standalone: the maximiser of (w_3 - c - c_K) Q_3(w_3)."""
+    low = cost + capacity_cost
+    if demand.intercept == 0.0 or low >= demand.choke_price:
+        return low
+    return maximise(lambda price: (price - low) * demand(price), low, demand.choke_price)
+
+
+def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: LinearDemand) -> QuarterOutcome:
+    """Solve one quarter (see the module doc)."""
+    cainiao = config.cainiao
+    cost, capacity_cost = cainiao.marginal_cost_rmb_per_parcel, cainiao.capacity_cost_rmb_per_parcel_quarter
+
+    if cainiao.regime == "standalone":
+        def cainiao_profit(price: float) -> float:
+            if price - cost <= capacity_cost:
+                return 0.0  # no capacity bought, nothing carried
+            volume = group(aliexpress_best_response(price, group)) + third_party(price)
+            return (price - cost - capacity_cost) * volume
+
+        top = max(group.choke_price, third_party.choke_price)
+        transfer = third_party_price = maximise(cainiao_profit, cost, top)
+    else:
+        markup = cainiao.transfer_markup if cainiao.regime == "cost_plus" else 0.0
+        transfer = cost * (1.0 + markup)
+        third_party_price = _third_party_price(cost, capacity_cost, third_party)
+    retail = aliexpress_best_response(transfer, group)
+
+    group_margin = (transfer if cainiao.regime == "standalone" else retail) - cost
+    group_parcels = group(retail) if group_margin > capacity_cost else 0.0
+    third_party_parcels = third_party(third_party_price) if third_party_price - cost > capacity_cost else 0.0
+    capacity = group_parcels + third_party_parcels
+
+    integrated_cost = cost + capacity_cost
+    integrated_retail = aliexpress_best_response(integrated_cost, group)
+    integrated_parcels = group(integrated_retail)
+    return QuarterOutcome(
+        transfer_price_rmb_per_parcel=transfer,
+        third_party_price_rmb_per_parcel=third_party_price,
+        retail_price_rmb_per_order=retail,
+        group_parcels_m=group_parcels,
+        third_party_parcels_m=third_party_parcels,
+        capacity_m_parcels=capacity,
+        aliexpress_profit_rmb_m=(retail - transfer) * group_parcels,
+        cainiao_profit_rmb_m=(transfer - cost) * group_parcels + (third_party_price - cost) * third_party_parcels
+        - capacity_cost * capacity,
+        consumer_surplus_rmb_m=group.surplus(retail) if group_parcels > 0.0 else 0.0,
+        third_party_surplus_rmb_m=third_party.surplus(third_party_price) if third_party_parcels > 0.0 else 0.0,
+        integrated_retail_price_rmb_per_order=integrated_retail,
+        integrated_group_parcels_m=integrated_parcels,
+        integrated_profit_rmb_m=(integrated_retail - integrated_cost) * integrated_parcels,
+        integrated_consumer_surplus_rmb_m=group.surplus(integrated_retail),
+    )
+
+
+def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
+    """One replication: the quarterly loop (deterministic: `streams` draws nothing in the linear limit)."""
+    demand, share = config.demand, config.cainiao.ownership_share
+    quarterly_discount = (1.0 + config.cainiao.discount_rate_per_year) ** 0.25
+    rows = []
+    for quarter in range(config.quarters):
+        scale = (1.0 + demand.growth_per_quarter) ** quarter
+        outcome = quarter_outcome(
+            config,
+            LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb),
+            LinearDemand(demand.third_party_intercept_m_parcels * scale, demand.third_party_slope_m_parcels_per_rmb))
+        row = {"quarter": quarter, **asdict(outcome)}
+        row["consolidated_profit_rmb_m"] = outcome.aliexpress_profit_rmb_m + outcome.cainiao_profit_rmb_m
+        row["attributable_profit_rmb_m"] = outcome.aliexpress_profit_rmb_m + share * outcome.cainiao_profit_rmb_m
+        row["minority_profit_rmb_m"] = (1.0 - share) * outcome.cainiao_profit_rmb_m
+        row["discount_factor"] = quarterly_discount ** -(quarter + 1)
+        rows.append(row)
+    table = pl.DataFrame(rows)
+    means = table.select(METRIC_COLUMNS.values()).mean().row(0, named=True)
+    metrics = {metric: float(means[column]) for metric, column in METRIC_COLUMNS.items()}
+    for metric, (numerator, denominator) in RATIO_COLUMNS.items():
+        total = float(table[denominator].sum())
+        metrics[metric] = float(table[numerator].sum()) / total if total != 0.0 else float("nan")
+    metrics["npv_attributable_rmb_m"] = float((table["attributable_profit_rmb_m"] * table["discount_factor"]).sum())
+    return ReplicationOutput(metrics=metrics, tables={"quarterly": table})
+

@@ -1,0 +1,89 @@
+"""Deterministic `sim validate` cases of the Cainiao model: double marginalisation in the linear limit.
+
+Demand Q = a - b P (inverse form P = A - B Q with A = a / b, B = 1 / b), chain marginal cost c at Cainiao, no
+other cost downstream, no capacity cost, one quarter, no noise, no third-party volume. The model's optimiser
+must give what `sim.theory.io.double_marginalisation_linear` (Spengler 1950) says: transfer price (a + bc)/(2b)
+and retail price (3a + bc)/(4b) standalone, retail (a + bc)/(2b) as infrastructure (w = c, the integrated
+price); output half the integrated output, the chain's profit 3/4 of the integrated profit, consumer surplus
+a quarter (surplus under linear demand: (A - p) Q / 2, by hand). Relative tolerance `OPTIMISER_TOLERANCE`.
+"""
+
+from __future__ import annotations
+
+from sim.core.validation import OPTIMISER_TOLERANCE, Expectation, ValidationCase
+from sim.models.cainiao.config import QUARTER_DAYS, CainiaoScenario, Regime
+from sim.theory.io import double_marginalisation_linear
+
+__all__ = ["PARAMETER_SETS", "linear_limit_config", "validation_cases"]
+
+VALIDATION_SEED = 20261201
+
+#: (a million parcels / quarter, b million parcels / quarter / RMB, c RMB / parcel), a > b c; spread over scales
+PARAMETER_SETS: tuple[tuple[float, float, float], ...] = (
+    (100.0, 2.0, 10.0),
+    (5.0, 0.3, 1.5),
+    (10_000.0, 37.0, 3.0),
+    (80.0, 0.5, 150.0),
+    (1_200.0, 40.0, 12.0),
+)
+
+
+def linear_limit_config(a: float, b: float, c: float, regime: Regime, transfer_markup: float = 0.0,
+                        quarters: int = 1, third_party_intercept: float = 0.0) -> CainiaoScenario:
+    """The deterministic linear limit: full ownership, no capacity cost, no growth, no discounting."""
+    return CainiaoScenario.model_validate({
+        "model": "cainiao",
+        "description": f"linear limit a={a:g} b={b:g} c={c:g}, {regime}",
+        "run": {"horizon_days": quarters * QUARTER_DAYS, "warmup_days": 0.0, "replications": 2,
+                "seed": VALIDATION_SEED},
+        "cainiao": {"regime": regime, "ownership_share": 1.0, "transfer_markup": transfer_markup,
+                    "marginal_cost_rmb_per_parcel": c},
+        "demand": {"group_intercept_m_parcels": a, "group_slope_m_parcels_per_rmb": b,
+                   "third_party_intercept_m_parcels": third_party_intercept},
+    })
+
+
+def _surplus(choke_price: float, price: float, quantity: float) -> float:
+    return (choke_price - price) * quantity / 2.0
+
+
+def validation_cases() -> list[ValidationCase]:
+    """Per (a, b, c): the standalone chain and the infrastructure (integrated) chain."""
+    tolerance = OPTIMISER_TOLERANCE
+    cases = []
+    for a, b, c in PARAMETER_SETS:
+        theory = double_marginalisation_linear(a / b, 1.0 / b, c)
+        source = "Spengler (1950), sim.theory.io.double_marginalisation_linear"
+        chain_surplus = _surplus(a / b, theory.retail_price, theory.quantity)
+        integrated_surplus = _surplus(a / b, theory.integrated_price, theory.integrated_quantity)
+        cases.append(ValidationCase(f"double marginalisation a={a:g} b={b:g} c={c:g} standalone",
+                                    linear_limit_config(a, b, c, "standalone"), (
+            Expectation("transfer_price_rmb_per_parcel", theory.wholesale_price, f"(a + bc)/(2b): {source}",
+                        tolerance=tolerance),
+            Expectation("retail_price_rmb_per_order", theory.retail_price, f"(3a + bc)/(4b): {source}",
+                        tolerance=tolerance),
+            Expectation("group_parcels_m_per_quarter", theory.quantity, f"(a - bc)/4: {source}", tolerance=tolerance),
+            Expectation("consolidated_profit_rmb_m_per_quarter", theory.chain_profit,
+                        f"3 (a - bc)^2 / (16 b): {source}", tolerance=tolerance),
+            Expectation("output_ratio_to_integrated", theory.quantity / theory.integrated_quantity,
+                        "output halves", tolerance=tolerance),
+            Expectation("chain_profit_ratio_to_integrated", theory.chain_profit / theory.integrated_profit,
+                        "chain profit is 3/4 of integrated", tolerance=tolerance),
+            Expectation("consumer_surplus_rmb_m_per_quarter", chain_surplus, "(A - p) Q / 2 at the chain's price",
+                        tolerance=tolerance),
+            Expectation("consumer_surplus_ratio_to_integrated", chain_surplus / integrated_surplus,
+                        "consumer surplus falls to a quarter", tolerance=tolerance),
+        )))
+        cases.append(ValidationCase(f"double marginalisation a={a:g} b={b:g} c={c:g} infrastructure",
+                                    linear_limit_config(a, b, c, "infrastructure"), (
+            Expectation("transfer_price_rmb_per_parcel", c, "transfer at marginal cost", tolerance=tolerance),
+            Expectation("retail_price_rmb_per_order", theory.integrated_price, f"(a + bc)/(2b): {source}",
+                        tolerance=tolerance),
+            Expectation("group_parcels_m_per_quarter", theory.integrated_quantity, f"(a - bc)/2: {source}",
+                        tolerance=tolerance),
+            Expectation("consolidated_profit_rmb_m_per_quarter", theory.integrated_profit,
+                        f"(a - bc)^2 / (4 b): {source}", tolerance=tolerance),
+            Expectation("consumer_surplus_rmb_m_per_quarter", integrated_surplus,
+                        "(A - p) Q / 2 at the integrated price", tolerance=tolerance),
+        )))
+    return cases
