@@ -28,6 +28,7 @@ from scipy.integrate import quad
 
 from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
+from sim.models.cainiao.accounting import segment_accounts
 from sim.models.cainiao.config import CainiaoScenario
 from sim.models.cainiao.optimise import maximise
 
@@ -41,6 +42,9 @@ METRIC_COLUMNS = {
     "retail_price_rmb_per_order": "retail_price_rmb_per_order",
     "group_parcels_m_per_quarter": "group_parcels_m",
     "third_party_parcels_m_per_quarter": "third_party_parcels_m",
+    "aliexpress_revenue_rmb_m_per_quarter": "aliexpress_revenue_rmb_m",
+    "cainiao_group_revenue_rmb_m_per_quarter": "cainiao_group_revenue_rmb_m",
+    "cainiao_third_party_revenue_rmb_m_per_quarter": "cainiao_third_party_revenue_rmb_m",
     "aliexpress_profit_rmb_m_per_quarter": "aliexpress_profit_rmb_m",
     "cainiao_profit_rmb_m_per_quarter": "cainiao_profit_rmb_m",
     "consolidated_profit_rmb_m_per_quarter": "consolidated_profit_rmb_m",
@@ -98,8 +102,6 @@ class QuarterOutcome:
     group_parcels_m: float
     third_party_parcels_m: float
     capacity_m_parcels: float
-    aliexpress_profit_rmb_m: float
-    cainiao_profit_rmb_m: float
     consumer_surplus_rmb_m: float
     third_party_surplus_rmb_m: float
     integrated_retail_price_rmb_per_order: float
@@ -151,9 +153,6 @@ def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: L
         group_parcels_m=group_parcels,
         third_party_parcels_m=third_party_parcels,
         capacity_m_parcels=capacity,
-        aliexpress_profit_rmb_m=(retail - transfer) * group_parcels,
-        cainiao_profit_rmb_m=(transfer - cost) * group_parcels + (third_party_price - cost) * third_party_parcels
-        - capacity_cost * capacity,
         consumer_surplus_rmb_m=group.surplus(retail) if group_parcels > 0.0 else 0.0,
         third_party_surplus_rmb_m=third_party.surplus(third_party_price) if third_party_parcels > 0.0 else 0.0,
         integrated_retail_price_rmb_per_order=integrated_retail,
@@ -174,10 +173,18 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
             config,
             LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb),
             LinearDemand(demand.third_party_intercept_m_parcels * scale, demand.third_party_slope_m_parcels_per_rmb))
-        row = {"quarter": quarter, **asdict(outcome)}
-        row["consolidated_profit_rmb_m"] = outcome.aliexpress_profit_rmb_m + outcome.cainiao_profit_rmb_m
-        row["attributable_profit_rmb_m"] = outcome.aliexpress_profit_rmb_m + share * outcome.cainiao_profit_rmb_m
-        row["minority_profit_rmb_m"] = (1.0 - share) * outcome.cainiao_profit_rmb_m
+        accounts = segment_accounts(
+            outcome.retail_price_rmb_per_order, outcome.transfer_price_rmb_per_parcel,
+            outcome.third_party_price_rmb_per_parcel, outcome.group_parcels_m, outcome.third_party_parcels_m,
+            outcome.capacity_m_parcels, config.cainiao.marginal_cost_rmb_per_parcel,
+            config.cainiao.capacity_cost_rmb_per_parcel_quarter)
+        row = {"quarter": quarter, **asdict(outcome), **asdict(accounts)}
+        row["aliexpress_profit_rmb_m"] = accounts.aliexpress_profit_rmb_m
+        row["cainiao_profit_rmb_m"] = accounts.cainiao_profit_rmb_m
+        row["consolidated_profit_rmb_m"] = accounts.consolidated_profit_rmb_m
+        row["consolidated_profit_external_rmb_m"] = accounts.consolidated_profit_external_rmb_m
+        row["attributable_profit_rmb_m"] = accounts.aliexpress_profit_rmb_m + share * accounts.cainiao_profit_rmb_m
+        row["minority_profit_rmb_m"] = (1.0 - share) * accounts.cainiao_profit_rmb_m
         row["discount_factor"] = quarterly_discount ** -(quarter + 1)
         rows.append(row)
     table = pl.DataFrame(rows)
@@ -186,6 +193,8 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     for metric, (numerator, denominator) in RATIO_COLUMNS.items():
         total = float(table[denominator].sum())
         metrics[metric] = float(table[numerator].sum()) / total if total != 0.0 else float("nan")
+    metrics["consolidation_gap_rmb_m"] = float(
+        (table["consolidated_profit_rmb_m"] - table["consolidated_profit_external_rmb_m"]).abs().max())
     metrics["npv_attributable_rmb_m"] = float((table["attributable_profit_rmb_m"] * table["discount_factor"]).sum())
     return ReplicationOutput(metrics=metrics, tables={"quarterly": table})
 

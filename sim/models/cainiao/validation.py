@@ -6,11 +6,15 @@ must give what `sim.theory.io.double_marginalisation_linear` (Spengler 1950) say
 and retail price (3a + bc)/(4b) standalone, retail (a + bc)/(2b) as infrastructure (w = c, the integrated
 price); output half the integrated output, the chain's profit 3/4 of the integrated profit, consumer surplus
 a quarter (surplus under linear demand: (A - p) Q / 2, by hand). Relative tolerance `OPTIMISER_TOLERANCE`.
+
+Accounting identity, one case per regime with third-party volume and a capacity cost: consolidated profit as
+the segments less the eliminations equals consolidated profit from external flows only, to
+`IDENTITY_TOLERANCE` (x max(1, |0|), i.e. absolute, in RMB million per quarter).
 """
 
 from __future__ import annotations
 
-from sim.core.validation import OPTIMISER_TOLERANCE, Expectation, ValidationCase
+from sim.core.validation import IDENTITY_TOLERANCE, OPTIMISER_TOLERANCE, Expectation, ValidationCase
 from sim.models.cainiao.config import QUARTER_DAYS, CainiaoScenario, Regime
 from sim.theory.io import double_marginalisation_linear
 
@@ -85,5 +89,14 @@ def validation_cases() -> list[ValidationCase]:
                         f"(a - bc)^2 / (4 b): {source}", tolerance=tolerance),
             Expectation("consumer_surplus_rmb_m_per_quarter", integrated_surplus,
                         "(A - p) Q / 2 at the integrated price", tolerance=tolerance),
+        )))
+    for regime in ("standalone", "infrastructure", "cost_plus"):
+        config = linear_limit_config(100.0, 2.0, 10.0, regime, transfer_markup=0.3, quarters=8,
+                                     third_party_intercept=60.0)
+        config = config.model_copy(update={"cainiao": config.cainiao.model_copy(update={
+            "capacity_cost_rmb_per_parcel_quarter": 2.0, "ownership_share": 0.637})})
+        cases.append(ValidationCase(f"eliminations {regime} (third parties, capacity cost)", config, (
+            Expectation("consolidation_gap_rmb_m", 0.0,
+                        "segments less eliminations = external flows only", tolerance=IDENTITY_TOLERANCE),
         )))
     return cases

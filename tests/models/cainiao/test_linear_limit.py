@@ -106,3 +106,28 @@ def test_a_capacity_cost_above_every_margin_buys_no_capacity_and_ships_nothing()
     metrics = simulate(config, Streams(1, 0)).metrics
     assert metrics["group_parcels_m_per_quarter"] == 0.0
     assert metrics["consolidated_profit_rmb_m_per_quarter"] == 0.0
+
+
+def test_eliminations_two_ways_agree_and_do_not_move_with_the_transfer_price_at_fixed_volumes():
+    from sim.models.cainiao.accounting import segment_accounts
+
+    consolidated = []
+    for transfer in (10.0, 17.5, 30.0, 49.0):
+        accounts = segment_accounts(retail_price=37.5, transfer_price=transfer, third_party_price=22.0,
+                                    group_parcels_m=25.0, third_party_parcels_m=14.0, capacity_m_parcels=39.0,
+                                    marginal_cost=10.0, capacity_cost=2.0)
+        assert accounts.consolidated_profit_rmb_m == pytest.approx(accounts.consolidated_profit_external_rmb_m,
+                                                                   abs=1e-9)
+        consolidated.append(accounts.consolidated_profit_rmb_m)
+    # by hand: 37.5 x 25 + 22 x 14 - 10 x 39 - 2 x 39 = 937.5 + 308 - 390 - 78 = 777.5
+    assert consolidated == pytest.approx([777.5] * 4, abs=1e-9)
+
+
+def test_attributable_and_minority_profit_add_up_to_consolidated_profit_every_quarter():
+    config = linear_limit_config(100.0, 2.0, 10.0, "standalone", quarters=4, third_party_intercept=60.0)
+    config = config.model_copy(update={"cainiao": config.cainiao.model_copy(update={"ownership_share": 0.637}),
+                                       "demand": config.demand.model_copy(update={"growth_per_quarter": 0.05})})
+    table = simulate(config, Streams(1, 0)).tables["quarterly"]
+    gap = table["attributable_profit_rmb_m"] + table["minority_profit_rmb_m"] - table["consolidated_profit_rmb_m"]
+    assert gap.abs().max() < 1e-9
+    assert table["group_parcels_m"].is_sorted() and table["group_parcels_m"][3] > table["group_parcels_m"][0]
