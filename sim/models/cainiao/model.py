@@ -193,8 +193,8 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     for metric, (numerator, denominator) in RATIO_COLUMNS.items():
         total = float(table[denominator].sum())
         metrics[metric] = float(table[numerator].sum()) / total if total != 0.0 else float("nan")
-    metrics["consolidation_gap_rmb_m"] = float(
-        (table["consolidated_profit_rmb_m"] - table["consolidated_profit_external_rmb_m"]).abs().max())
+    gap = (table["consolidated_profit_rmb_m"] - table["consolidated_profit_external_rmb_m"]).abs().to_numpy()
+    metrics["consolidation_gap_rmb_m"] = float(gap.max())
     metrics["npv_attributable_rmb_m"] = float((table["attributable_profit_rmb_m"] * table["discount_factor"]).sum())
     return ReplicationOutput(metrics=metrics, tables={"quarterly": table})
 
