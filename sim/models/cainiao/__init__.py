@@ -42,6 +42,7 @@ MODEL = Model(
         Metric("consolidation_gap_rmb_m", "RMB m",
                "largest |segments less eliminations - external flows| over the quarters; 0 by accounting"),
         Metric("npv_attributable_rmb_m", "RMB m", "attributable profit discounted at the stated rate", key=True),
+        Metric("npv_attributable_usd_bn", "US$ bn", "the same NPV in US$ at cainiao.rmb_per_usd (the buy-out's unit)"),
     ),
     validation_checks=validation_cases,
     tables=TABLES,

@@ -48,6 +48,11 @@ class CainiaoParameters(StrictModel):
                             "RMB, in [0, 1e4]")] = 0.0
     discount_rate_per_year: Annotated[FiniteFloat, Field(
         gt=-1.0, le=10.0, description="annual discount rate of the NPV, in (-1, 10]")] = 0.0
+    # 7.10 CNY per US$: the 2024Q1 average of the PBoC central parity, rounded (docs/sources.md, Cainiao and
+    # Cloud tables; the `cny_per_usd` 2024Q1 row of docs/sources/cloud_published.csv), the quarter of the
+    # buy-out offer (2024-03-26); grade M (entered from memory, to be checked against the PBoC series)
+    rmb_per_usd: Annotated[Positive, Field(
+        le=1_000, description="exchange rate for US$ figures (the buy-out offer), RMB per US$, in (0, 1000]")] = 7.10
 
 
 class DemandParameters(StrictModel):

@@ -16,7 +16,8 @@ The vertically integrated benchmark of the quarter (one firm, cost c + c_K, sett
 the ratios to it make double marginalisation visible. Consumer surplus is the area under the demand curve
 above the price (`scipy.integrate.quad`), third-party merchants' surplus likewise over w_3.
 
-NPV convention: quarter q's attributable profit is discounted by (1 + r)^(-(q + 1) / 4) (paid at its end).
+NPV convention: quarter q's attributable profit is discounted by (1 + r)^(-(q + 1) / 4) (paid at its end); in
+US$ bn at `cainiao.rmb_per_usd` (RMB m / rate / 1000).
 """
 
 from __future__ import annotations
@@ -196,5 +197,6 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     gap = (table["consolidated_profit_rmb_m"] - table["consolidated_profit_external_rmb_m"]).abs().to_numpy()
     metrics["consolidation_gap_rmb_m"] = float(gap.max())
     metrics["npv_attributable_rmb_m"] = float((table["attributable_profit_rmb_m"] * table["discount_factor"]).sum())
+    metrics["npv_attributable_usd_bn"] = metrics["npv_attributable_rmb_m"] / config.cainiao.rmb_per_usd / 1_000.0
     return ReplicationOutput(metrics=metrics, tables={"quarterly": table})
 

@@ -131,3 +131,11 @@ def test_attributable_and_minority_profit_add_up_to_consolidated_profit_every_qu
     gap = table["attributable_profit_rmb_m"] + table["minority_profit_rmb_m"] - table["consolidated_profit_rmb_m"]
     assert gap.abs().max() < 1e-9
     assert table["group_parcels_m"].is_sorted() and table["group_parcels_m"][3] > table["group_parcels_m"][0]
+
+
+def test_the_npv_in_us_dollars_is_the_rmb_npv_at_the_stated_rate():
+    config = CainiaoScenario.model_validate(__import__("tomllib").loads(SCENARIO_TEXT))
+    metrics = simulate(config, Streams(1, 0)).metrics
+    assert config.cainiao.rmb_per_usd == 7.10  # docs/sources.md: PBoC central parity, 2024Q1
+    assert metrics["npv_attributable_usd_bn"] == pytest.approx(metrics["npv_attributable_rmb_m"] / 7.10 / 1000.0,
+                                                               rel=1e-12)
