@@ -24,6 +24,7 @@ MODEL = Model(
         Metric("retail_price_rmb_per_order", "RMB / order", "AliExpress's price, mean over quarters", key=True),
         Metric("group_parcels_m_per_quarter", _VOLUME, "AliExpress parcels carried", key=True),
         Metric("third_party_parcels_m_per_quarter", _VOLUME, "third-party parcels carried"),
+        Metric("capacity_m_parcels_per_quarter", _VOLUME, "capacity bought (Poisson demand: before orders are known)"),
         Metric("aliexpress_revenue_rmb_m_per_quarter", _FLOW, "AliExpress segment revenue"),
         Metric("cainiao_group_revenue_rmb_m_per_quarter", _FLOW, "Cainiao revenue from AliExpress (eliminated)"),
         Metric("cainiao_third_party_revenue_rmb_m_per_quarter", _FLOW, "Cainiao revenue from third parties"),

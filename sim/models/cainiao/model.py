@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import polars as pl
 from scipy.integrate import quad
 
 from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
 from sim.models.cainiao.accounting import segment_accounts
+from sim.models.cainiao.capacity import capacity_by_expected_profit
 from sim.models.cainiao.config import CainiaoScenario
 from sim.models.cainiao.optimise import maximise
 
@@ -43,6 +45,7 @@ METRIC_COLUMNS = {
     "retail_price_rmb_per_order": "retail_price_rmb_per_order",
     "group_parcels_m_per_quarter": "group_parcels_m",
     "third_party_parcels_m_per_quarter": "third_party_parcels_m",
+    "capacity_m_parcels_per_quarter": "capacity_m_parcels",
     "aliexpress_revenue_rmb_m_per_quarter": "aliexpress_revenue_rmb_m",
     "cainiao_group_revenue_rmb_m_per_quarter": "cainiao_group_revenue_rmb_m",
     "cainiao_third_party_revenue_rmb_m_per_quarter": "cainiao_third_party_revenue_rmb_m",
@@ -119,8 +122,10 @@ def _third_party_price(cost: float, capacity_cost: float, demand: LinearDemand) 
     return maximise(lambda price: (price - low) * demand(price), low, demand.choke_price)
 
 
-def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: LinearDemand) -> QuarterOutcome:
-    """Solve one quarter (see the module doc)."""
+def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: LinearDemand,
+                    orders: np.random.Generator | None = None) -> QuarterOutcome:
+    """Solve one quarter (see the module doc). With `demand.noise = "poisson"`, `orders` draws the quarter's
+    group and third-party orders (in that order) after capacity is bought."""
     cainiao = config.cainiao
     cost, capacity_cost = cainiao.marginal_cost_rmb_per_parcel, cainiao.capacity_cost_rmb_per_parcel_quarter
 
@@ -140,9 +145,20 @@ def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: L
     retail = aliexpress_best_response(transfer, group)
 
     group_margin = (transfer if cainiao.regime == "standalone" else retail) - cost
-    group_parcels = group(retail) if group_margin > capacity_cost else 0.0
-    third_party_parcels = third_party(third_party_price) if third_party_price - cost > capacity_cost else 0.0
-    capacity = group_parcels + third_party_parcels
+    third_party_margin = third_party_price - cost
+    if config.demand.noise == "none":
+        group_parcels = group(retail) if group_margin > capacity_cost else 0.0
+        third_party_parcels = third_party(third_party_price) if third_party_margin > capacity_cost else 0.0
+        capacity = group_parcels + third_party_parcels
+    else:
+        if orders is None:
+            raise ValueError("Poisson demand needs a generator for the quarter's orders")
+        group_capacity = capacity_by_expected_profit(group_margin, capacity_cost, group(retail))
+        third_party_capacity = capacity_by_expected_profit(third_party_margin, capacity_cost,
+                                                           third_party(third_party_price))
+        group_parcels = float(min(group_capacity, orders.poisson(group(retail))))
+        third_party_parcels = float(min(third_party_capacity, orders.poisson(third_party(third_party_price))))
+        capacity = float(group_capacity + third_party_capacity)
 
     integrated_cost = cost + capacity_cost
     integrated_retail = aliexpress_best_response(integrated_cost, group)
@@ -164,7 +180,8 @@ def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: L
 
 
 def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
-    """One replication: the quarterly loop (deterministic: `streams` draws nothing in the linear limit)."""
+    """One replication: the quarterly loop (`streams["orders"]` draws the orders under Poisson noise; without
+    noise nothing is drawn)."""
     demand, share = config.demand, config.cainiao.ownership_share
     quarterly_discount = (1.0 + config.cainiao.discount_rate_per_year) ** 0.25
     rows = []
@@ -173,7 +190,8 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
         outcome = quarter_outcome(
             config,
             LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb),
-            LinearDemand(demand.third_party_intercept_m_parcels * scale, demand.third_party_slope_m_parcels_per_rmb))
+            LinearDemand(demand.third_party_intercept_m_parcels * scale, demand.third_party_slope_m_parcels_per_rmb),
+            streams["orders"] if demand.noise == "poisson" else None)
         accounts = segment_accounts(
             outcome.retail_price_rmb_per_order, outcome.transfer_price_rmb_per_parcel,
             outcome.third_party_price_rmb_per_parcel, outcome.group_parcels_m, outcome.third_party_parcels_m,

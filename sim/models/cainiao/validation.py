@@ -10,15 +10,23 @@ a quarter (surplus under linear demand: (A - p) Q / 2, by hand). Relative tolera
 Accounting identity, one case per regime with third-party volume and a capacity cost: consolidated profit as
 the segments less the eliminations equals consolidated profit from external flows only, to
 `IDENTITY_TOLERANCE` (x max(1, |0|), i.e. absolute, in RMB million per quarter).
+
+Capacity newsvendor: one quarter, Poisson orders (counted in parcels), no third parties; capacity is bought
+before orders are known by the model's exact expected-profit search (`capacity.py`), and must equal
+`scipy.stats.poisson.ppf(1 - c_K / p, lambda)` with lambda and p from the prices theory says the firms set;
+K = 0 when c_K >= p. Both regimes (p: Cainiao's margin standalone, the group's as infrastructure).
 """
 
 from __future__ import annotations
 
 from sim.core.validation import IDENTITY_TOLERANCE, OPTIMISER_TOLERANCE, Expectation, ValidationCase
 from sim.models.cainiao.config import QUARTER_DAYS, CainiaoScenario, Regime
+from scipy.stats import poisson
+
 from sim.theory.io import double_marginalisation_linear
 
-__all__ = ["PARAMETER_SETS", "linear_limit_config", "validation_cases"]
+__all__ = ["PARAMETER_SETS", "CAPACITY_SETS", "linear_limit_config", "newsvendor_config", "expected_capacity",
+           "validation_cases"]
 
 VALIDATION_SEED = 20261201
 
@@ -45,6 +53,40 @@ def linear_limit_config(a: float, b: float, c: float, regime: Regime, transfer_m
         "demand": {"group_intercept_m_parcels": a, "group_slope_m_parcels_per_rmb": b,
                    "third_party_intercept_m_parcels": third_party_intercept},
     })
+
+
+#: (a, b, c, c_K) of the capacity cases, demand in parcels: c_K below the deciding margin in both regimes
+CAPACITY_SETS: tuple[tuple[float, float, float, float], ...] = (
+    (40.0, 1.0, 4.0, 3.0), (60.0, 2.0, 5.0, 10.0), (25.0, 0.5, 8.0, 1.0), (100.0, 4.0, 2.0, 8.0))
+#: c_K at or above the margin: (a, b, c, c_K) standalone (c_K > A - c, so no transfer price covers it) and
+#: infrastructure (c_K = 20 >= the group's margin (A - c) / 2 = 18)
+NO_CAPACITY_SETS: dict[Regime, tuple[float, float, float, float]] = {
+    "standalone": (40.0, 1.0, 4.0, 40.0), "infrastructure": (40.0, 1.0, 4.0, 20.0)}
+
+
+def newsvendor_config(a: float, b: float, c: float, capacity_cost: float, regime: Regime) -> CainiaoScenario:
+    """One quarter, Poisson orders, no third parties: the capacity newsvendor."""
+    config = linear_limit_config(a, b, c, regime)
+    return config.model_copy(update={
+        "cainiao": config.cainiao.model_copy(update={"capacity_cost_rmb_per_parcel_quarter": capacity_cost}),
+        "demand": config.demand.model_copy(update={"noise": "poisson"})})
+
+
+def expected_capacity(a: float, b: float, c: float, capacity_cost: float, regime: Regime) -> tuple[float, float, float]:
+    """(K, lambda, p) by theory: prices from `double_marginalisation_linear` (standalone: Cainiao costs capacity
+    per expected parcel, upstream cost c + c_K, margin p = w - c; infrastructure: w = c, the group's margin
+    p = P - c), lambda = Q(P), and K = `scipy.stats.poisson.ppf(1 - c_K / p, lambda)` (0 when c_K >= p)."""
+    if regime == "standalone":
+        if capacity_cost >= a / b - c:
+            return 0.0, 0.0, 0.0
+        chain = double_marginalisation_linear(a / b, 1.0 / b, c + capacity_cost)
+        margin, mean = chain.wholesale_price - c, chain.quantity
+    else:
+        chain = double_marginalisation_linear(a / b, 1.0 / b, c)
+        margin, mean = chain.integrated_price - c, chain.integrated_quantity
+    if capacity_cost >= margin:
+        return 0.0, mean, margin
+    return float(poisson.ppf(1.0 - capacity_cost / margin, mean)), mean, margin
 
 
 def _surplus(choke_price: float, price: float, quantity: float) -> float:
@@ -99,4 +141,15 @@ def validation_cases() -> list[ValidationCase]:
             Expectation("consolidation_gap_rmb_m", 0.0,
                         "segments less eliminations = external flows only", tolerance=IDENTITY_TOLERANCE),
         )))
+    newsvendor_regimes: tuple[Regime, ...] = ("standalone", "infrastructure")
+    for regime in newsvendor_regimes:
+        for a, b, c, capacity_cost in (*CAPACITY_SETS, NO_CAPACITY_SETS[regime]):
+            capacity, mean, margin = expected_capacity(a, b, c, capacity_cost, regime)
+            cases.append(ValidationCase(
+                f"capacity newsvendor {regime} lambda={mean:g} c_K={capacity_cost:g} p={margin:g}",
+                newsvendor_config(a, b, c, capacity_cost, regime), (
+                    Expectation("capacity_m_parcels_per_quarter", capacity,
+                                "poisson.ppf(1 - c_K/p, lambda) (0 if c_K >= p): Arrow, Harris & Marschak (1951)",
+                                tolerance=OPTIMISER_TOLERANCE),
+                )))
     return cases
