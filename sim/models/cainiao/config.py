@@ -25,10 +25,10 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, ScenarioConfig, StrictModel
+from sim.core.quarters import QUARTER_DAYS
 
 __all__ = ["QUARTER_DAYS", "Regime", "CainiaoParameters", "DemandParameters", "CainiaoScenario"]
 
-QUARTER_DAYS = 91.25  #: days in one simulated quarter (365 / 4)
 
 Regime = Literal["standalone", "infrastructure", "cost_plus"]
 
