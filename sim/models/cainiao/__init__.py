@@ -9,6 +9,12 @@ from sim.models.cainiao.validation import validation_cases
 
 __all__ = ["MODEL", "CainiaoScenario"]
 
+
+def _paired_report(baseline, scenario):
+    from sim.models.cainiao.buyout import buyout_report
+
+    return buyout_report(baseline, scenario)
+
 _PRICE = "RMB / parcel"
 _FLOW = "RMB m / quarter"
 _VOLUME = "million parcels / quarter"
@@ -46,5 +52,6 @@ MODEL = Model(
         Metric("npv_attributable_usd_bn", "US$ bn", "the same NPV in US$ at cainiao.rmb_per_usd (the buy-out's unit)"),
     ),
     validation_checks=validation_cases,
+    paired_report=_paired_report,
     tables=TABLES,
 )

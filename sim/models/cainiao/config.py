@@ -22,15 +22,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, ScenarioConfig, StrictModel
-from sim.core.quarters import QUARTER_DAYS
+from sim.core.quarters import QUARTER_DAYS, check_quarter, quarter_index
 
-__all__ = ["QUARTER_DAYS", "Regime", "CainiaoParameters", "DemandParameters", "CainiaoScenario"]
+__all__ = ["QUARTER_DAYS", "Regime", "OwnershipChange", "CainiaoParameters", "DemandParameters", "CainiaoScenario"]
 
 
 Regime = Literal["standalone", "infrastructure", "cost_plus"]
+
+
+class OwnershipChange(StrictModel):
+    """From the start of `quarter`, Alibaba holds `ownership_share` and Cainiao runs under `regime` (each
+    unchanged when absent); buying the minority out costs `outlay_usd_bn`, paid at the start of that quarter."""
+
+    quarter: str
+    ownership_share: Annotated[FiniteFloat | None, Field(
+        gt=0.0, le=1.0, description="Alibaba's share from `quarter` on, in (0, 1]")] = None
+    regime: Regime | None = None
+    outlay_usd_bn: Annotated[NonNegative, Field(
+        le=1_000, description="price paid for the shares bought, US$ bn, in [0, 1000]")] = 0.0
+
+    _quarter = field_validator("quarter")(check_quarter)
 
 
 class CainiaoParameters(StrictModel):
@@ -48,6 +62,10 @@ class CainiaoParameters(StrictModel):
                             "RMB, in [0, 1e4]")] = 0.0
     discount_rate_per_year: Annotated[FiniteFloat, Field(
         gt=-1.0, le=10.0, description="annual discount rate of the NPV, in (-1, 10]")] = 0.0
+    start_quarter: str = Field(default="2021Q1", description="calendar quarter of quarter 0, YYYYQn")
+    change: OwnershipChange | None = None
+
+    _start_quarter = field_validator("start_quarter")(check_quarter)
     # 7.10 CNY per US$: the 2024Q1 average of the PBoC central parity, rounded (docs/sources.md, Cainiao and
     # Cloud tables; the `cny_per_usd` 2024Q1 row of docs/sources/cloud_published.csv), the quarter of the
     # buy-out offer (2024-03-26); grade M (entered from memory, to be checked against the PBoC series)
@@ -88,6 +106,14 @@ class CainiaoScenario(ScenarioConfig):
             raise ValueError(
                 f"the group's choke price a / b = {choke:g} RMB must exceed marginal_cost_rmb_per_parcel "
                 f"{self.cainiao.marginal_cost_rmb_per_parcel:g} (a > b c): otherwise nothing is ever shipped")
+        return self
+
+    @model_validator(mode="after")
+    def _change_inside_the_horizon(self) -> "CainiaoScenario":
+        change = self.cainiao.change
+        if change is not None and not 0 <= quarter_index(change.quarter, self.cainiao.start_quarter) < self.quarters:
+            raise ValueError(f"cainiao.change.quarter {change.quarter} must fall inside the simulated quarters "
+                             f"from cainiao.start_quarter {self.cainiao.start_quarter} ({self.quarters} quarters)")
         return self
 
     @property

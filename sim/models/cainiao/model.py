@@ -32,7 +32,8 @@ from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
 from sim.models.cainiao.accounting import segment_accounts
 from sim.models.cainiao.capacity import capacity_by_expected_profit
-from sim.models.cainiao.config import CainiaoScenario
+from sim.core.quarters import quarter_index, quarter_label
+from sim.models.cainiao.config import CainiaoScenario, Regime
 from sim.models.cainiao.optimise import maximise
 
 __all__ = ["METRIC_COLUMNS", "RATIO_COLUMNS", "LinearDemand", "QuarterOutcome", "aliexpress_best_response", "quarter_outcome", "simulate"]
@@ -122,14 +123,14 @@ def _third_party_price(cost: float, capacity_cost: float, demand: LinearDemand) 
     return maximise(lambda price: (price - low) * demand(price), low, demand.choke_price)
 
 
-def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: LinearDemand,
+def quarter_outcome(config: CainiaoScenario, regime: Regime, group: LinearDemand, third_party: LinearDemand,
                     orders: np.random.Generator | None = None) -> QuarterOutcome:
     """Solve one quarter (see the module doc). With `demand.noise = "poisson"`, `orders` draws the quarter's
     group and third-party orders (in that order) after capacity is bought."""
     cainiao = config.cainiao
     cost, capacity_cost = cainiao.marginal_cost_rmb_per_parcel, cainiao.capacity_cost_rmb_per_parcel_quarter
 
-    if cainiao.regime == "standalone":
+    if regime == "standalone":
         def cainiao_profit(price: float) -> float:
             if price - cost <= capacity_cost:
                 return 0.0  # no capacity bought, nothing carried
@@ -139,12 +140,12 @@ def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: L
         top = max(group.choke_price, third_party.choke_price)
         transfer = third_party_price = maximise(cainiao_profit, cost, top)
     else:
-        markup = cainiao.transfer_markup if cainiao.regime == "cost_plus" else 0.0
+        markup = cainiao.transfer_markup if regime == "cost_plus" else 0.0
         transfer = cost * (1.0 + markup)
         third_party_price = _third_party_price(cost, capacity_cost, third_party)
     retail = aliexpress_best_response(transfer, group)
 
-    group_margin = (transfer if cainiao.regime == "standalone" else retail) - cost
+    group_margin = (transfer if regime == "standalone" else retail) - cost
     third_party_margin = third_party_price - cost
     if config.demand.noise == "none":
         group_parcels = group(retail) if group_margin > capacity_cost else 0.0
@@ -182,13 +183,20 @@ def quarter_outcome(config: CainiaoScenario, group: LinearDemand, third_party: L
 def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     """One replication: the quarterly loop (`streams["orders"]` draws the orders under Poisson noise; without
     noise nothing is drawn)."""
-    demand, share = config.demand, config.cainiao.ownership_share
-    quarterly_discount = (1.0 + config.cainiao.discount_rate_per_year) ** 0.25
+    demand, cainiao = config.demand, config.cainiao
+    change = cainiao.change
+    change_at = quarter_index(change.quarter, cainiao.start_quarter) if change is not None else config.quarters
+    quarterly_discount = (1.0 + cainiao.discount_rate_per_year) ** 0.25
     rows = []
     for quarter in range(config.quarters):
+        regime, share, outlay_rmb_m = cainiao.regime, cainiao.ownership_share, 0.0
+        if change is not None and quarter >= change_at:
+            regime = change.regime or regime
+            share = change.ownership_share or share
+            outlay_rmb_m = change.outlay_usd_bn * cainiao.rmb_per_usd * 1_000.0 if quarter == change_at else 0.0
         scale = (1.0 + demand.growth_per_quarter) ** quarter
         outcome = quarter_outcome(
-            config,
+            config, regime,
             LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb),
             LinearDemand(demand.third_party_intercept_m_parcels * scale, demand.third_party_slope_m_parcels_per_rmb),
             streams["orders"] if demand.noise == "poisson" else None)
@@ -197,16 +205,22 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
             outcome.third_party_price_rmb_per_parcel, outcome.group_parcels_m, outcome.third_party_parcels_m,
             outcome.capacity_m_parcels, config.cainiao.marginal_cost_rmb_per_parcel,
             config.cainiao.capacity_cost_rmb_per_parcel_quarter)
-        row = {"quarter": quarter, **asdict(outcome), **asdict(accounts)}
+        row = {"quarter": quarter, "quarter_label": quarter_label(cainiao.start_quarter, quarter), "regime": regime,
+               "ownership_share": share, **asdict(outcome), **asdict(accounts)}
         row["aliexpress_profit_rmb_m"] = accounts.aliexpress_profit_rmb_m
         row["cainiao_profit_rmb_m"] = accounts.cainiao_profit_rmb_m
         row["consolidated_profit_rmb_m"] = accounts.consolidated_profit_rmb_m
         row["consolidated_profit_external_rmb_m"] = accounts.consolidated_profit_external_rmb_m
         row["attributable_profit_rmb_m"] = accounts.aliexpress_profit_rmb_m + share * accounts.cainiao_profit_rmb_m
         row["minority_profit_rmb_m"] = (1.0 - share) * accounts.cainiao_profit_rmb_m
+        row["buyout_outlay_rmb_m"] = outlay_rmb_m
         row["discount_factor"] = quarterly_discount ** -(quarter + 1)
         rows.append(row)
     table = pl.DataFrame(rows)
+    # the outlay is paid at the start of its quarter: discounted by one quarter less than the quarter's profit
+    discounted = (table["attributable_profit_rmb_m"] * table["discount_factor"]
+                  - table["buyout_outlay_rmb_m"] * table["discount_factor"] * quarterly_discount)
+    table = table.with_columns(discounted.cum_sum().alias("cumulative_attributable_cash_discounted_rmb_m"))
     means = table.select(METRIC_COLUMNS.values()).mean().row(0, named=True)
     metrics = {metric: float(means[column]) for metric, column in METRIC_COLUMNS.items()}
     for metric, (numerator, denominator) in RATIO_COLUMNS.items():

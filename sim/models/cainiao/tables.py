@@ -9,6 +9,9 @@ _VOLUME = "million parcels / quarter"
 TABLES = (
     TableSpec("quarterly", "replication and quarter", {
         "quarter": Column("quarter", "quarter index, 0 = the first simulated quarter"),
+        "quarter_label": Column("-", "calendar quarter, e.g. 2024Q2 (cainiao.start_quarter is quarter 0)"),
+        "regime": Column("-", "Cainiao's regime in the quarter (standalone, infrastructure, cost_plus)"),
+        "ownership_share": Column("share", "Alibaba's share of Cainiao in the quarter"),
         "transfer_price_rmb_per_parcel": Column(_RMB, "Cainiao's price to AliExpress"),
         "third_party_price_rmb_per_parcel": Column(_RMB, "Cainiao's price to third-party merchants"),
         "retail_price_rmb_per_order": Column("RMB / order", "AliExpress's price (its margin is this less the "
@@ -38,6 +41,9 @@ TABLES = (
         "consolidated_profit_external_rmb_m": Column(_FLOW, "consolidated profit from external flows only"),
         "attributable_profit_rmb_m": Column(_FLOW, "to Alibaba's shareholders: AliExpress + ownership x Cainiao"),
         "minority_profit_rmb_m": Column(_FLOW, "to Cainiao's minority holders: (1 - ownership) x Cainiao"),
+        "buyout_outlay_rmb_m": Column("RMB m", "price paid for minority shares, at the start of the change quarter"),
+        "cumulative_attributable_cash_discounted_rmb_m": Column(
+            "RMB m", "attributable profit less the outlay, discounted, summed from quarter 0 (the payback series)"),
         "discount_factor": Column("-", "(1 + annual rate)^(-(quarter + 1) / 4): the quarter is paid at its end"),
     }),
 )
