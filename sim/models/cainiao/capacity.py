@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import poisson
 
 __all__ = ["expected_carried", "capacity_by_expected_profit"]
 
 
 def expected_carried(capacity: int, mean_demand: float) -> float:
     """E[min(K, D)] for D ~ Poisson(mean_demand): sum_{k < K} P(D > k)."""
+    from scipy.stats import poisson  # here, not at import: loading a model never imports scipy.stats
+
     return float(poisson.sf(np.arange(capacity), mean_demand).sum())
 
 
@@ -28,6 +29,8 @@ def capacity_by_expected_profit(margin: float, capacity_cost: float, mean_demand
     """The K >= 0 maximising p E[min(K, D)] - c_K K (see the module doc); 0 when the margin is not positive."""
     if margin <= 0.0 or mean_demand <= 0.0:
         return 0
+    from scipy.stats import poisson  # here, not at import: loading a model never imports scipy.stats
+
     top = int(math.ceil(mean_demand + 40.0 * math.sqrt(mean_demand) + 40.0))
     profit = np.concatenate(([0.0], margin * np.cumsum(poisson.sf(np.arange(top), mean_demand))
                              - capacity_cost * np.arange(1, top + 1)))

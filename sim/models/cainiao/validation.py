@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from sim.core.validation import IDENTITY_TOLERANCE, OPTIMISER_TOLERANCE, Expectation, ValidationCase
 from sim.models.cainiao.config import QUARTER_DAYS, CainiaoScenario, Regime
-from scipy.stats import poisson
-
 from sim.theory.io import double_marginalisation_linear
 
 __all__ = ["PARAMETER_SETS", "CAPACITY_SETS", "linear_limit_config", "newsvendor_config", "expected_capacity",
@@ -76,6 +74,8 @@ def expected_capacity(a: float, b: float, c: float, capacity_cost: float, regime
     """(K, lambda, p) by theory: prices from `double_marginalisation_linear` (standalone: Cainiao costs capacity
     per expected parcel, upstream cost c + c_K, margin p = w - c; infrastructure: w = c, the group's margin
     p = P - c), lambda = Q(P), and K = `scipy.stats.poisson.ppf(1 - c_K / p, lambda)` (0 when c_K >= p)."""
+    from scipy.stats import poisson  # here, not at import: loading a model never imports scipy.stats
+
     if regime == "standalone":
         if capacity_cost >= a / b - c:
             return 0.0, 0.0, 0.0
