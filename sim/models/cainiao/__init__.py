@@ -1,5 +1,6 @@
 """Cainiao as infrastructure or profit centre: transfer prices, capacity and minority holders, quarter by
-quarter (so far the deterministic linear limit: `model.py`)."""
+quarter (so far linear demand, deterministic or with Poisson orders: `model.py`; the buy-out's paired report:
+`buyout.py`)."""
 
 from sim.core.model import Metric, Model
 from sim.models.cainiao.config import CainiaoScenario

@@ -1,5 +1,5 @@
-"""The Cainiao model's quarterly loop in its deterministic linear limit (see `config.py` for units, demand and
-regimes).
+"""The Cainiao model's quarterly loop with linear demand, deterministic or with Poisson orders (see `config.py`
+for units, demand, regimes and the ownership change).
 
 Each quarter, in this order (subgame-perfect: each firm anticipates the next one's best response):
 1. Cainiao sets the transfer price w to AliExpress by its regime: standalone, the w maximising its own profit
@@ -16,7 +16,8 @@ The vertically integrated benchmark of the quarter (one firm, cost c + c_K, sett
 the ratios to it make double marginalisation visible. Consumer surplus is the area under the demand curve
 above the price (`scipy.integrate.quad`), third-party merchants' surplus likewise over w_3.
 
-NPV convention: quarter q's attributable profit is discounted by (1 + r)^(-(q + 1) / 4) (paid at its end); in
+From `cainiao.change.quarter` on, the change's ownership share and regime apply; its outlay is paid at the
+start of that quarter. NPV convention: quarter q's attributable profit is discounted by (1 + r)^(-(q + 1) / 4) (paid at its end); in
 US$ bn at `cainiao.rmb_per_usd` (RMB m / rate / 1000).
 """
 
