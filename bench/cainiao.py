@@ -1,0 +1,79 @@
+"""Benchmark of the Cainiao model (run by `make bench`; not a test).
+
+1. Quarters simulated per second per regime (standalone, infrastructure, cost_plus), deterministic and with
+   Poisson orders, on `scenarios/cainiao_*.toml` (one replication of 32 quarters each).
+2. Wall and CPU time of the three-regime `sim compare` (`sim.compare`) at 20 replications over 8 years.
+
+So far the model is the linear-demand limit with no operations model (issue 18, steps 1-2 and part of 3); the
+issue's target for step 3, with operations from a response surface: the comparison under 5 minutes on 2 cores.
+Writes bench/results/cainiao.json and prints a table. `--quick`: 4 replications in part 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sim  # noqa: E402
+from sim.core.rng import Streams  # noqa: E402
+from sim.models.cainiao.model import simulate  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+REGIMES = ("standalone", "infrastructure", "cost_plus")
+
+
+def quarters_per_second(regime: str, noise: str) -> float:
+    config = load_scenario(ROOT / "scenarios" / f"cainiao_{regime}.toml", [f'demand.noise="{noise}"']).config
+    started = time.perf_counter()
+    simulate(config, Streams(config.run.seed, 0))
+    return config.quarters / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="4 replications in the comparison (a smoke run)")
+    args = parser.parse_args()
+    replications = 4 if args.quick else 20
+
+    quarters_per_second("infrastructure", "poisson")  # imports scipy.stats outside the timings
+    rates = {f"{regime}_{noise}": quarters_per_second(regime, noise) for noise in ("none", "poisson")
+             for regime in REGIMES}
+    started, cpu = time.perf_counter(), time.process_time()
+    sim.compare([ROOT / "scenarios" / f"cainiao_{regime}.toml" for regime in REGIMES], reps=replications,
+                overrides=["run.horizon_days=2920.0"])
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+
+    results = {
+        "quick": args.quick,
+        "quarters_per_s": rates,
+        "comparison": {"regimes": list(REGIMES), "replications": replications, "quarters": 32, "wall_s": wall,
+                       "cpu_s": cpu},
+        "targets": {"comparison_wall_s_with_response_surface": 300},
+        "machine": {"python": platform.python_version(), "processor": platform.processor(),
+                    "load_average": list(os.getloadavg())},
+    }
+    out = ROOT / "bench" / "results" / "cainiao.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+    rows = [(f"quarters/s, {name.replace('_none', ', deterministic').replace('_poisson', ', Poisson orders')}",
+             f"{rate:,.0f}", "") for name, rate in rates.items()]
+    rows += [(f"three-regime compare, {replications} replications x 32 quarters: wall", f"{wall:,.1f} s", "< 300 s"),
+             ("  CPU time", f"{cpu:,.1f} s", "")]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':<{width}}  {'value':>10}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:>10}  {target}")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
