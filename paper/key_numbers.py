@@ -45,7 +45,9 @@ RELIABILITY_TARGET = 0.99
 KEY_TABLE_CSV = "key_table.csv"
 SCHEMA = {"key": pl.String, "kind": pl.String, "value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
           "unit": pl.String, "text": pl.String, "ci_text": pl.String, "table1": pl.String, "source": pl.String,
-          "selection": pl.String}
+          "selection": pl.String, "band_text": pl.String}
+BANDS_CSV = "uncertainty_bands.csv"  #: paper/uncertainty.py: Table 1's parameter band of each headline
+PAYBACK_CSV = "uncertainty_payback.csv"
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,15 @@ def _entry(key: str, kind: str, value: float | None, display: Display, unit: str
     value, low, high = (None if v is None or not math.isfinite(float(v)) else float(v) for v in (value, low, high))
     ci_text = f"[{display.bare(low)}, {display.bare(high)}]" if low is not None and high is not None else ""
     return {"key": key, "kind": kind, "value": value, "ci_low": low, "ci_high": high, "unit": unit,
-            "text": display(value), "ci_text": ci_text, "table1": table1, "source": source, "selection": selection}
+            "text": display(value), "ci_text": ci_text, "table1": table1, "source": source, "selection": selection,
+            "band_text": "", "_display": display}
 
 
 def _label(key: str, text: str, source: str, selection: str, table1: str = "", unit: str = "quarter") -> dict:
     """An entry whose value is a label (a quarter such as 2026Q1), printed as it is."""
     return {"key": key, "kind": "result", "value": None, "ci_low": None, "ci_high": None, "unit": unit,
-            "text": text or "none", "ci_text": "", "table1": table1, "source": source, "selection": selection}
+            "text": text or "none", "ci_text": "", "table1": table1, "source": source, "selection": selection,
+            "band_text": ""}
 
 
 # --- results: from the figure CSVs ---------------------------------------------------------------------------
@@ -336,7 +340,7 @@ def _details(out: Path) -> list[dict]:
         row = pl.read_csv(out / name).filter(pl.col("metric") == "cost_per_parcel_eur").row(0, named=True)
         rows.append(_entry("detail.cost.promise_minus_no_promise", "result", row["difference"], EUR, "EUR/parcel",
                            name, "metric == cost_per_parcel_eur, difference, family-wise CI", row["ci_low"],
-                           row["ci_high"]))
+                           row["ci_high"], table1="cost per parcel (EUR), five-day promise minus no promise"))
     name = "detail_promise_cost_range.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)
@@ -433,6 +437,72 @@ def _marketplace(out: Path) -> list[dict]:
     return rows
 
 
+# --- parameter uncertainty and sensitivity: paper/uncertainty.py and figure 11 --------------------------------
+
+def _bands(out: Path, rows: list[dict]) -> None:
+    """Fill `band_text` of each headline with its parameter band: the 5-95% range of the replication mean
+    over the LHS points, or for a payback quarter the share of points paid back by the estimate's quarter
+    and by the horizon."""
+    if not (out / BANDS_CSV).exists():
+        return
+    bands = {row["key"]: row for row in pl.read_csv(out / BANDS_CSV).iter_rows(named=True)}
+    shares = pl.read_csv(out / PAYBACK_CSV) if (out / PAYBACK_CSV).exists() else None
+    for row in rows:
+        band = bands.get(row["key"])
+        if band is None:
+            continue
+        if band["band_low"] is not None:
+            display = row["_display"]
+            row["band_text"] = f"[{display.bare(band['band_low'])}, {display.bare(band['band_high'])}]"
+            continue
+        assert shares is not None
+        part = shares.filter(pl.col("key") == row["key"])
+        by_quarter = dict(zip(part["quarter_label"], part["share_paid_back"]))
+        last = part["quarter_label"][-1]
+        text = f"{PERCENT_WHOLE(by_quarter[last])} by {last}"
+        if row["text"] in by_quarter and row["text"] != last:
+            text = f"{PERCENT_WHOLE(by_quarter[row['text']])} by {row['text']}, {text}"
+        row["band_text"] = text
+
+
+PERCENT_WHOLE = Display(0, 100.0, "%")
+
+
+def _uncertainty(out: Path) -> list[dict]:
+    rows: list[dict] = []
+    if (out / BANDS_CSV).exists():
+        frame = pl.read_csv(out / BANDS_CSV)
+        for group, key in (("promise", "logistics.orders.difference_pct"), ("cloud", "cloud.profit.cut_2024")):
+            row = frame.filter(pl.col("key") == key).row(0, named=True)
+            rows += [_entry(f"uncertainty.{group}.points", "input", row["points"], COUNT, "design points", BANDS_CSV,
+                            f"key == {key}, points"),
+                     _entry(f"uncertainty.{group}.replications", "input", row["replications"], COUNT, "replications",
+                            BANDS_CSV, f"key == {key}, replications"),
+                     _entry(f"uncertainty.{group}.parameters", "input", row["parameters"], COUNT, "parameters",
+                            BANDS_CSV, f"key == {key}, parameters"),
+                     _label(f"uncertainty.{group}.size", row["size"], BANDS_CSV, f"key == {key}, size",
+                            unit="design")]
+    name = "fig11_sensitivity.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for group in frame["group"].unique(maintain_order=True).to_list():
+            part = frame.filter(pl.col("group") == group)
+            rows += [_entry(f"sensitivity.{group}.parameters", "input", part["parameter"].n_unique(), COUNT,
+                            "parameters", name, f"group == {group}, distinct parameter"),
+                     _entry(f"sensitivity.{group}.points", "input", part["points"][0], COUNT, "design points", name,
+                            f"group == {group}, points")]
+        for key in frame["key"].unique(maintain_order=True).to_list():
+            part = frame.filter(pl.col("key") == key).sort("ST", descending=True, nulls_last=True)
+            rows += [_entry(f"sensitivity.{key}.noise_share", "result", part["noise_share"][0],
+                            Display(0, 100.0, "%"), "share of variance", name, f"key == {key}, noise_share"),
+                     _label(f"sensitivity.{key}.top", part["parameter"][0], name, f"key == {key}, largest ST",
+                            unit="parameter"),
+                     _entry(f"sensitivity.{key}.top_total", "result", part["ST"][0], Display(2), "total index", name,
+                            f"key == {key}, largest ST", part["ST"][0] - part["ST_conf"][0],
+                            part["ST"][0] + part["ST_conf"][0])]
+    return rows
+
+
 # --- inputs: from the resolved scenario files ----------------------------------------------------------------
 
 def _input(key: str, file: str, path: str, display: Display, unit: str,
@@ -491,6 +561,10 @@ def key_table(out_dir: Path) -> pl.DataFrame:
     out = Path(out_dir)
     rows = _customs(out) if (out / "fig1_customs_validation.csv").exists() else []
     rows += _cloud(out) + _logistics(out) + _marketplace(out) + _evidence(out) + _details(out) + _inputs()
+    rows += _uncertainty(out)
+    _bands(out, rows)
+    for row in rows:
+        row.pop("_display", None)
     table = pl.DataFrame(rows, schema=SCHEMA)
     duplicated = table.filter(pl.col("key").is_duplicated())["key"].unique().to_list()
     if duplicated:
@@ -501,11 +575,13 @@ def key_table(out_dir: Path) -> pl.DataFrame:
 def table1_markdown(table: pl.DataFrame) -> str:
     lines = ["# Table 1. Key numbers", "",
              "Read by `paper/key_numbers.py` from the figure CSVs in this directory; 95% intervals across "
-             "replications (simulation noise only).", "",
-             "| quantity | value | 95% CI | unit | key | source | selection |", "|---|---|---|---|---|---|---|"]
+             "replications (simulation noise only); parameter band: 5-95% range of the replication mean over an "
+             "LHS design of the assumptions (payback: share of design points paid back), `paper/uncertainty.py`.", "",
+             "| quantity | value | 95% CI | parameter band | unit | key | source | selection |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in table.filter(pl.col("table1") != "").iter_rows(named=True):
-        lines.append(f"| {row['table1']} | {row['text']} | {row['ci_text']} | {row['unit']} | `{row['key']}` | "
-                     f"`{row['source']}` | {row['selection']} |")
+        lines.append(f"| {row['table1']} | {row['text']} | {row['ci_text']} | {row['band_text']} | {row['unit']} | "
+                     f"`{row['key']}` | `{row['source']}` | {row['selection']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -38,6 +38,7 @@ from paper.detail_runs import write_tables as write_detail_tables  # noqa: E402
 from paper.key_numbers import KEY_TABLE_JSON, write_key_table  # noqa: E402
 from paper.sources_ledger import write_ledger  # noqa: E402
 from paper.validation_table import write_table as write_validation_table  # noqa: E402
+from paper.uncertainty import write_tables as write_uncertainty_tables  # noqa: E402
 
 __all__ = ["FIGURES", "Figure", "build", "BuildInputError", "BuildEnvironmentError", "LOCK", "PDF", "main"]
 
@@ -81,9 +82,11 @@ FIGURES = {
               "marketplace: mean posted and paid price vs agent share for three merchant counts, over Stahl (1989)"),
     10: Figure("fig10_cloud_cut_depth", "cloud",
                "cloud: share and NPV gain of a 2024Q1 cut from 0 to 70% vs no cut, rivals ignore, match, best-respond"),
+    11: Figure("fig11_sensitivity", "logistics, cloud",
+               "sensitivity: first-order and total Sobol' indices of each headline over its screened assumptions"),
 }
 #: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
-TABLES = ("table2", "table3", "table4", "detail")
+TABLES = ("table2", "table3", "table4", "detail", "uncertainty")
 TYPST_SOURCE = REPO / "paper" / "typst"
 BIBLIOGRAPHY = REPO / "docs" / "references.bib"
 README = REPO / "README.md"
@@ -265,7 +268,8 @@ def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | No
             frames = module.data(cache)
             outputs[number] = write_figure(figure.module, frames, module.plot(frames), staging)
             used = cache.used[first_run:]
-            runs[figure.module] = [{"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
+            runs[figure.module] = [{"table": u.scenario, "key": u.key} if u.scenario.startswith("table:") else
+                                   {"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
                                     "overrides": list(u.overrides), "key": u.key} for u in used]
             print(f"figure {number}: {figure.module}: {len(used)} runs, {sum(not u.hit for u in used)} simulated "
                   f"({time.perf_counter() - start:.1f} s)", flush=True)
@@ -286,6 +290,9 @@ def build(out_dir: Path = DEFAULT_OUT, quick: bool = False, only: list[str] | No
             evidence += write_detail_tables(cache, staging)
             runs["detail"] = [{"scenario": u.scenario, "seed": u.seed, "replications": u.replications,
                                "overrides": list(u.overrides), "key": u.key} for u in cache.used[first_run:]]
+            first_run = len(cache.used)
+            evidence += write_uncertainty_tables(cache, staging)
+            runs["uncertainty"] = [{"table": u.scenario, "key": u.key} for u in cache.used[first_run:]]
             tables = evidence + write_key_table(staging)
             outputs[0] = tables
             _atomic_write(staging / "figures.md", figures_table(outputs, quick))

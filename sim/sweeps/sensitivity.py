@@ -26,7 +26,7 @@ from sim.sweeps.designs import Design, Parameter, design_from_unit, parameters_f
 from sim.sweeps.engine import SweepResult, execute_sweep, prepare_sweep
 from sim.sweeps.executors import SweepOptions
 
-__all__ = ["saltelli_design", "sobol_analysis", "sobol_indices"]
+__all__ = ["saltelli_design", "sobol_analysis", "sobol_indices", "sobol_table"]
 
 INDEX_SCHEMA = {"parameter": pl.String, "S1": pl.Float64, "S1_conf": pl.Float64, "ST": pl.Float64,
                 "ST_conf": pl.Float64}
@@ -55,8 +55,6 @@ def sobol_analysis(result: SweepResult, output: str, *, num_resamples: int = 100
                    seed: int = 0) -> pl.DataFrame:
     """Sobol' indices of `output` from a finished sweep of a Saltelli design: one row per parameter with
     S1, S1_conf, ST, ST_conf (half-widths of bootstrap intervals at `conf_level`)."""
-    from SALib.analyze import sobol as sobol_analyze
-
     design = result.manifest.get("design", {})
     if design.get("kind") != "saltelli":
         raise ValueError(f"Sobol' indices need a sweep of a Saltelli design (this one is {design.get('kind')!r})")
@@ -67,14 +65,24 @@ def sobol_analysis(result: SweepResult, output: str, *, num_resamples: int = 100
         shown = ", ".join(str(i) for i in missing[:10])
         raise ValueError(f"{missing.size} design points have no finite {output!r} (points {shown}); "
                          "see result.failures, finish the sweep or rerun it")
-    indices = sobol_analyze.analyze(
-        _unit_problem(list(result.parameters)), y,
-        calc_second_order=bool(design.get("options", {}).get("calc_second_order", False)),
-        num_resamples=num_resamples, conf_level=conf_level, seed=seed,
-    )
+    return sobol_table(list(result.parameters), y,
+                       calc_second_order=bool(design.get("options", {}).get("calc_second_order", False)),
+                       num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+
+
+def sobol_table(names: Sequence[str], y: np.ndarray, *, calc_second_order: bool = False, num_resamples: int = 100,
+                conf_level: float = 0.95, seed: int = 0) -> pl.DataFrame:
+    """SALib's Sobol' estimator on the outputs `y` of a Saltelli design over the parameters `names` (in the
+    design's point order): one row per parameter with S1, S1_conf, ST, ST_conf (half-widths of bootstrap
+    intervals at `conf_level`)."""
+    from SALib.analyze import sobol as sobol_analyze
+
+    indices = sobol_analyze.analyze(_unit_problem(list(names)), np.asarray(y, dtype=np.float64),
+                                    calc_second_order=calc_second_order, num_resamples=num_resamples,
+                                    conf_level=conf_level, seed=seed)
     return pl.DataFrame(
         {
-            "parameter": list(result.parameters),
+            "parameter": list(names),
             "S1": np.asarray(indices["S1"], dtype=np.float64),
             "S1_conf": np.asarray(indices["S1_conf"], dtype=np.float64),
             "ST": np.asarray(indices["ST"], dtype=np.float64),

@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from sim import cli
+from sim import cli, scenario
 from sim.core.stats import bonferroni_level, t_critical, t_test_power
 from sim.core.validation import (DESIGN_POWER, IDENTITY_TOLERANCE, Expectation, Pilot, ValidationCase,
                                  case_replications, run_validation)
@@ -114,8 +114,9 @@ def test_a_case_without_a_pilot_or_with_the_validation_seed_as_pilot_is_refused(
 
 def _with_cases(monkeypatch, cases: list[ValidationCase]) -> None:
     model = dataclasses.replace(ISHIGAMI, validation_checks=lambda: cases)
-    monkeypatch.setattr(cli, "get_model", lambda name, source=None: model)
-    monkeypatch.setattr(cli, "model_names", lambda: ["ishigami"])
+    # `sim validate` imports these from sim.scenario when it runs (the CLI imports lazily), so patch them there
+    monkeypatch.setattr(scenario, "get_model", lambda name, source=None: model)
+    monkeypatch.setattr(scenario, "model_names", lambda: ["ishigami"])
 
 
 def test_sim_validate_exits_1_on_a_failed_case_and_0_when_all_pass(monkeypatch):

@@ -91,7 +91,37 @@ class PeakPeriod(StrictModel):
     days: int = Field(default=1, ge=1, le=60)
 
 
-class DemandParameters(StrictModel):
+class OrderStream(StrictModel):
+    """What the two parcel classes' demand shares: the day's count (Poisson, or negative binomial of size
+    `dispersion` around the seasonal mean) shaped by weekday factors, peaks and the hourly profile, and each
+    parcel's item value and weight (lognormal, medians and log-sds)."""
+
+    dispersion: Dispersion | None = Field(default=None, description="negative binomial size, at most 1e6; "
+                                                                    "absent = Poisson")
+    weekday_factors: list[WeekdayFactor] = Field(default_factory=lambda: [1.0] * 7,
+                                                 description="relative demand of each weekday, Monday first, "
+                                                             "each in (0, 100]")
+    hourly_profile: list[HourWeight] = Field(default_factory=lambda: [1.0] * 24,
+                                             description="relative weight of each hour, hour 0 first, each in "
+                                                         "[0, 1e6]")
+    peaks: list[PeakPeriod] = Field(default_factory=list)
+    item_value_eur_median: ItemValueEur = 7.0
+    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
+    weight_kg_median: ParcelKg = 0.25
+    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
+
+    @model_validator(mode="after")
+    def _check(self) -> "OrderStream":
+        if len(self.weekday_factors) != 7:
+            raise ValueError(f"weekday_factors needs 7 values, Monday first (got {len(self.weekday_factors)})")
+        if len(self.hourly_profile) != 24:
+            raise ValueError(f"hourly_profile needs 24 values, hour 0 first (got {len(self.hourly_profile)})")
+        if sum(self.hourly_profile) <= 0.0:
+            raise ValueError("hourly_profile must have at least one positive value")
+        return self
+
+
+class DemandParameters(OrderStream):
     """Shoppers visit each day (Poisson, or negative binomial of size `dispersion` around the seasonal
     mean), each visit is one customer of a fixed population, and a visit becomes an order with the
     binary-logit probability of the customer's utility: `base_utility` + the delivery-response shift from
@@ -106,39 +136,16 @@ class DemandParameters(StrictModel):
     shoppers_per_day: Annotated[DailyOrders, Field(gt=0.0)]
     customers: int = Field(ge=1, le=50_000_000)
     base_utility: FiniteFloat = Field(ge=-20.0, le=20.0, description="logit utility units")
-    dispersion: Dispersion | None = Field(default=None, description="negative binomial size, at most 1e6; "
-                                                                    "absent = Poisson")
     reference_days: BusinessDays = 7.0
     expected_days: BusinessDays | None = None
     speed_response: Literal["linear", "flat_outside_measured"] = "linear"
     utility_per_late_delivery: FiniteFloat = Field(default=-0.10, le=0.0, description="logit utility units")
     utility_per_kept_promise: FiniteFloat = Field(default=0.02, ge=0.0, description="logit utility units")
-    weekday_factors: list[WeekdayFactor] = Field(default_factory=lambda: [1.0] * 7,
-                                                 description="relative demand of each weekday, Monday first, "
-                                                             "each in (0, 100]")
-    hourly_profile: list[HourWeight] = Field(default_factory=lambda: [1.0] * 24,
-                                             description="relative weight of each hour, hour 0 first, each in "
-                                                         "[0, 1e6]")
-    peaks: list[PeakPeriod] = Field(default_factory=list)
     feedback: bool = True
     choice_share: Probability = 1.0
-    item_value_eur_median: ItemValueEur = 7.0
-    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
-    weight_kg_median: ParcelKg = 0.25
-    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
-
-    @model_validator(mode="after")
-    def _check(self) -> "DemandParameters":
-        if len(self.weekday_factors) != 7:
-            raise ValueError(f"weekday_factors needs 7 values, Monday first (got {len(self.weekday_factors)})")
-        if len(self.hourly_profile) != 24:
-            raise ValueError(f"hourly_profile needs 24 values, hour 0 first (got {len(self.hourly_profile)})")
-        if sum(self.hourly_profile) <= 0.0:
-            raise ValueError("hourly_profile must have at least one positive value")
-        return self
 
 
-class ThirdPartyDemandParameters(StrictModel):
+class ThirdPartyDemandParameters(OrderStream):
     """The second parcel class: other merchants' parcels carried on the same pick-ups, line, flights and
     customs as the group's (Cainiao as infrastructure). `parcels_per_day` orders a day (Poisson, or negative
     binomial of size `dispersion`) x weekday factor x peak multiplier, placed in the day by `hourly_profile`;
@@ -149,30 +156,7 @@ class ThirdPartyDemandParameters(StrictModel):
     one-class run, table for table."""
 
     parcels_per_day: Annotated[DailyOrders, Field(ge=0.0)] = 0.0
-    dispersion: Dispersion | None = Field(default=None, description="negative binomial size, at most 1e6; "
-                                                                    "absent = Poisson")
-    weekday_factors: list[WeekdayFactor] = Field(default_factory=lambda: [1.0] * 7,
-                                                 description="relative demand of each weekday, Monday first, "
-                                                             "each in (0, 100]")
-    hourly_profile: list[HourWeight] = Field(default_factory=lambda: [1.0] * 24,
-                                             description="relative weight of each hour, hour 0 first, each in "
-                                                         "[0, 1e6]")
-    peaks: list[PeakPeriod] = Field(default_factory=list)
     promised: bool = False
-    item_value_eur_median: ItemValueEur = 7.0
-    item_value_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log item value")] = 0.6
-    weight_kg_median: ParcelKg = 0.25
-    weight_sigma: Annotated[FiniteFloat, Field(ge=0.0, le=3.0, description="sd of log weight")] = 0.5
-
-    @model_validator(mode="after")
-    def _check(self) -> "ThirdPartyDemandParameters":
-        if len(self.weekday_factors) != 7:
-            raise ValueError(f"weekday_factors needs 7 values, Monday first (got {len(self.weekday_factors)})")
-        if len(self.hourly_profile) != 24:
-            raise ValueError(f"hourly_profile needs 24 values, hour 0 first (got {len(self.hourly_profile)})")
-        if sum(self.hourly_profile) <= 0.0:
-            raise ValueError("hourly_profile must have at least one positive value")
-        return self
 
 
 class MerchantParameters(StrictModel):

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import numpy as np
 
 from sim.core.rng import Streams
+from sim.core.stats import welch_interval
 from sim.models.logistics.config import LogisticsScenario
 from sim.models.logistics.demand import DayOrders
 from sim.models.logistics.model import build
+from sim.models.logistics.network import Network
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIOS = ROOT / "scenarios"
 DEFAULT = SCENARIOS / "aliexpress_spain_5day.toml"
+
+#: the README's equivalence margins of the two fidelities: metric -> (margin, relative to the parcel
+#: fidelity's mean?)
+EQUIVALENCE_MARGINS = {
+    "on_time_share": (0.01, False),         # +-1 percentage point
+    "p50_delivery_days": (0.25, False),     # +-0.25 days
+    "p95_delivery_days": (0.25, False),
+    "cost_per_parcel_eur": (0.02, True),    # +-2%
+}
+#: each one-sided test of an equivalence (TOST) is at this level, so its interval is the 90% one
+TOST_ALPHA_PER_SIDE = 0.05
 
 
 def default_document() -> dict:
@@ -88,3 +102,40 @@ def run_scripted(config: LogisticsScenario, orders_by_day, seed: int = 0):
     runner = run_parcel_fidelity if config.logistics.fidelity == "parcel" else run_batch_fidelity
     extra = runner(net, demand, ledger, streams["network.parcel"], horizon_days, 24.0 * n_days)
     return ledger, extra
+
+
+def cancelled_flights(config: LogisticsScenario, seed: int, replications: int,
+                      days: tuple[float, float]) -> tuple[np.ndarray, float]:
+    """A control variate for the fidelities' equivalence tests: per replication, the number of flights
+    departing in `days` [from, to) that were cancelled (the network's own counter-based draws for
+    `Streams(seed, k)`, as the run used them), and its expectation, the scheduled flights in the window times
+    the cancellation probability."""
+    n_days = math.ceil(config.run.horizon_days) + config.logistics.drain_days
+    counts = []
+    for replication in range(replications):
+        net = Network(config.logistics, n_days, Streams(seed, replication).entropy("network.flights"))
+        departure_days = net.departures / 24.0
+        inside = (departure_days >= days[0]) & (departure_days < days[1])
+        counts.append(int(net.cancelled[inside].sum()))
+    expected = float(inside.sum()) * config.logistics.line_haul.cancellation_probability
+    return np.asarray(counts, dtype=float), expected
+
+
+def tost_interval(parcel: np.ndarray, batch: np.ndarray) -> tuple[float, float]:
+    """The 1 - 2 TOST_ALPHA_PER_SIDE Welch interval (`sim.core.stats.welch_interval`) for E[batch] -
+    E[parcel] from independent seeds: two one-sided tests at TOST_ALPHA_PER_SIDE each, equivalence when it
+    lies inside (-margin, margin)."""
+    interval = welch_interval(parcel, batch, level=1.0 - 2.0 * TOST_ALPHA_PER_SIDE)
+    return interval.low, interval.high
+
+
+def assert_equivalent(parcel: dict[str, np.ndarray], batch: dict[str, np.ndarray], label: str = "") -> None:
+    """Per metric of `EQUIVALENCE_MARGINS` (a relative margin scaled by the parcel fidelity's mean), the TOST
+    interval of batch - parcel lies inside (-margin, margin)."""
+    for metric, (margin, relative) in EQUIVALENCE_MARGINS.items():
+        a, b = parcel[metric], batch[metric]
+        assert np.all(np.isfinite(a)) and np.all(np.isfinite(b)), (label, metric)
+        if relative:
+            margin = margin * float(np.mean(a))
+        low, high = tost_interval(a, b)
+        assert -margin < low and high < margin, (label, metric, low, high, margin)

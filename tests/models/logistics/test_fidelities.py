@@ -5,34 +5,22 @@ Statistical family of this file: only the slow TOST test (independent seeds, a c
 mean; its own docstring states its false-failure rate and power from a resampling pilot). Every other test is exact for its seed: the fidelities draw
 the same numbers parcel by parcel, so their paired differences are 0, not small."""
 
-import math
-
 import numpy as np
 import pytest
 
 import sim
 from sim.core.rng import Streams
 from sim.core.runner import run_model
-from sim.core.stats import t_critical
 from sim.models.logistics import MODEL
 from sim.models.logistics.model import simulate
-from sim.models.logistics.network import Network
 from sim.scenario import load_scenario
-from tests.models.logistics.helpers import small_config
-
-# metric -> (margin, relative?)
-MARGINS = {
-    "on_time_share": (0.01, False),         # +-1 percentage point
-    "p50_delivery_days": (0.25, False),     # +-0.25 days
-    "p95_delivery_days": (0.25, False),
-    "cost_per_parcel_eur": (0.02, True),    # +-2%
-}
+from tests.models.logistics.helpers import EQUIVALENCE_MARGINS, assert_equivalent, cancelled_flights, small_config
 
 
 def test_parcel_and_batch_fidelities_give_the_same_metrics_replication_by_replication():
     """Same seeds, both fidelities: every replication's metrics coincide (to 1e-9 relative), which is stronger
-    than equivalence within `MARGINS` and cannot fail by chance. The small scenario switches every random
-    mechanism on (cancellations, losses, customs queue, inspections, refusals, failed attempts, forward
+    than equivalence within `EQUIVALENCE_MARGINS` and cannot fail by chance. The small scenario switches every
+    random mechanism on (cancellations, losses, customs queue, inspections, refusals, failed attempts, forward
     stock) and a tight flight capacity, so offloading is frequent.
 
     This replaced a paired 95% interval inside each margin (12 replications, four metrics): its differences
@@ -42,7 +30,7 @@ def test_parcel_and_batch_fidelities_give_the_same_metrics_replication_by_replic
     for fidelity in ("parcel", "batch"):
         config = small_config(fidelity, horizon_days=10.0)
         results[fidelity] = run_model(MODEL, config, scenario_name=fidelity, replications=4, seed=2024)
-    for metric in MARGINS:
+    for metric in EQUIVALENCE_MARGINS:
         a = results["parcel"].metric_values(metric).to_numpy()
         b = results["batch"].metric_values(metric).to_numpy()
         assert np.all(np.isfinite(a)), metric
@@ -66,33 +54,6 @@ CANCELLATION_DAYS = (8.0, 16.0)
 BETA = {"on_time_share": -0.0022, "p50_delivery_days": 0.388, "p95_delivery_days": 0.213,
         "cost_per_parcel_eur": 0.0026}
 REPLICATIONS = {"parcel": (30, 101), "batch": (80, 202)}  # (replications, seed): independent streams
-ALPHA_PER_SIDE = 0.05
-
-
-def _cancellations_in_window(config, seed: int, replications: int) -> tuple[np.ndarray, float]:
-    """Per replication, the number of flights departing in CANCELLATION_DAYS that were cancelled (the
-    network's own counter-based draws for `Streams(seed, k)`, as the run used them), and its expectation:
-    the scheduled flights in the window times the cancellation probability (a hand count: 2 flights a day,
-    every weekday, 8 days: 16 x 0.02 = 0.32)."""
-    n_days = math.ceil(config.run.horizon_days) + config.logistics.drain_days
-    counts = []
-    for replication in range(replications):
-        net = Network(config.logistics, n_days, Streams(seed, replication).entropy("network.flights"))
-        days = net.departures / 24.0
-        inside = (days >= CANCELLATION_DAYS[0]) & (days < CANCELLATION_DAYS[1])
-        counts.append(int(net.cancelled[inside].sum()))
-    return np.asarray(counts, dtype=float), float(inside.sum()) * config.logistics.line_haul.cancellation_probability
-
-
-def _tost_welch(a: np.ndarray, b: np.ndarray, margin: float) -> tuple[float, float]:
-    """The 1 - 2 ALPHA_PER_SIDE Welch interval for E[b] - E[a] (two one-sided tests at ALPHA_PER_SIDE each);
-    equivalence when it lies inside (-margin, margin)."""
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    half = float(t_critical(1.0 - 2.0 * ALPHA_PER_SIDE, df)) * se
-    difference = float(b.mean() - a.mean())
-    return difference - half, difference + half
 
 
 @pytest.mark.slow
@@ -125,17 +86,12 @@ def test_fidelities_are_equivalent_with_independent_seeds_through_the_peak():
         overrides = SHORT_PEAK + [f'logistics.fidelity="{fidelity}"']
         result = sim.run(SCENARIOS / PEAK, reps=replications, seed=seed, overrides=overrides)
         config = load_scenario(SCENARIOS / PEAK, overrides).config
-        cancelled, expected = _cancellations_in_window(config, seed, replications)
+        # E[Z] by hand: 2 flights a day, every weekday, 8 days: 16 x 0.02 = 0.32
+        cancelled, expected = cancelled_flights(config, seed, replications, CANCELLATION_DAYS)
         assert expected == pytest.approx(0.32)
         adjusted[fidelity] = {metric: result.metric_values(metric).to_numpy() - beta * (cancelled - expected)
                               for metric, beta in BETA.items()}
-    for metric, (margin, relative) in MARGINS.items():
-        a, b = adjusted["parcel"][metric], adjusted["batch"][metric]
-        assert np.all(np.isfinite(a)) and np.all(np.isfinite(b))
-        if relative:
-            margin = margin * float(np.mean(a))
-        low, high = _tost_welch(a, b, margin)
-        assert -margin < low and high < margin, (metric, low, high)
+    assert_equivalent(adjusted["parcel"], adjusted["batch"])
 
 
 def test_fidelities_agree_parcel_by_parcel():
