@@ -1,6 +1,6 @@
 """Cainiao as infrastructure or profit centre: transfer prices, capacity and minority holders, quarter by
 quarter (so far linear demand, deterministic or with Poisson orders: `model.py`; the buy-out's paired report:
-`buyout.py`)."""
+`buyout.py`; the standalone regime's fit to Cainiao's accounts, `sim calibrate`: `calibration.py`)."""
 
 from sim.core.model import Metric, Model
 from sim.models.cainiao.config import CainiaoScenario
@@ -15,6 +15,12 @@ def _paired_report(baseline, scenario):
     from sim.models.cainiao.buyout import buyout_report
 
     return buyout_report(baseline, scenario)
+
+def _calibrate(scenario, out_path):
+    from sim.models.cainiao.calibration import calibrate
+
+    return calibrate(scenario, out_path)
+
 
 _PRICE = "RMB / parcel"
 _FLOW = "RMB m / quarter"
@@ -54,5 +60,6 @@ MODEL = Model(
     ),
     validation_checks=validation_cases,
     paired_report=_paired_report,
+    calibrate=_calibrate,
     tables=TABLES,
 )

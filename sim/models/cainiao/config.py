@@ -8,7 +8,9 @@ RMB per parcel, profits in RMB million per quarter. Time: the model simulates n 
 Demand (the deterministic linear limit, `demand.form = "linear"`): AliExpress's orders Q(P) = max(a - b P, 0)
 at retail price P (RMB per order, what the shopper pays for the delivered item net of the goods' cost:
 AliExpress's margin is P - transfer price); third-party merchants' parcels Q_3(w_3) = max(a_3 - b_3 w_3, 0) at
-Cainiao's third-party price w_3. Both grow by `growth_per_quarter` each quarter (assumption: no seasonality).
+Cainiao's third-party price w_3. Both markets grow by `growth_per_quarter` each quarter: intercepts and slopes
+scale together (more shoppers and merchants, each with the same demand), so choke prices and the firms' prices
+stay put and volumes grow (assumption: no seasonality).
 
 Regimes (`cainiao.regime`): "standalone" (Cainiao maximises its own profit over one uniform price to the group
 and third parties, arm's length), "infrastructure" (transfer at Cainiao's marginal cost; Cainiao's third-party
@@ -92,7 +94,7 @@ class DemandParameters(StrictModel):
         le=1_000_000, description="b_3: third-party parcels lost per RMB, million parcels / quarter / RMB, "
                             "in (0, 1e6]")] = 1.0
     growth_per_quarter: Annotated[FiniteFloat, Field(
-        gt=-1.0, le=1.0, description="growth of both intercepts per quarter, share, in (-1, 1]")] = 0.0
+        gt=-1.0, le=1.0, description="growth of both markets' size (intercepts and slopes) per quarter, share, in (-1, 1]")] = 0.0
 
 
 class CainiaoScenario(ScenarioConfig):

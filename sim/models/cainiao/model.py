@@ -198,8 +198,9 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
         scale = (1.0 + demand.growth_per_quarter) ** quarter
         outcome = quarter_outcome(
             config, regime,
-            LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb),
-            LinearDemand(demand.third_party_intercept_m_parcels * scale, demand.third_party_slope_m_parcels_per_rmb),
+            LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb * scale),
+            LinearDemand(demand.third_party_intercept_m_parcels * scale,
+                         demand.third_party_slope_m_parcels_per_rmb * scale),
             streams["orders"] if demand.noise == "poisson" else None)
         accounts = segment_accounts(
             outcome.retail_price_rmb_per_order, outcome.transfer_price_rmb_per_parcel,
