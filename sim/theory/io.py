@@ -90,6 +90,23 @@ def static_shares(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike, outside_
     return np.asarray(mixed_logit_shares(*kernel_inputs(delta, price, alpha, outside_option)))
 
 
+def logit_expected_utility(delta: ArrayLike, price: ArrayLike, alpha: float,
+                           choice_bonus: ArrayLike | None = None) -> float:
+    """A plain-logit consumer's expected utility (utils) with an outside option of utility 0, up to Euler's
+    constant: ln(1 + sum_j exp(delta_j - alpha p_j)) (Small & Rosen 1981); consumer surplus is this / alpha
+    (price units). With a `choice_bonus` b_j that moves choices but is not experienced (a ranking that favours
+    a product: self-preferencing), consumers choose by delta_j + b_j - alpha p_j and the expected experienced
+    utility is ln(1 + sum_j exp(delta_j + b_j - alpha p_j)) - sum_j s_j b_j, s_j the choice probabilities
+    (the chosen product's utility less the bonus that made it look better; Train 2009, section 3.5)."""
+    utility = np.asarray(delta, dtype=np.float64) - alpha * np.asarray(price, dtype=np.float64)
+    if choice_bonus is None:
+        return math.log1p(float(np.exp(utility).sum()))
+    bonus = np.asarray(choice_bonus, dtype=np.float64)
+    weights = np.exp(utility + bonus)
+    total = 1.0 + float(weights.sum())
+    return math.log(total) - float(weights @ bonus) / total
+
+
 def static_price_derivatives(delta: ArrayLike, price: ArrayLike, alpha: ArrayLike,
                              outside_option: bool = False) -> FloatArray:
     """(J, J) D_jk = d s_j / d p_k from the kernel."""

@@ -223,6 +223,8 @@ def _check_calibratable(scenario: ScenarioSource, out_path: Path) -> CainiaoScen
     if config.cainiao.regime != "standalone":
         raise InputError(f"{where}: cainiao.regime = {config.cainiao.regime!r}: the accounts are those of a "
                          "listed standalone Cainiao; calibrate the standalone scenario")
+    if config.demand.form != "linear":
+        raise InputError(f"{where}: demand.form = {config.demand.form!r}: the calibration fits the linear form")
     if config.cainiao.start_quarter != FIRST_QUARTER:
         raise InputError(f"{where}: cainiao.start_quarter = {config.cainiao.start_quarter!r}: the fit starts in "
                          f"{FIRST_QUARTER}, the first quarter of FY2021; set it so")

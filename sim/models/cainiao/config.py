@@ -5,11 +5,12 @@ Units: volumes in million parcels per quarter (one AliExpress order = one parcel
 RMB per parcel, profits in RMB million per quarter. Time: the model simulates n = round(run.horizon_days /
 91.25) whole quarters (QUARTER_DAYS); decisions take effect at the start of a quarter.
 
-Demand (the deterministic linear limit, `demand.form = "linear"`): AliExpress's orders Q(P) = max(a - b P, 0)
+Demand (`demand.form = "linear"`, the linear limit): AliExpress's orders Q(P) = max(a - b P, 0)
 at retail price P (RMB per order, what the shopper pays for the delivered item net of the goods' cost:
 AliExpress's margin is P - transfer price); third-party merchants' parcels Q_3(w_3) = max(a_3 - b_3 w_3, 0) at
-Cainiao's third-party price w_3. Both markets grow by `growth_per_quarter` each quarter: intercepts and slopes
-scale together (more shoppers and merchants, each with the same demand), so choke prices and the firms' prices
+Cainiao's third-party price w_3. With `demand.form = "logit"` AliExpress's orders are M s(P), a binary logit
+with the price (shipping included) in the shoppers' utility (`LogitDemandParameters`). Both markets grow by `growth_per_quarter` each quarter: intercepts and slopes
+(logit: M) scale together (more shoppers and merchants, each with the same demand), so choke prices and the firms' prices
 stay put and volumes grow (assumption: no seasonality).
 
 Regimes (`cainiao.regime`): "standalone" (Cainiao maximises its own profit over one uniform price to the group
@@ -29,7 +30,8 @@ from pydantic import Field, field_validator, model_validator
 from sim.core.config import FiniteFloat, NonNegative, Positive, ScenarioConfig, StrictModel
 from sim.core.quarters import QUARTER_DAYS, check_quarter, quarter_index
 
-__all__ = ["QUARTER_DAYS", "Regime", "OwnershipChange", "CainiaoParameters", "DemandParameters", "CainiaoScenario"]
+__all__ = ["QUARTER_DAYS", "Regime", "OwnershipChange", "CainiaoParameters", "LogitDemandParameters",
+           "DemandParameters", "CainiaoScenario"]
 
 
 Regime = Literal["standalone", "infrastructure", "cost_plus"]
@@ -75,19 +77,39 @@ class CainiaoParameters(StrictModel):
         le=1_000, description="exchange rate for US$ figures (the buy-out offer), RMB per US$, in (0, 1000]")] = 7.10
 
 
-class DemandParameters(StrictModel):
-    """Linear demands of the deterministic limit (see the module doc)."""
+class LogitDemandParameters(StrictModel):
+    """AliExpress's shoppers under `demand.form = "logit"`: each of M shoppers a quarter orders once with
+    probability s(P) = e^(delta - alpha P) / (1 + e^(delta - alpha P)) (binary logit against not buying,
+    utility 0; `sim.kernels.logit.purchase_probability`), so orders are M s(P); P, the price net of the goods'
+    cost, carries the shipping the group pays Cainiao. Shoppers' surplus is M ln(1 + e^(delta - alpha P)) /
+    alpha (the log-sum over the price coefficient; `sim.theory.io.logit_expected_utility`)."""
 
-    form: Literal["linear"] = "linear"
+    market_size_m_shoppers: Annotated[Positive, Field(
+        le=1_000_000, description="M: shoppers who consider an order, million / quarter, in (0, 1e6]")]
+    mean_utility: Annotated[FiniteFloat, Field(
+        ge=-50.0, le=50.0, description="delta: an order's mean utility at price 0, utils, in [-50, 50]")]
+    price_coefficient_per_rmb: Annotated[Positive, Field(
+        le=100.0, description="alpha: utility lost per RMB of price (the shipping-price term), utils / RMB, "
+                              "in (0, 100]")]
+
+
+class DemandParameters(StrictModel):
+    """The group's demand (linear or logit) and third parties' linear demand (see the module doc)."""
+
+    #: "linear": AliExpress's orders a - b P; "logit": M s(P) with the `[demand.logit]` parameters
+    form: Literal["linear", "logit"] = "linear"
+    logit: LogitDemandParameters | None = None
     #: "none": the deterministic limit (capacity = the volume carried); "poisson": each quarter's orders are
     #: Poisson around the demand curve's value, counted in the volume unit (read as parcels in the one-flight
     #: limit), and capacity is bought before they are known (`capacity.py`); prices are still set on the
     #: demand curve with capacity costed per expected parcel (assumption, to revisit with the stochastic model)
     noise: Literal["none", "poisson"] = "none"
-    group_intercept_m_parcels: Annotated[Positive, Field(
-        le=1_000_000, description="a: AliExpress orders at retail price 0, million parcels / quarter, in (0, 1e6]")]
-    group_slope_m_parcels_per_rmb: Annotated[Positive, Field(
-        le=1_000_000, description="b: orders lost per RMB of retail price, million parcels / quarter / RMB, in (0, 1e6]")]
+    group_intercept_m_parcels: Annotated[Positive | None, Field(
+        le=1_000_000, description="a: AliExpress orders at retail price 0, million parcels / quarter, in (0, 1e6] "
+                                  "(linear form)")] = None
+    group_slope_m_parcels_per_rmb: Annotated[Positive | None, Field(
+        le=1_000_000, description="b: orders lost per RMB of retail price, million parcels / quarter / RMB, "
+                                  "in (0, 1e6] (linear form)")] = None
     third_party_intercept_m_parcels: Annotated[NonNegative, Field(
         le=1_000_000, description="a_3: third-party parcels at price 0, million parcels / quarter, in [0, 1e6]")] = 0.0
     third_party_slope_m_parcels_per_rmb: Annotated[Positive, Field(
@@ -103,7 +125,16 @@ class CainiaoScenario(ScenarioConfig):
 
     @model_validator(mode="after")
     def _demand_above_cost(self) -> "CainiaoScenario":
-        choke = self.demand.group_intercept_m_parcels / self.demand.group_slope_m_parcels_per_rmb
+        demand = self.demand
+        if demand.form == "logit":
+            if demand.logit is None:
+                raise ValueError('demand.form = "logit" needs a [demand.logit] table (market_size_m_shoppers, '
+                                 'mean_utility, price_coefficient_per_rmb)')
+            return self
+        if demand.group_intercept_m_parcels is None or demand.group_slope_m_parcels_per_rmb is None:
+            raise ValueError('demand.form = "linear" needs demand.group_intercept_m_parcels and '
+                             'demand.group_slope_m_parcels_per_rmb')
+        choke = demand.group_intercept_m_parcels / demand.group_slope_m_parcels_per_rmb
         if choke <= self.cainiao.marginal_cost_rmb_per_parcel:
             raise ValueError(
                 f"the group's choke price a / b = {choke:g} RMB must exceed marginal_cost_rmb_per_parcel "

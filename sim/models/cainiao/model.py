@@ -1,5 +1,5 @@
-"""The Cainiao model's quarterly loop with linear demand, deterministic or with Poisson orders (see `config.py`
-for units, demand, regimes and the ownership change).
+"""The Cainiao model's quarterly loop with linear or logit demand, deterministic or with Poisson orders (see
+`config.py` for units, demand, regimes and the ownership change).
 
 Each quarter, in this order (subgame-perfect: each firm anticipates the next one's best response):
 1. Cainiao sets the transfer price w to AliExpress by its regime: standalone, the w maximising its own profit
@@ -14,7 +14,8 @@ Every price comes from `optimise.maximise` on the firm's profit function; no clo
 
 The vertically integrated benchmark of the quarter (one firm, cost c + c_K, setting P) is solved the same way;
 the ratios to it make double marginalisation visible. Consumer surplus is the area under the demand curve
-above the price (`scipy.integrate.quad`), third-party merchants' surplus likewise over w_3.
+above the price (`scipy.integrate.quad`; logit: the log-sum over the price coefficient, which is the same
+area), third-party merchants' surplus likewise over w_3.
 
 From `cainiao.change.quarter` on, the change's ownership share and regime apply; its outlay is paid at the
 start of that quarter. NPV convention: quarter q's attributable profit is discounted by (1 + r)^(-(q + 1) / 4) (paid at its end); in
@@ -31,13 +32,16 @@ from scipy.integrate import quad
 
 from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
+from sim.kernels.logit import purchase_probability
 from sim.models.cainiao.accounting import segment_accounts
 from sim.models.cainiao.capacity import capacity_by_expected_profit
 from sim.core.quarters import quarter_index, quarter_label
 from sim.models.cainiao.config import CainiaoScenario, Regime
 from sim.models.cainiao.optimise import maximise
+from sim.theory.io import logit_expected_utility
 
-__all__ = ["METRIC_COLUMNS", "RATIO_COLUMNS", "LinearDemand", "QuarterOutcome", "aliexpress_best_response", "quarter_outcome", "simulate"]
+__all__ = ["METRIC_COLUMNS", "RATIO_COLUMNS", "LinearDemand", "LogitDemand", "GroupDemand", "QuarterOutcome",
+           "aliexpress_best_response", "group_demand", "quarter_outcome", "simulate"]
 
 
 #: metric -> the quarterly column it is the mean of (over the simulated quarters)
@@ -90,7 +94,38 @@ class LinearDemand:
         return float(quad(self, price, self.choke_price, epsabs=0.0, epsrel=1e-13)[0])
 
 
-def aliexpress_best_response(transfer_price: float, demand: LinearDemand) -> float:
+#: the price search's upper end under logit demand: delta - alpha P = -LOGIT_SEARCH_UTILITY, a share below 1e-12
+LOGIT_SEARCH_UTILITY = 28.0
+
+
+@dataclass(frozen=True)
+class LogitDemand:
+    """Q(p) = M s(p), s(p) = e^(delta - alpha p) / (1 + e^(delta - alpha p)): million orders per quarter at price
+    p in RMB (see `config.LogitDemandParameters`)."""
+
+    market_size: float
+    mean_utility: float
+    price_coefficient: float
+
+    def __call__(self, price: float) -> float:
+        utility = np.array([self.mean_utility - self.price_coefficient * price])
+        return self.market_size * float(purchase_probability(utility)[0])
+
+    @property
+    def choke_price(self) -> float:
+        """The upper end of every price search: the price at which the share falls below 1e-12."""
+        return (self.mean_utility + LOGIT_SEARCH_UTILITY) / self.price_coefficient
+
+    def surplus(self, price: float) -> float:
+        """Shoppers' surplus at `price`, RMB million: M x the log-sum over the price coefficient."""
+        return self.market_size * logit_expected_utility([self.mean_utility], [price], self.price_coefficient) \
+            / self.price_coefficient
+
+
+GroupDemand = LinearDemand | LogitDemand
+
+
+def aliexpress_best_response(transfer_price: float, demand: GroupDemand) -> float:
     """The retail price maximising AliExpress's profit (P - w) Q(P), searched on [w, choke price]."""
     if transfer_price >= demand.choke_price:
         return demand.choke_price
@@ -124,7 +159,7 @@ def _third_party_price(cost: float, capacity_cost: float, demand: LinearDemand) 
     return maximise(lambda price: (price - low) * demand(price), low, demand.choke_price)
 
 
-def quarter_outcome(config: CainiaoScenario, regime: Regime, group: LinearDemand, third_party: LinearDemand,
+def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand, third_party: LinearDemand,
                     orders: np.random.Generator | None = None) -> QuarterOutcome:
     """Solve one quarter (see the module doc). With `demand.noise = "poisson"`, `orders` draws the quarter's
     group and third-party orders (in that order) after capacity is bought."""
@@ -181,6 +216,17 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: LinearDemand
     )
 
 
+def group_demand(config: CainiaoScenario, scale: float = 1.0) -> GroupDemand:
+    """AliExpress's demand of the scenario, its market `scale` times the file's."""
+    demand = config.demand
+    if demand.form == "logit":
+        assert demand.logit is not None  # the config's validator
+        return LogitDemand(demand.logit.market_size_m_shoppers * scale, demand.logit.mean_utility,
+                           demand.logit.price_coefficient_per_rmb)
+    assert demand.group_intercept_m_parcels is not None and demand.group_slope_m_parcels_per_rmb is not None
+    return LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb * scale)
+
+
 def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     """One replication: the quarterly loop (`streams["orders"]` draws the orders under Poisson noise; without
     noise nothing is drawn)."""
@@ -197,8 +243,7 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
             outlay_rmb_m = change.outlay_usd_bn * cainiao.rmb_per_usd * 1_000.0 if quarter == change_at else 0.0
         scale = (1.0 + demand.growth_per_quarter) ** quarter
         outcome = quarter_outcome(
-            config, regime,
-            LinearDemand(demand.group_intercept_m_parcels * scale, demand.group_slope_m_parcels_per_rmb * scale),
+            config, regime, group_demand(config, scale),
             LinearDemand(demand.third_party_intercept_m_parcels * scale,
                          demand.third_party_slope_m_parcels_per_rmb * scale),
             streams["orders"] if demand.noise == "poisson" else None)

@@ -69,7 +69,9 @@ def test_calibrating_a_scenario_that_is_not_standalone_names_the_key(tmp_path):
 def test_sim_calibrate_writes_the_shipped_calibration_at_a_least_squares_minimum(tmp_path):
     """By the CLI (exit 0, about 15 s): the written scenario loads, and its four fitted values are a local
     minimum of the in-sample sum of squared scaled errors, recomputed here (no lower 1% either side of each),
-    and equal the shipped `cainiao_standalone_calibrated.toml` (to 1e-6: the shipped file is current)."""
+    and give the shipped `cainiao_standalone_calibrated.toml`'s errors to within 0.05 percent or points (the
+    shipped file is current; the parameters themselves are compared loosely, 2%, since the fit is flat along
+    the intercepts' ridge: their standard errors are about 20%)."""
     out = tmp_path / "calibrated.toml"
     result = CliRunner().invoke(app, ["calibrate", str(SCENARIOS / "cainiao_standalone.toml"), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -77,7 +79,9 @@ def test_sim_calibrate_writes_the_shipped_calibration_at_a_least_squares_minimum
     written, shipped = load_scenario(out).config, load_scenario(SCENARIOS / "cainiao_standalone_calibrated.toml").config
     for key in ("group_intercept_m_parcels", "group_slope_m_parcels_per_rmb", "third_party_intercept_m_parcels",
                 "third_party_slope_m_parcels_per_rmb", "growth_per_quarter"):
-        assert getattr(written.demand, key) == pytest.approx(getattr(shipped.demand, key), rel=1e-6)
+        assert getattr(written.demand, key) == pytest.approx(getattr(shipped.demand, key), rel=0.02)
+    assert calibration.moments(written)["scaled_error"].to_numpy() == pytest.approx(
+        calibration.moments(shipped)["scaled_error"].to_numpy(), abs=0.05)
 
     base = load_scenario(SCENARIOS / "cainiao_standalone.toml").config
     demand = written.demand
