@@ -15,9 +15,7 @@ TYPST = REPO / "paper" / "typst"
 SECTIONS = TYPST / "sections"
 #: registered models that exist to test the machinery, not to answer a question (customs_classes: the
 #: monitored priority queue against Cobham's waits, behind the logistics model's two parcel classes)
-# cainiao: its section and figures are the last step of issue 18 (in progress on branch cainiao18); remove it
-# from this set when sections/cainiao.typ lands
-TEST_MODELS = {"ishigami", "customs_classes", "cainiao"}
+TEST_MODELS = {"ishigami", "customs_classes"}
 QUESTION_SUBSECTIONS = ["Question", "Model", "Calibration and sources", "Validation", "Results", "Limitations"]
 KEY_CALL = re.compile(r'#(?:num|ci)\("([^"]+)"\)')
 
