@@ -4,8 +4,8 @@
    Poisson orders, on `scenarios/cainiao_*.toml` (one replication of 32 quarters each).
 2. Wall and CPU time of the three-regime `sim compare` (`sim.compare`) at 20 replications over 8 years.
 
-So far the model is the linear-demand limit with no operations model (issue 18, steps 1-2 and part of 3); the
-issue's target for step 3, with operations from a response surface: the comparison under 5 minutes on 2 cores.
+The model has linear (or logit) demand and no operations model yet (no logistics chain, no response surface);
+the issue's target, with operations from a response surface: the comparison under 5 minutes on 2 cores.
 Writes bench/results/cainiao.json and prints a table. `--quick`: 4 replications in part 2.
 """
 

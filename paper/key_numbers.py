@@ -438,10 +438,10 @@ def _marketplace(out: Path) -> list[dict]:
 
 
 def _cainiao(out: Path) -> list[dict]:
-    """Figures 13 and 14: the buy-out's decomposed NPV gain and the markup against the closed form."""
+    """Figures 13 and 14: the markup against the closed form and the buy-out's decomposed NPV gain."""
     rows: list[dict] = []
     usd = Display(2, suffix="", signed=True)
-    name = "fig13_cainiao_buyout_decomposition.csv"
+    name = "fig14_cainiao_buyout_decomposition.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)
         for row in frame.iter_rows(named=True):
@@ -456,7 +456,7 @@ def _cainiao(out: Path) -> list[dict]:
                  _label("cainiao.payback", first["buyout_payback_quarter"] if first["buyout_payback_quarter"] != "none"
                         else "", name, "buyout_payback_quarter", table1="payback quarter of the Cainiao buy-out"),
                  _label("cainiao.horizon", first["horizon_quarter"], name, "horizon_quarter")]
-    name = "fig13_cainiao_buyout.csv"
+    name = "fig14_cainiao_buyout.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)
         last = frame["quarter"].max()
@@ -464,7 +464,35 @@ def _cainiao(out: Path) -> list[dict]:
             row = frame.filter((pl.col("scenario") == label) & (pl.col("quarter") == last)).row(0, named=True)
             rows.append(_entry(f"cainiao.cumulative.{short}", "result", row["difference"], usd, "US$ bn", name,
                                f"scenario == {label}, quarter == {last}, difference", row["ci_low"], row["ci_high"]))
-    name = "fig14_cainiao_markup.csv"
+    name = "fig14_cainiao_buyout_welfare.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for label, short in (("infrastructure (63.7%)", "infrastructure"),
+                             ("buy-out 2024Q2, infrastructure", "buyout")):
+            for who in ("shoppers", "third_party_merchants"):
+                row = frame.filter((pl.col("scenario") == label) & (pl.col("surplus_of") == who)).row(0, named=True)
+                rows.append(_entry(f"cainiao.welfare.{short}.{who}", "result", row["difference"],
+                                   Display(0, signed=True), "RMB m a quarter", name,
+                                   f"scenario == {label}, surplus_of == {who}, difference", row["ci_low"],
+                                   row["ci_high"]))
+            row = frame.filter((pl.col("scenario") == label) & (pl.col("surplus_of") == "shoppers")).row(0, named=True)
+            rows.append(_entry(f"cainiao.welfare.{short}.shoppers_relative", "result",
+                               row["difference"] / row["standalone"], Display(0, 100.0, "%", signed=True), "share",
+                               name, f"scenario == {label}, surplus_of == shoppers, difference / standalone"))
+    name = "fig15_cainiao_where_infrastructure_loses.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        losing = frame.filter(pl.col("gain_rmb_m_per_quarter") < 0)
+        rows += [_entry("cainiao.loses.threshold", "result", frame["threshold_rmb_per_parcel"][0], Display(2),
+                        "RMB per parcel", name, "threshold_rmb_per_parcel",
+                        table1="capacity cost above which infrastructure loses to standalone (RMB per parcel)"),
+                 _entry("cainiao.loses.first_simulated", "result",
+                        losing["capacity_cost_rmb_per_parcel"].min() if losing.height else None, Display(2),
+                        "RMB per parcel", name, "min capacity_cost_rmb_per_parcel with gain < 0"),
+                 _entry("cainiao.loses.max_error", "result",
+                        ((frame["gain_rmb_m_per_quarter"] - frame["gain_closed_form"]).abs()).max(), Display(6),
+                        "RMB m a quarter", name, "max abs(gain - gain_closed_form)")]
+    name = "fig13_cainiao_markup.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)
         standalone = frame.filter(pl.col("regime") == "standalone").row(0, named=True)

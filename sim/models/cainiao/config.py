@@ -115,6 +115,9 @@ class DemandParameters(StrictModel):
     third_party_slope_m_parcels_per_rmb: Annotated[Positive, Field(
         le=1_000_000, description="b_3: third-party parcels lost per RMB, million parcels / quarter / RMB, "
                             "in (0, 1e6]")] = 1.0
+    third_party_scale: Annotated[NonNegative, Field(
+        le=100.0, description="third parties' market as a multiple of a_3 and b_3 (more merchants, each with the "
+                              "same demand; choke price unchanged), in [0, 100]")] = 1.0
     growth_per_quarter: Annotated[FiniteFloat, Field(
         gt=-1.0, le=1.0, description="growth of both markets' size (intercepts and slopes) per quarter, share, in (-1, 1]")] = 0.0
 

@@ -84,8 +84,8 @@ class LinearDemand:
 
     @property
     def choke_price(self) -> float:
-        """The price at which demand reaches 0 (the upper end of every price search)."""
-        return self.intercept / self.slope
+        """The price at which demand reaches 0 (the upper end of every price search); 0 with no demand."""
+        return self.intercept / self.slope if self.intercept > 0.0 else 0.0
 
     def surplus(self, price: float) -> float:
         """Buyers' surplus at `price`: the integral of Q from `price` to the choke price."""
@@ -244,8 +244,8 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
         scale = (1.0 + demand.growth_per_quarter) ** quarter
         outcome = quarter_outcome(
             config, regime, group_demand(config, scale),
-            LinearDemand(demand.third_party_intercept_m_parcels * scale,
-                         demand.third_party_slope_m_parcels_per_rmb * scale),
+            LinearDemand(demand.third_party_intercept_m_parcels * scale * demand.third_party_scale,
+                         demand.third_party_slope_m_parcels_per_rmb * scale * demand.third_party_scale),
             streams["orders"] if demand.noise == "poisson" else None)
         accounts = segment_accounts(
             outcome.retail_price_rmb_per_order, outcome.transfer_price_rmb_per_parcel,

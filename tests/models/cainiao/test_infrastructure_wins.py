@@ -45,3 +45,25 @@ def test_infrastructure_beats_standalone_at_full_ownership_with_ample_capacity()
     expected = (A - B * C) ** 2 / (16.0 * B)
     assert expected == 4512.5
     assert abs(mean - expected) <= two_sided * error
+
+
+def _deterministic_profit(regime: str, capacity_cost: float, third_party_intercept: float = 0.0) -> float:
+    config = linear_limit_config(A, B, C, regime, third_party_intercept=third_party_intercept)
+    config = config.model_copy(update={"cainiao": config.cainiao.model_copy(
+        update={"capacity_cost_rmb_per_parcel_quarter": capacity_cost})})
+    return simulate(config, Streams(SEED, 0)).metrics["consolidated_profit_rmb_m_per_quarter"]
+
+
+def test_infrastructure_loses_when_capacity_costs_more_than_a_third_of_the_margin():
+    """Deterministic, 100% owned, no third parties, capacity cost c_K per parcel. Infrastructure transfers at
+    c (capacity is Cainiao's cost, not in the transfer price), so AliExpress prices at P = (A + c)/2 and the
+    group earns b (x/2 - c_K) x/2, x = A - c = a/b - c = 190; standalone prices at w = (A + c + c_K)/2 and the
+    chain earns 3 b (x - c_K)^2 / 16. By hand, the gain of infrastructure is (b/16)(x - 3 c_K)(x + c_K): positive
+    below c_K = x/3 = 63.33, negative between x/3 and x/2 (above x/2 infrastructure buys no capacity). The
+    model's gain must equal it at c_K = 0, 30, 60, 70, 90 (relative 1e-6) and change sign at x/3."""
+    x = A / B - C
+    for capacity_cost in (0.0, 30.0, 60.0, 70.0, 90.0):
+        gain = _deterministic_profit("infrastructure", capacity_cost) - _deterministic_profit("standalone", capacity_cost)
+        expected = B / 16.0 * (x - 3.0 * capacity_cost) * (x + capacity_cost)
+        assert abs(gain - expected) <= 1e-6 * abs(expected)
+        assert (gain > 0) == (capacity_cost < x / 3.0)

@@ -140,3 +140,17 @@ def test_the_npv_in_us_dollars_is_the_rmb_npv_at_the_stated_rate():
     assert config.cainiao.rmb_per_usd == 7.10  # docs/sources.md: PBoC central parity, 2024Q1
     assert metrics["npv_attributable_usd_bn"] == pytest.approx(metrics["npv_attributable_rmb_m"] / 7.10 / 1000.0,
                                                                rel=1e-12)
+
+
+def test_a_third_party_market_scaled_to_zero_is_no_third_party_market():
+    """`demand.third_party_scale = 0` (no third-party merchants) gives the table of a zero third-party
+    intercept, and scale 2 gives twice the third-party parcels at the same third-party price (the choke price
+    a_3 / b_3 is unchanged)."""
+    base = linear_limit_config(100.0, 2.0, 10.0, "infrastructure", third_party_intercept=60.0)
+    scaled = {s: simulate(base.model_copy(update={"demand": base.demand.model_copy(
+        update={"third_party_scale": s})}), Streams(1, 0)).tables["quarterly"] for s in (0.0, 1.0, 2.0)}
+    none = simulate(linear_limit_config(100.0, 2.0, 10.0, "infrastructure"), Streams(1, 0)).tables["quarterly"]
+    assert scaled[0.0].drop("third_party_price_rmb_per_parcel").equals(none.drop("third_party_price_rmb_per_parcel"))
+    assert scaled[2.0]["third_party_parcels_m"][0] == pytest.approx(2.0 * scaled[1.0]["third_party_parcels_m"][0],
+                                                                    rel=1e-12)
+    assert scaled[2.0]["third_party_price_rmb_per_parcel"][0] == scaled[1.0]["third_party_price_rmb_per_parcel"][0]

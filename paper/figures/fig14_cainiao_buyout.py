@@ -1,4 +1,4 @@
-"""Figure 13: Cainiao as infrastructure or profit centre. (a) Cumulative discounted cash attributable to
+"""Figure 14: Cainiao as infrastructure or profit centre. (a) Cumulative discounted cash attributable to
 Alibaba's shareholders under each regime and the 2024 buy-out, paired against the calibrated standalone
 Cainiao, by quarter; (b) the buy-out's NPV gain split into ownership alone and the regime change at 100%,
 against the US$3.75bn offer.
@@ -10,8 +10,10 @@ includes the outlay, paid at the start of 2024Q2; its payback quarter is `sim.mo
 (the rule the cloud model's payback uses). The decomposition is `buyout_decomposition`: ownership = the
 buy-out with the regime kept against standalone; regime = the buy-out against the buy-out with the regime
 kept. NPVs are discounted to the first simulated quarter (2020Q2) at the scenario's rate, the offer likewise.
-Writes `fig13_cainiao_buyout.png`, `.pdf`, `fig13_cainiao_buyout.csv` (scenario x quarter) and
-`fig13_cainiao_buyout_decomposition.csv` (one row per part, and the offer).
+Writes `fig14_cainiao_buyout.png`, `.pdf`, `fig14_cainiao_buyout.csv` (scenario x quarter),
+`fig14_cainiao_buyout_decomposition.csv` (one row per part, and the offer) and
+`fig14_cainiao_buyout_welfare.csv` (shoppers' and third-party merchants' surplus, RMB m a quarter averaged over
+the quarters, each scenario paired against standalone; not drawn).
 """
 
 from __future__ import annotations
@@ -30,11 +32,17 @@ from paper.figures._common import SCENARIOS, cli, figure_main  # noqa: E402
 from sim.core.payback import cumulative_difference_table  # noqa: E402
 from sim.core.quarters import quarter_index  # noqa: E402
 from sim.core.results import RunResult  # noqa: E402
+from sim.core.stats import paired_comparison  # noqa: E402
 from sim.models.cainiao.buyout import buyout_decomposition, buyout_report  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
-NAME = "fig13_cainiao_buyout"
+NAME = "fig14_cainiao_buyout"
 DECOMPOSITION = f"{NAME}_decomposition"
+WELFARE = f"{NAME}_welfare"
+#: welfare metrics: shoppers' surplus (area under AliExpress's demand above its price) and third-party
+#: merchants' surplus (area under their demand for shipping above Cainiao's price), RMB m a quarter
+WELFARE_METRICS = {"consumer_surplus_rmb_m_per_quarter": "shoppers", "third_party_surplus_rmb_m_per_quarter":
+                   "third_party_merchants"}
 STANDALONE = "cainiao_standalone_calibrated.toml"
 BUYOUT, OWNERSHIP_ONLY = "cainiao_buyout_2024.toml", "cainiao_buyout_2024_ownership_only.toml"
 SCENARIO_LABELS = {"infrastructure (63.7%)": "cainiao_infrastructure.toml", "cost plus (63.7%)": "cainiao_cost_plus.toml",
@@ -79,8 +87,16 @@ def numbers(runs: dict[str, RunResult]) -> dict[str, pl.DataFrame]:
         pl.lit(report["payback_quarter"][0]).alias("buyout_payback_quarter"),
         pl.lit(report["horizon_quarter"][0]).alias("horizon_quarter"),
         pl.lit(int(tables[0]["n"].max())).alias("n"))
+    welfare = []
+    for label, file in SCENARIO_LABELS.items():
+        for metric, who in WELFARE_METRICS.items():
+            compared = paired_comparison(standalone.metric_values(metric).to_numpy(),
+                                         runs[file].metric_values(metric).to_numpy())
+            welfare.append({"scenario": label, "file": file, "surplus_of": who, "standalone": compared.mean_a,
+                            "scenario_mean": compared.mean_b, "difference": compared.mean_difference,
+                            "ci_low": compared.difference.low, "ci_high": compared.difference.high})
     return {NAME: pl.concat(tables).select("scenario", "file", pl.exclude("scenario", "file")),
-            DECOMPOSITION: decomposition}
+            DECOMPOSITION: decomposition, WELFARE: pl.DataFrame(welfare)}
 
 
 def plot(frames: dict[str, pl.DataFrame]) -> Figure:
@@ -96,7 +112,7 @@ def plot(frames: dict[str, pl.DataFrame]) -> Figure:
     if payback in labels:
         left.axvline(labels.index(payback), color="C2", linestyle=":", linewidth=1.2)
         left.annotate(f"buy-out pays back {payback}", (labels.index(payback), 0), textcoords="offset points",
-                      xytext=(3, 10), fontsize=8, color="C2")
+                      xytext=(-4, 10), ha="right", fontsize=8, color="C2")
     left.axhline(0.0, color="k", linewidth=0.8)
     ticks = [i for i, label in enumerate(labels) if label.endswith("Q1")]
     left.set_xticks(ticks, [labels[i][:4] for i in ticks])

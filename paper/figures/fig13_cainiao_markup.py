@@ -1,12 +1,12 @@
-"""Figure 14: AliExpress's retail price and orders against Cainiao's transfer markup, simulated over the linear
+"""Figure 13: AliExpress's retail price and orders against Cainiao's transfer markup, simulated over the linear
 limit's closed form.
 
 `cainiao_cost_plus.toml` (calibrated demand, deterministic) run for its first quarter at each transfer markup
 m (transfer price w = c (1 + m)); AliExpress's price and orders come from the model's own optimiser. The closed
 form of the linear limit: P = (a / b + w) / 2 and Q = (a - b w) / 2 (Spengler 1950; `sim.theory.io`), with a,
 b and c read from the scenario. The standalone Cainiao's own transfer price (`cainiao_standalone_calibrated.
-toml`) is marked at its implied markup w / c - 1. Writes `fig14_cainiao_markup.png`, `.pdf` and
-`fig14_cainiao_markup.csv` (one row per markup, and one for standalone).
+toml`) is marked at its implied markup w / c - 1. Writes `fig13_cainiao_markup.png`, `.pdf` and
+`fig13_cainiao_markup.csv` (one row per markup, and one for standalone).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sim.core.quarters import QUARTER_DAYS  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.theory.io import double_marginalisation_linear  # noqa: E402
 
-NAME = "fig14_cainiao_markup"
+NAME = "fig13_cainiao_markup"
 COST_PLUS, STANDALONE = "cainiao_cost_plus.toml", "cainiao_standalone_calibrated.toml"
 SEED = 2024
 FULL = {"markups": [0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.125, 0.15, 0.175, 0.2]}
