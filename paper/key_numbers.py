@@ -497,7 +497,7 @@ def _cainiao(out: Path) -> list[dict]:
         frame = pl.read_csv(out / name)
         standalone = frame.filter(pl.col("regime") == "standalone").row(0, named=True)
         rows += [_entry("cainiao.markup.max_error", "result",
-                        max(frame["retail_price_error"].max(), frame["orders_error"].max()), Display(1, 1e9, "e-9"),
+                        max(frame["retail_price_error"].max(), frame["orders_error"].max()), Display(6),
                         "relative", name, "max of retail_price_error and orders_error"),
                  _entry("cainiao.markup.standalone", "result", standalone["markup"], PERCENT, "share", name,
                         "regime == standalone, markup"),
