@@ -15,16 +15,25 @@ Capacity newsvendor: one quarter, Poisson orders (counted in parcels), no third 
 before orders are known by the model's exact expected-profit search (`capacity.py`), and must equal
 `scipy.stats.poisson.ppf(1 - c_K / p, lambda)` with lambda and p from the prices theory says the firms set;
 K = 0 when c_K >= p. Both regimes (p: Cainiao's margin standalone, the group's as infrastructure).
+
+Logit demand (`demand.form = "logit"`, M shoppers, mean utility delta, price coefficient alpha): the model's
+optimiser against `sim.theory.io.double_marginalisation_logit` (the retailer's markup 1 / (alpha (1 - s)) by
+Lambert W, the supplier's first-order condition by a root): transfer and retail price and orders standalone, the
+integrated price and orders as infrastructure. Relative tolerance `OPTIMISER_TOLERANCE`.
+
+Capacity cost in the linear limit (no third parties, 100% owned): infrastructure transfers at c, so AliExpress
+prices at (A + c)/2 and the group earns b (x/2 - c_K) x/2 with x = A - c; standalone prices the capacity in and
+the chain earns 3 b (x - c_K)^2 / 16 (by hand). Infrastructure earns less once c_K > x/3.
 """
 
 from __future__ import annotations
 
 from sim.core.validation import IDENTITY_TOLERANCE, OPTIMISER_TOLERANCE, Expectation, ValidationCase
 from sim.models.cainiao.config import QUARTER_DAYS, CainiaoScenario, Regime
-from sim.theory.io import double_marginalisation_linear
+from sim.theory.io import double_marginalisation_linear, double_marginalisation_logit
 
-__all__ = ["PARAMETER_SETS", "CAPACITY_SETS", "linear_limit_config", "newsvendor_config", "expected_capacity",
-           "validation_cases"]
+__all__ = ["PARAMETER_SETS", "CAPACITY_SETS", "LOGIT_SETS", "LOGIT_MARKET_M_SHOPPERS", "linear_limit_config",
+           "logit_limit_config", "newsvendor_config", "expected_capacity", "validation_cases"]
 
 VALIDATION_SEED = 20261201
 
@@ -60,6 +69,22 @@ CAPACITY_SETS: tuple[tuple[float, float, float, float], ...] = (
 #: infrastructure (c_K = 20 >= the group's margin (A - c) / 2 = 18)
 NO_CAPACITY_SETS: dict[Regime, tuple[float, float, float, float]] = {
     "standalone": (40.0, 1.0, 4.0, 40.0), "infrastructure": (40.0, 1.0, 4.0, 20.0)}
+
+
+#: (delta utils, alpha utils / RMB, c RMB / parcel) of the logit cases, and their market size (million shoppers)
+LOGIT_SETS: tuple[tuple[float, float, float], ...] = ((2.0, 0.1, 10.0), (0.5, 0.5, 2.0), (4.0, 0.05, 30.0),
+                                                      (-1.0, 1.0, 0.5))
+LOGIT_MARKET_M_SHOPPERS = 80.0
+
+
+def logit_limit_config(delta: float, alpha: float, c: float, regime: Regime) -> CainiaoScenario:
+    """One deterministic quarter with logit demand: full ownership, no third parties, no capacity cost."""
+    return CainiaoScenario.model_validate({
+        "model": "cainiao", "description": f"logit limit delta={delta:g} alpha={alpha:g} c={c:g}, {regime}",
+        "run": {"horizon_days": QUARTER_DAYS, "warmup_days": 0.0, "replications": 2, "seed": VALIDATION_SEED},
+        "cainiao": {"regime": regime, "ownership_share": 1.0, "marginal_cost_rmb_per_parcel": c},
+        "demand": {"form": "logit", "logit": {"market_size_m_shoppers": LOGIT_MARKET_M_SHOPPERS, "mean_utility": delta,
+                                              "price_coefficient_per_rmb": alpha}}})
 
 
 def newsvendor_config(a: float, b: float, c: float, capacity_cost: float, regime: Regime) -> CainiaoScenario:
@@ -141,6 +166,38 @@ def validation_cases() -> list[ValidationCase]:
             Expectation("consolidation_gap_rmb_m", 0.0,
                         "segments less eliminations = external flows only", tolerance=IDENTITY_TOLERANCE),
         )))
+    for delta, alpha, c in LOGIT_SETS:
+        logit = double_marginalisation_logit(delta, alpha, c, market_size=LOGIT_MARKET_M_SHOPPERS)
+        source = "sim.theory.io.double_marginalisation_logit"
+        cases.append(ValidationCase(f"logit double marginalisation delta={delta:g} alpha={alpha:g} c={c:g} standalone",
+                                    logit_limit_config(delta, alpha, c, "standalone"), (
+            Expectation("transfer_price_rmb_per_parcel", logit.wholesale_price,
+                        f"w - c = 1/(alpha (1 - s)^2): {source}", tolerance=tolerance),
+            Expectation("retail_price_rmb_per_order", logit.retail_price, f"P - w = 1/(alpha (1 - s)): {source}",
+                        tolerance=tolerance),
+            Expectation("group_parcels_m_per_quarter", logit.quantity, f"M s(P): {source}", tolerance=tolerance),
+        )))
+        cases.append(ValidationCase(f"logit double marginalisation delta={delta:g} alpha={alpha:g} c={c:g} "
+                                    "infrastructure", logit_limit_config(delta, alpha, c, "infrastructure"), (
+            Expectation("retail_price_rmb_per_order", logit.integrated_price,
+                        f"P - c = 1/(alpha (1 - s)): {source}", tolerance=tolerance),
+            Expectation("group_parcels_m_per_quarter", logit.integrated_quantity, f"M s(P): {source}",
+                        tolerance=tolerance),
+        )))
+    a, b, c = PARAMETER_SETS[0]
+    margin = a / b - c
+    for capacity_cost in (margin / 6.0, margin * 0.4):
+        by_hand: tuple[tuple[Regime, float, str], ...] = (
+            ("infrastructure", b * (margin / 2.0 - capacity_cost) * margin / 2.0, "b (x/2 - c_K) x/2"),
+            ("standalone", 3.0 * b * (margin - capacity_cost) ** 2 / 16.0, "3 b (x - c_K)^2 / 16"))
+        for regime, profit, formula in by_hand:
+            config = linear_limit_config(a, b, c, regime)
+            config = config.model_copy(update={"cainiao": config.cainiao.model_copy(
+                update={"capacity_cost_rmb_per_parcel_quarter": capacity_cost})})
+            cases.append(ValidationCase(f"capacity cost c_K={capacity_cost:g} (x/3={margin / 3:g}) {regime}", config, (
+                Expectation("consolidated_profit_rmb_m_per_quarter", profit, f"{formula}, x = a/b - c: by hand",
+                            tolerance=tolerance),
+            )))
     newsvendor_regimes: tuple[Regime, ...] = ("standalone", "infrastructure")
     for regime in newsvendor_regimes:
         for a, b, c, capacity_cost in (*CAPACITY_SETS, NO_CAPACITY_SETS[regime]):

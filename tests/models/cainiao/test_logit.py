@@ -11,24 +11,17 @@ from scipy.integrate import quad
 from typer.testing import CliRunner
 
 from sim import cli
-from sim.core.quarters import QUARTER_DAYS
 from sim.core.rng import Streams
 from sim.models.cainiao.config import CainiaoScenario
 from sim.models.cainiao.model import LogitDemand, simulate
+from sim.models.cainiao.validation import LOGIT_MARKET_M_SHOPPERS, LOGIT_SETS, logit_limit_config
 from sim.theory.io import double_marginalisation_logit
 
-#: (delta, alpha, c): mean utility (utils), price coefficient (utils per RMB), Cainiao's marginal cost (RMB)
-LOGIT_SETS = ((2.0, 0.1, 10.0), (0.5, 0.5, 2.0), (4.0, 0.05, 30.0), (-1.0, 1.0, 0.5))
-MARKET_M_SHOPPERS = 80.0
+MARKET_M_SHOPPERS = LOGIT_MARKET_M_SHOPPERS
 
 
 def logit_config(delta: float, alpha: float, c: float, regime: str) -> CainiaoScenario:
-    return CainiaoScenario.model_validate({
-        "model": "cainiao", "description": "logit limit",
-        "run": {"horizon_days": QUARTER_DAYS, "warmup_days": 0.0, "replications": 1, "seed": 1},
-        "cainiao": {"regime": regime, "ownership_share": 1.0, "marginal_cost_rmb_per_parcel": c},
-        "demand": {"form": "logit", "logit": {"market_size_m_shoppers": MARKET_M_SHOPPERS, "mean_utility": delta,
-                                              "price_coefficient_per_rmb": alpha}}})
+    return logit_limit_config(delta, alpha, c, regime)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("delta", "alpha", "c"), LOGIT_SETS)
