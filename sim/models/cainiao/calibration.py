@@ -64,7 +64,7 @@ QUARTERS = 15  #: 2020Q2-2023Q4: the three fitted fiscal years and the held-out 
 #: fitted scenario keys -> (lower, upper) bounds of the search
 FITTED = {"demand.group_intercept_m_parcels": (1.0, 1e6), "group_choke_rmb": (0.0, 1e4),
           "demand.third_party_intercept_m_parcels": (0.0, 1e6), "demand.growth_per_quarter": (-0.2, 0.3)}
-#: fixed priors the calibrated scenario restates (values come from the scenario being calibrated)
+#: fixed priors the report and the calibrated scenario's comments name (values from the scenario being calibrated)
 FIXED = ("cainiao.marginal_cost_rmb_per_parcel", "cainiao.capacity_cost_rmb_per_parcel_quarter")
 
 
