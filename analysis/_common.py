@@ -34,6 +34,19 @@ HOW_TO_RUN = {
 }
 
 
+def show_whole_tables() -> None:
+    """Polars prints up to 60 rows, 20 columns and 200 characters a line, so a notebook's printed tables (in
+    the browser and in a script run's log) show whole; every notebook's setup calls it."""
+    pl.Config.set_tbl_rows(60)
+    pl.Config.set_tbl_cols(20)
+    pl.Config.set_tbl_width_chars(200)
+
+
+def results_root(arguments: Mapping[str, object]) -> Path:
+    """The folder searched for runs and sweeps: `--root` on the command line (`mo.cli_args()`), else `results`."""
+    return Path(str(arguments.get("root") or "results"))
+
+
 def fail(message: str) -> NoReturn:
     """Stop the notebook on bad input: one line on stderr, exit status 2, no traceback."""
     print(f"error: {message}", file=sys.stderr)

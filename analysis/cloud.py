@@ -19,9 +19,7 @@ with app.setup:
     from sim.core.stats import interval_table
     from sim.models.cloud.calibration import holdout_quarters, load_published
 
-    pl.Config.set_tbl_rows(60)
-    pl.Config.set_tbl_cols(20)
-    pl.Config.set_tbl_width_chars(200)
+    common.show_whole_tables()
 
     #: scenario file stem -> the label the paper's figures 2 and 3 use; the status quo first
     LABELS = {Path(file).stem: label for label, file in fig2.SCENARIO_FILES.items()}
@@ -48,7 +46,7 @@ def _():
 @app.cell
 def parameters():
     run_arguments = common.paths_argument(mo.cli_args().get("run"))
-    results_root = Path(mo.cli_args().get("root") or "results")
+    results_root = common.results_root(mo.cli_args())
     return results_root, run_arguments
 
 

@@ -16,9 +16,7 @@ with app.setup:
     from analysis import _common as common
     from sim.comparison import differences_figure
 
-    pl.Config.set_tbl_rows(60)
-    pl.Config.set_tbl_cols(20)
-    pl.Config.set_tbl_width_chars(200)
+    common.show_whole_tables()
 
     #: compared when no run is given: the newest base and extra-flight logistics runs
     DEFAULT_PAIR = ["aliexpress_spain_5day", "aliexpress_spain_5day_extra_flight"]
@@ -45,7 +43,7 @@ def _():
 @app.cell
 def parameters():
     run_arguments = common.paths_argument(mo.cli_args().get("run"))
-    results_root = Path(mo.cli_args().get("root") or "results")
+    results_root = common.results_root(mo.cli_args())
     return results_root, run_arguments
 
 

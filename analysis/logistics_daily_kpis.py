@@ -15,9 +15,7 @@ with app.setup:
         sys.path.insert(0, str(REPO))
     from analysis import _common as common
 
-    pl.Config.set_tbl_rows(60)
-    pl.Config.set_tbl_cols(20)
-    pl.Config.set_tbl_width_chars(200)
+    common.show_whole_tables()
 
 
 @app.cell
@@ -43,7 +41,7 @@ def _():
 @app.cell
 def parameters():
     run_arguments = common.paths_argument(mo.cli_args().get("run"))
-    results_root = Path(mo.cli_args().get("root") or "results")
+    results_root = common.results_root(mo.cli_args())
     return results_root, run_arguments
 
 

@@ -8,7 +8,6 @@ with app.setup:
     from pathlib import Path
 
     import marimo as mo
-    import polars as pl
 
     REPO = Path(__file__).resolve().parents[1]
     if str(REPO) not in sys.path:
@@ -16,9 +15,7 @@ with app.setup:
     from analysis import _common as common
     from sim.sweeps.sensitivity import sobol_analysis
 
-    pl.Config.set_tbl_rows(60)
-    pl.Config.set_tbl_cols(20)
-    pl.Config.set_tbl_width_chars(200)
+    common.show_whole_tables()
 
 
 @app.cell
@@ -48,7 +45,7 @@ def parameters():
     sweep_argument = Path(mo.cli_args()["sweep"]) if mo.cli_args().get("sweep") else None
     metric_argument = mo.cli_args().get("metric")
     axes_arguments = (mo.cli_args().get("x"), mo.cli_args().get("y"))
-    results_root = Path(mo.cli_args().get("root") or "results")
+    results_root = common.results_root(mo.cli_args())
     return axes_arguments, metric_argument, results_root, sweep_argument
 
 

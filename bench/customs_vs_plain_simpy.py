@@ -18,7 +18,6 @@ Run: `python bench/customs_vs_plain_simpy.py [--rounds N]` (writes bench/results
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -26,15 +25,14 @@ import time
 from pathlib import Path
 
 import simpy
+from _report import print_table, write_record
 from rich.console import Console
-from rich.table import Table
 
 import sim
 from sim.core.options import RunOptions
 from sim.core.results import environment_record
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results" / "customs_vs_plain_simpy.json"
 SCENARIO = REPO / "scenarios" / "customs_clearance.toml"
 CUSTOMERS = 200_000  # issue 24: the size of the comparison
 ARRIVALS_PER_HOUR, CLEARANCES_PER_HOUR, OFFICERS = 36.0, 10.0, 4  # M/M/4, rho = 36 / (4 x 10) = 0.9
@@ -93,17 +91,14 @@ def main(rounds: int = ROUNDS) -> dict:
                    for c, p in zip(samples["customs"], samples["plain"])]
     ratio = statistics.median(ratios)
 
-    table = Table(title=f"M/M/{OFFICERS}, rho 0.9, ~{CUSTOMERS:,} customers: median of {rounds} alternating rounds")
-    for column in ("model", "customers/CPU s", "CPU s", "wall s"):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    for name, label in (("customs", "customs model (sim.run)"), ("plain", "plain SimPy (issue 24's peer)")):
-        rows = samples[name]
-        table.add_row(label, f"{statistics.median(r['customers_per_cpu_s'] for r in rows):,.0f}",
-                      f"{statistics.median(r['cpu_s'] for r in rows):.2f}",
-                      f"{statistics.median(r['wall_s'] for r in rows):.2f}")
-    table.caption = (f"ratio customs / plain: {ratio:.2f} (CPU; per-round {', '.join(f'{r:.2f}' for r in ratios)}; "
-                     f"wall {statistics.median(wall_ratios):.2f}); goal >= {GOAL_RATIO}")
-    console.print(table)
+    rows = [(label, f"{statistics.median(r['customers_per_cpu_s'] for r in samples[name]):,.0f}",
+             f"{statistics.median(r['cpu_s'] for r in samples[name]):.2f}",
+             f"{statistics.median(r['wall_s'] for r in samples[name]):.2f}")
+            for name, label in (("customs", "customs model (sim.run)"), ("plain", "plain SimPy (issue 24's peer)"))]
+    print_table(f"M/M/{OFFICERS}, rho 0.9, ~{CUSTOMERS:,} customers: median of {rounds} alternating rounds",
+                ("model", "customers/CPU s", "CPU s", "wall s"), rows, console=console,
+                caption=(f"ratio customs / plain: {ratio:.2f} (CPU; per-round {', '.join(f'{r:.2f}' for r in ratios)}; "
+                         f"wall {statistics.median(wall_ratios):.2f}); goal >= {GOAL_RATIO}"))
     load_after = os.getloadavg()[0]
     if max(load_before, load_after) > 1.5:
         console.print(f"[yellow]load average {load_before:.1f} before, {load_after:.1f} after: the machine was shared "
@@ -113,11 +108,7 @@ def main(rounds: int = ROUNDS) -> dict:
               "ratio_customs_to_plain_wall": round(statistics.median(wall_ratios), 3), "goal_ratio": GOAL_RATIO,
               "samples": samples, "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
               **environment_record()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    temporary = RESULTS.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    temporary.replace(RESULTS)
-    console.print(f"written to {RESULTS}")
+    write_record("customs_vs_plain_simpy", report)
     return report
 
 

@@ -20,7 +20,6 @@ and prints a table.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -32,6 +31,7 @@ from pathlib import Path
 os.environ.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="numba-bench-"))
 
 import numba  # noqa: E402  (after NUMBA_CACHE_DIR is set)
+from _report import write_record  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
@@ -50,7 +50,6 @@ N_CONSUMERS = 1_000_000
 N_PRODUCTS = 8
 REPEATS = {"numpy": 5, "numba": 20}
 SEED = 20240601
-RESULTS = REPO / "bench" / "results" / "kernels.json"
 
 
 @njit(parallel=True)
@@ -184,7 +183,5 @@ def print_table(result: dict) -> None:
 
 if __name__ == "__main__":
     outcome = main()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2) + "\n")
     print_table(outcome)
-    print(f"written: {RESULTS.relative_to(REPO)}")
+    write_record("kernels", outcome)

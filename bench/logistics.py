@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _report import print_measures, write_record  # noqa: E402
+
 from sim.core.rng import Streams  # noqa: E402
 from sim.models.logistics.config import LogisticsScenario  # noqa: E402
 from sim.models.logistics.model import simulate  # noqa: E402
@@ -135,10 +137,6 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "processor": platform.processor(),
                     "load_average": list(__import__("os").getloadavg())},
     }
-    out = ROOT / "bench" / "results" / "logistics.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-
     rows = [
         ("parcel fidelity, orders/s (wall)", f"{parcel_rate:,.0f}", ">= 15,000"),
         ("parcel fidelity, orders/s (CPU)", f"{results['parcel_orders_per_cpu_s']:,.0f}", ""),
@@ -156,11 +154,9 @@ def main() -> None:
         ("  microseconds per order", f"{1e6 * year['wall_s'] / max(year['orders'], 1):.2f}", "~2"),
         ("  peak memory", f"{year['peak_rss_mb']:,.0f} MB", "< 4,096 MB"),
     ]
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'value':>14}  target")
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:>14}  {target}")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print_measures(rows)
+    print()
+    write_record("logistics", results)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
-import json
 import os
 import resource
 import statistics
@@ -30,8 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+from _report import print_table, write_record
 
 import sim
 from sim.core.results import environment_record
@@ -40,7 +38,6 @@ from sim.sweeps.executors import SweepOptions
 REPO = Path(__file__).resolve().parents[1]
 ANALYSIS = REPO / "analysis"
 SCENARIOS = REPO / "scenarios"
-RESULTS = REPO / "bench" / "results" / "notebooks.json"
 SHORT = ["run.horizon_days=5.0", "run.warmup_days=1.0", "logistics.drain_days=10"]
 CLOUD_SHORT = ["run.horizon_days=1642.5"]
 GOAL_ALL_NOTEBOOKS_SECONDS = 60.0
@@ -134,25 +131,14 @@ def main() -> None:
     moves = explorer_moves()
     total_wall = sum(r["wall_seconds"] for r in rows.values())
     total_cpu = sum(r["cpu_seconds"] for r in rows.values())
-    table = Table(title="analysis notebooks, headless on the test runs (2 replications)")
-    for column in ("notebook", "wall s", "CPU s"):
-        table.add_column(column, justify="left" if column == "notebook" else "right")
-    for name, row in rows.items():
-        table.add_row(name, f"{row['wall_seconds']:.1f}", f"{row['cpu_seconds']:.1f}")
-    table.add_row(f"all together (goal < {GOAL_ALL_NOTEBOOKS_SECONDS:.0f} s)", f"{total_wall:.1f}", f"{total_cpu:.1f}")
-    Console().print(table)
-    moves_table = Table(title=f"explorer: seconds per move (median of {MOVES}, 3 replications, goal < "
-                              f"{GOAL_MOVE_SECONDS:.0f} s wall on 2 idle cores)")
-    moves_table.add_column("move")
-    moves_table.add_column("wall s", justify="right")
-    moves_table.add_column("CPU s", justify="right")
-    for name, value in moves.items():
-        moves_table.add_row(name, f"{value['wall_seconds']:.2f}", f"{value['cpu_seconds']:.2f}")
-    Console().print(moves_table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"notebooks": rows, "total_wall_seconds": total_wall,
-                                   "total_cpu_seconds": total_cpu, "explorer": moves,
-                                   "environment": environment_record(), "cpu_count": os.cpu_count()}, indent=2))
+    print_table("analysis notebooks, headless on the test runs (2 replications)", ("notebook", "wall s", "CPU s"),
+                [*((name, f"{row['wall_seconds']:.1f}", f"{row['cpu_seconds']:.1f}") for name, row in rows.items()),
+                 (f"all together (goal < {GOAL_ALL_NOTEBOOKS_SECONDS:.0f} s)", f"{total_wall:.1f}", f"{total_cpu:.1f}")])
+    print_table(f"explorer: seconds per move (median of {MOVES}, 3 replications, goal < "
+                f"{GOAL_MOVE_SECONDS:.0f} s wall on 2 idle cores)", ("move", "wall s", "CPU s"),
+                [(name, f"{value['wall_seconds']:.2f}", f"{value['cpu_seconds']:.2f}") for name, value in moves.items()])
+    write_record("notebooks", {"notebooks": rows, "total_wall_seconds": total_wall, "total_cpu_seconds": total_cpu,
+                               "explorer": moves, "environment": environment_record(), "cpu_count": os.cpu_count()})
 
 
 if __name__ == "__main__":

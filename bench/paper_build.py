@@ -16,7 +16,6 @@ Run: `python bench/paper_build.py [--skip-full]` (writes bench/results/paper_bui
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -25,13 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+from _report import print_table, write_record
 
 from sim.core.results import environment_record
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results"
 TARGETS = {"cold full": "< 30 CPU-min", "warm rebuild": "< 60 s wall", "quick": "< 90 s wall"}
 
 
@@ -59,15 +56,10 @@ def main() -> None:
             rows["cold full"] = timed_build(full)
             rows["warm rebuild"] = timed_build(full)
         rows["quick"] = timed_build(Path(folder) / "quick", "--quick")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    record = {"cores": os.cpu_count(), "builds": rows, "environment": environment_record()}
-    (RESULTS / "paper_build.json").write_text(json.dumps(record, indent=2, default=str))
-    table = Table(title=f"paper build ({os.cpu_count()} cores)")
-    for column in ("build", "wall", "CPU", "target"):
-        table.add_column(column)
-    for name, row in rows.items():
-        table.add_row(name, f"{row['wall_seconds']:.0f} s", f"{row['cpu_seconds'] / 60:.1f} CPU-min", TARGETS[name])
-    Console().print(table)
+    print_table(f"paper build ({os.cpu_count()} cores)", ("build", "wall", "CPU", "target"),
+                [(name, f"{row['wall_seconds']:.0f} s", f"{row['cpu_seconds'] / 60:.1f} CPU-min", TARGETS[name])
+                 for name, row in rows.items()])
+    write_record("paper_build", {"cores": os.cpu_count(), "builds": rows, "environment": environment_record()})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Run: `python bench/results_folders.py` (writes bench/results/results_folders.jso
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -23,14 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+from _report import print_table, write_record
 
 import sim
 from sim.core.results import environment_record
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results" / "results_folders.json"
 ROUNDS = 5
 FOLDERS = 1000
 GOAL_RUNS_SECONDS = 2.0  # issue 16: `sim runs` over 1,000 run folders under 2 s
@@ -83,16 +80,11 @@ def main() -> None:
                  "ratio_to_peer": round(statistics.median(in_process) / peer, 2), "rounds": in_process})
     report = {"folders": FOLDERS, "rounds": ROUNDS, "goal_sim_runs_seconds": GOAL_RUNS_SECONDS, "cores": os.cpu_count(),
               "rows": rows, **environment_record()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    table = Table(title=f"finding and sending results (median of {ROUNDS} fresh processes; goal: sim runs "
-                        f"< {GOAL_RUNS_SECONDS:.0f} s)", title_justify="left")
-    for name in ("command", "median s", "x peer"):
-        table.add_column(name, justify="left" if name == "command" else "right")
-    for row in rows:
-        table.add_row(row["command"], f"{row['median_seconds']:.3f}", f"{row['ratio_to_peer']:.2f}")
-    Console().print(table)
-    print(f"wrote {RESULTS.relative_to(REPO)}")
+    print_table(f"finding and sending results (median of {ROUNDS} fresh processes; goal: sim runs "
+                f"< {GOAL_RUNS_SECONDS:.0f} s)", ("command", "median s", "x peer"),
+                [(row["command"], f"{row['median_seconds']:.3f}", f"{row['ratio_to_peer']:.2f}") for row in rows],
+                title_justify="left")
+    write_record("results_folders", report)
 
 
 if __name__ == "__main__":

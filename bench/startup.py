@@ -22,7 +22,6 @@ Run: `python bench/startup.py` (writes bench/results/startup.json and prints a t
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import statistics
@@ -31,14 +30,13 @@ import sys
 import time
 from pathlib import Path
 
+from _report import print_table, write_record
 from rich.console import Console
-from rich.table import Table
 
 from sim.core.results import environment_record
 from sim.scenario import model_names
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "bench" / "results" / "startup.json"
 ROUNDS = 5
 #: a sweep worker's cold start: spawn one pool worker, which imports what `run_chunk` needs for a customs run
 SWEEP_WORKER = """
@@ -102,25 +100,20 @@ def main() -> dict:
     rows = commands()
     times, cpu = measure(rows)
     peer = statistics.median(next(iter(times.values())))
-    table = Table(title=f"start-up wall time, fresh process, median of {ROUNDS} alternating rounds")
-    for column in ("command", "median s", "vs import numpy", "min s", "max s", "median CPU s"):
-        table.add_column(column, justify="left" if column == "command" else "right")
     report: dict = {"rounds": ROUNDS, "goal_cli_seconds": GOAL_CLI_SECONDS, "commands": {}}
+    table_rows = []
     for name, samples in times.items():
         median, median_cpu = statistics.median(samples), statistics.median(cpu[name])
         report["commands"][name] = {"argv": rows[name][1:], "median_s": round(median, 4),
                                     "ratio_to_numpy": round(median / peer, 2), "samples_s": [round(s, 4) for s in samples],
                                     "median_cpu_s": round(median_cpu, 4)}
-        table.add_row(name, f"{median:.2f}", f"{median / peer:.1f}x", f"{min(samples):.2f}", f"{max(samples):.2f}",
-                      f"{median_cpu:.2f}")
-    console.print(table)
+        table_rows.append((name, f"{median:.2f}", f"{median / peer:.1f}x", f"{min(samples):.2f}", f"{max(samples):.2f}",
+                           f"{median_cpu:.2f}"))
+    print_table(f"start-up wall time, fresh process, median of {ROUNDS} alternating rounds",
+                ("command", "median s", "vs import numpy", "min s", "max s", "median CPU s"), table_rows, console=console)
     report["load_average_1min"] = {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)}
     report.update(environment_record())
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    temporary = RESULTS.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    temporary.replace(RESULTS)
-    console.print(f"written to {RESULTS}")
+    write_record("startup", report)
     return report
 
 

@@ -30,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import print_table, write_record
 from rich.console import Console
-from rich.table import Table
 
 from sim.core.results import environment_record
 from sim.core.runner import simulate_replication
@@ -39,7 +39,6 @@ from sim.scenario import load_scenario, scenario_from_document
 from sim.sweeps import SweepOptions, default_workers, process_pool, sweep
 from sim.sweeps.designs import grid_design, parameters_from_vary
 
-RESULTS = Path(__file__).resolve().parent / "results" / "sweeps.json"
 BUSY_MS = 50.0
 POINTS, REPLICATIONS = 40, 5
 RUNS = POINTS * REPLICATIONS
@@ -136,15 +135,12 @@ def summarise(figures: dict[str, float], bare_idle: float, serial_idle: float) -
     return report
 
 
-def print_table(console: Console, workload: str, workers: int, figures: dict[str, float], report: dict) -> None:
-    table = Table(title=f"Sweep executors, {workload} workload: {RUNS} runs of {BUSY_MS:g} ms on {workers} workers")
-    for column in ("executor", "seconds", "ms per run", "speedup over serial"):
-        table.add_column(column, justify="right" if column != "executor" else "left")
-    for name, value in figures.items():
-        speedup = report["speedup_over_serial"].get(name)
-        shown = "" if speedup is None else f"{speedup:.2f}x"
-        table.add_row(name, f"{value:.2f}", f"{1000.0 * value / RUNS:.1f}", shown)
-    console.print(table)
+def print_workload(console: Console, workload: str, workers: int, figures: dict[str, float], report: dict) -> None:
+    speedups = report["speedup_over_serial"]
+    rows = [(name, f"{value:.2f}", f"{1000.0 * value / RUNS:.1f}",
+             "" if speedups.get(name) is None else f"{speedups[name]:.2f}x") for name, value in figures.items()]
+    print_table(f"Sweep executors, {workload} workload: {RUNS} runs of {BUSY_MS:g} ms on {workers} workers",
+                ("executor", "seconds", "ms per run", "speedup over serial"), rows, console=console)
     console.print(f"machinery overhead (serial - bare): {report['overhead_ms_per_run']:.2f} ms per run "
                   f"(target <= {TARGETS['overhead_ms_per_run']:g}); with 0 ms runs: "
                   f"{report['overhead_ms_per_run_without_work']:.2f} ms per run")
@@ -170,12 +166,10 @@ def main() -> dict:
         for workload in ("cpu", "sleep"):
             figures, bare_idle, serial_idle = measure(workload, Path(scratch), workers)
             report["workloads"][workload] = summarise(figures, bare_idle, serial_idle)
-            print_table(console, workload, workers, figures, report["workloads"][workload])
+            print_workload(console, workload, workers, figures, report["workloads"][workload])
     report["load_average_1min"] = {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)}
     report.update(environment_record())
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    console.print(f"written to {RESULTS}")
+    write_record("sweeps", report)
     return report
 
 

@@ -434,6 +434,57 @@ def _marketplace(out: Path) -> list[dict]:
             _entry("marketplace.cdf.ks", "result", row["ks_statistic"], Display(4), "KS distance", name,
                    "ks_statistic", table1="KS distance of simulated posted prices from Stahl's F"),
             _entry("marketplace.cdf.pvalue", "result", row["ks_pvalue"], Display(2), "p-value", name, "ks_pvalue")]
+    name = "fig12_marketplace_genai.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        shares = sorted(frame["agent_share"].unique().to_list())
+        rows += [_entry("marketplace.revenue.share.low", "input", shares[0], Display(1), "agent share", name,
+                        "min of agent_share"),
+                 _entry("marketplace.revenue.share.high", "input", shares[-1], Display(1), "agent share", name,
+                        "max of agent_share")]
+        for metric, short in (("platform_total_revenue_per_day", "total"), ("platform_revenue_per_day", "take"),
+                              ("ad_revenue_per_day", "ads"), ("agent_access_revenue_per_day", "access"),
+                              ("direct_service_revenue_per_day", "direct")):
+            for share, level in ((shares[0], "low"), (shares[-1], "high")):
+                row = frame.filter((pl.col("metric") == metric) & (pl.col("agent_share") == share)).row(0, named=True)
+                rows.append(_entry(f"marketplace.revenue.{short}.{level}", "result", row["simulated_mean"], Display(2),
+                                   "price units a day", name, f"metric == {metric}, agent_share == {share}",
+                                   low=row["ci_low"], high=row["ci_high"]))
+    name = "fig12_marketplace_genai_agent_market.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        prices = sorted(frame["api_price_per_million_tokens"].unique().to_list())
+        bonuses = sorted(frame["self_preferencing"].unique().to_list())
+        rows += [_entry("marketplace.agents.api.low", "input", prices[0], Display(2), "price units per million tokens",
+                        name, "min of api_price_per_million_tokens"),
+                 _entry("marketplace.agents.api.high", "input", prices[-1], Display(2),
+                        "price units per million tokens", name, "max of api_price_per_million_tokens"),
+                 _entry("marketplace.agents.bonus.high", "input", bonuses[-1], Display(2), "utils", name,
+                        "max of self_preferencing")]
+        for metric, short, display in (("platform_agent_share", "share", Display(3)),
+                                       ("consumer_surplus_per_visit", "surplus", Display(3))):
+            for price, price_level in ((prices[0], "low"), (prices[-1], "high")):
+                for bonus, bonus_level in ((bonuses[0], "none"), (bonuses[-1], "high")):
+                    row = frame.filter((pl.col("metric") == metric) & (pl.col("api_price_per_million_tokens") == price)
+                                       & (pl.col("self_preferencing") == bonus)).row(0, named=True)
+                    rows.append(_entry(f"marketplace.agents.{short}.{price_level}.{bonus_level}", "result",
+                                       row["simulated_mean"], display, "share of visits" if short == "share"
+                                       else "price units per visit", name,
+                                       f"metric == {metric}, api price == {price}, self_preferencing == {bonus}",
+                                       low=row["ci_low"], high=row["ci_high"]))
+    name = "fig12_marketplace_genai_strategies.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for arm, short in (("AI 1.0", "ai1"), ("AI 2.0", "ai2")):
+            for metric, key in (("gmv_per_day", "gmv"), ("contact_wait_minutes", "wait"),
+                                ("service_cost_per_contact", "cost_per_contact"),
+                                ("platform_purchase_share", "share"), ("single_homing_share", "single_homing"),
+                                ("consumer_surplus_per_visit", "surplus")):
+                row = frame.filter((pl.col("scenario") == arm) & (pl.col("metric") == metric)).row(0, named=True)
+                rows.append(_entry(f"marketplace.strategy.{short}.{key}", "result", row["difference_pct"],
+                                   Display(1, 1.0, "%", signed=True), "% of the base's mean", name,
+                                   f"scenario == {arm}, metric == {metric}, difference_pct",
+                                   low=row["ci_low_pct"], high=row["ci_high_pct"]))
     return rows
 
 

@@ -84,6 +84,9 @@ FIGURES = {
                "cloud: share and NPV gain of a 2024Q1 cut from 0 to 70% vs no cut, rivals ignore, match, best-respond"),
     11: Figure("fig11_sensitivity", "logistics, cloud",
                "sensitivity: first-order and total Sobol' indices of each headline over its screened assumptions"),
+    12: Figure("fig12_marketplace_genai", "marketplace",
+               "marketplace: platform revenue by source against agent share; the agent market's share and surplus "
+               "against the API price; AI 1.0 against 2.0 by goal"),
     13: Figure("fig13_cainiao_markup", "cainiao",
                "cainiao: AliExpress's price and orders against the transfer markup, simulated over the closed form"),
     14: Figure("fig14_cainiao_buyout", "cainiao",

@@ -14,8 +14,9 @@ classifies the key as:
 * `control`: a key that sets how the model runs rather than the world (`CONTROL_KEYS`, and `[run]`);
 * `unlabelled`: none of these -- a test fails on it.
 
-An assumption's range is the one its comment states (`range [lo, hi]` or `range lo-hi`), else the stated
-default: +-0.5 for a utility (a key named `*utility*` or `*quality*`), [x/2, 2x] for a positive scale
+An assumption's range is the one its own comment states (`range [lo, hi]` or `range lo-hi`, inline or in
+the block directly above the key; a table header's block labels its keys but gives them no range, since it
+speaks of many keys), else the stated default: +-0.5 for a utility (a key named `*utility*` or `*quality*`), [x/2, 2x] for a positive scale
 (capped at 1 for a probability or share), none for a zero or negative value.
 """
 
@@ -71,14 +72,16 @@ def _split_comment(line: str) -> tuple[str, str]:
     return line, ""
 
 
-def key_labels(text: str) -> dict[str, str]:
+def key_labels(text: str, *, own_only: bool = False) -> dict[str, str]:
     """Dotted key (array-of-tables elements as `name[i]`) -> its label text, for every key a TOML document
-    assigns, by the rules of the module docstring."""
+    assigns, by the rules of the module docstring; with `own_only`, only the keys labelled by their own
+    comment (inline or the block directly above), not by their table header's block."""
     labels: dict[str, str] = {}
+    inherited: set[str] = set()  # keys labelled by their table header's block
     table, table_label = "", ""
     block: list[str] = []  # the comment lines directly above the current line
     arrays: dict[str, int] = {}
-    open_key, open_comments, open_fallback, depth = None, [], "", 0
+    open_key, open_comments, open_fallback, open_inherited, depth = None, [], "", False, 0
     for line in text.splitlines():
         code, comment = _split_comment(line)
         if open_key is not None:  # inside a multi-line value
@@ -87,6 +90,8 @@ def key_labels(text: str) -> dict[str, str]:
             depth += code.count("[") + code.count("{") - code.count("]") - code.count("}")
             if depth <= 0:
                 labels[open_key] = " ".join(open_comments) or open_fallback
+                if not open_comments and open_inherited:
+                    inherited.add(open_key)
                 open_key = None
             continue
         if not code.strip():
@@ -104,13 +109,19 @@ def key_labels(text: str) -> dict[str, str]:
         if key:
             dotted = f"{table}.{key.group(1)}" if table else key.group(1)
             label = comment or " ".join(block) or table_label
+            label_inherited = not (comment or block)
             value = code.split("=", 1)[1]
             depth = value.count("[") + value.count("{") - value.count("]") - value.count("}")
             if depth > 0:
                 open_key, open_comments, open_fallback = dotted, [comment] if comment else [], label
+                open_inherited = label_inherited
             else:
                 labels[dotted] = label
+                if label_inherited:
+                    inherited.add(dotted)
         block = []
+    if own_only:
+        return {key: label for key, label in labels.items() if key not in inherited}
     return labels
 
 
@@ -180,12 +191,12 @@ def ledger(scenarios: Path = SCENARIOS) -> pl.DataFrame:
     rows = []
     for path in sorted(Path(scenarios).rglob("*.toml")):
         text = path.read_text()
-        labels = key_labels(text)
+        labels, own_labels = key_labels(text), key_labels(text, own_only=True)
         for dotted, value in _keys(tomllib.loads(text), labels):
             label = labels.get(dotted, "")
             for _, number in _leaves(value, dotted):
                 kind, grade = classify(label, dotted)
-                low, high, rule = (assumption_range(label, dotted, number) if kind == "assumption"
+                low, high, rule = (assumption_range(own_labels.get(dotted, ""), dotted, number) if kind == "assumption"
                                    else (math.nan, math.nan, ""))
                 rows.append({"file": path.relative_to(scenarios).as_posix(), "key": dotted, "value": number,
                              "label": kind, "grade": grade, "range_low": low, "range_high": high,

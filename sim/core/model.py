@@ -28,13 +28,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Column", "Metric", "ReplicationOutput", "TableSpec", "WarmupSeries", "Model"]
 
-MetricKind = Literal["mean", "proportion", "quantile", "count"]
+MetricKind = Literal["mean", "amount", "proportion", "quantile", "count"]
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A scalar a replication reports. `kind` says what the per-replication value is (a mean, a proportion,
-    a quantile, a count): it labels the metric and sets the range its values can take (`bounds`). Across
+    """A scalar a replication reports. `kind` says what the per-replication value is (a mean, an amount
+    that cannot be negative such as a cost, a proportion, a quantile, a count): it labels the metric and sets the range its values can take (`bounds`). Across
     replications every metric gets a Student-t interval whatever its kind, valid because replications are
     independent. `key` metrics bound precision stopping and head the CLI summary.
 
@@ -43,10 +43,10 @@ class Metric:
     (ci_low, ci_high = mean -+ half_width, as computed); only what is shown to a reader is clipped, with
     `clip` (the CLI's `sim run` and `sim sweep` tables)."""
 
-    #: the values a metric of each kind can take: shares lie in [0, 1], counts are >= 0, means and
-    #: quantiles are unbounded (a profit or a difference may be negative)
+    #: the values a metric of each kind can take: shares lie in [0, 1], counts and amounts (costs paid,
+    #: values ordered) are >= 0, means and quantiles are unbounded (a profit or a difference may be negative)
     KIND_BOUNDS: ClassVar[Mapping[str, tuple[float, float]]] = MappingProxyType({
-        "mean": (-np.inf, np.inf), "proportion": (0.0, 1.0), "quantile": (-np.inf, np.inf), "count": (0.0, np.inf)})
+        "mean": (-np.inf, np.inf), "amount": (0.0, np.inf), "proportion": (0.0, 1.0), "quantile": (-np.inf, np.inf), "count": (0.0, np.inf)})
 
     name: str
     unit: str

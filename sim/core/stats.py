@@ -8,7 +8,7 @@ fails on a t or normal quantile call anywhere else.
 
 Which interval, where:
 
-* Across replications, every metric of every kind (mean, proportion, quantile, count) gets the Student-t
+* Across replications, every metric of every kind (mean, amount, proportion, quantile, count) gets the Student-t
   interval (`t_interval`, `interval_table`): replications are independent, per-parcel values within one run
   are not. `statistics.parquet` stores the raw interval; a display clips it to the metric's range
   (`sim.core.model.Metric.clip`).
@@ -17,7 +17,8 @@ Which interval, where:
   replication (the share of replications meeting a target, the median across replications). Nothing in the
   runner writes them; they are tools for such tables, never for records pooled from one run.
 * Batch means: one long steady-state run. Bonferroni levels, paired comparisons and precision stopping: many
-  intervals, two scenarios, sequential replication. Multiple comparisons with the best: `sim.core.ranking`.
+  intervals, two scenarios, sequential replication. Equivalence of two scenarios run with different seeds
+  (two one-sided tests): `welch_tost`. Multiple comparisons with the best: `sim.core.ranking`.
 
 Every interval here measures simulation noise (how far a finite number of replications may sit from the
 model's true expectation), not uncertainty in the scenario's parameters. Chapter references are to Law (2015),
@@ -48,6 +49,8 @@ __all__ = [
     "t_half_width",
     "t_interval",
     "welch_interval",
+    "Equivalence",
+    "welch_tost",
     "interval_table",
     "summarise_metrics",
     "wilson_interval",
@@ -512,6 +515,28 @@ def welch_interval(a: npt.ArrayLike, b: npt.ArrayLike, level: float = 0.95) -> I
         return Interval(estimate, float("nan"), float("nan"), level, n, "welch")
     half = _welch_half_width(float(x_a.var(ddof=1)), x_a.size, float(x_b.var(ddof=1)), x_b.size, level)
     return Interval(estimate, estimate - half, estimate + half, level, n, "welch")
+
+
+class Equivalence(NamedTuple):
+    """The outcome of an equivalence test of E[b] - E[a] against (-margin, margin) (`welch_tost`)."""
+
+    interval: Interval  # the 1 - 2 alpha_per_side Welch interval for E[b] - E[a]
+    margin: float
+    equivalent: bool  # the interval lies strictly inside (-margin, margin)
+
+
+def welch_tost(a: npt.ArrayLike, b: npt.ArrayLike, margin: float, alpha_per_side: float = 0.05) -> Equivalence:
+    """Equivalence of two independent samples' means (runs with different seeds) within `margin` (> 0, in the
+    values' units): Schuirmann's (1987) two one-sided tests with Welch's t. H0: E[b] - E[a] <= -margin and
+    H0: E[b] - E[a] >= margin are each rejected at `alpha_per_side` exactly when the 1 - 2 alpha_per_side
+    Welch interval (`welch_interval`) lies inside (-margin, margin); equivalence (both rejected) is a test of
+    level alpha_per_side. A sample of fewer than two values (NaN interval) is never equivalent."""
+    if not margin > 0.0:
+        raise ValueError(f"margin must be positive (got {margin})")
+    if not 0.0 < alpha_per_side < 0.5:
+        raise ValueError(f"alpha_per_side must lie strictly between 0 and 0.5 (got {alpha_per_side})")
+    interval = welch_interval(a, b, level=1.0 - 2.0 * alpha_per_side)
+    return Equivalence(interval, margin, bool(-margin < interval.low and interval.high < margin))
 
 
 _COMPARISON_SCHEMA = {

@@ -29,7 +29,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 __all__ = ["HUMAN", "AGENT", "AGENT_TAKING_FIRST", "AGENT_CHOOSING_AT_RANDOM", "VISITS", "PURCHASES", "PAID", "QUOTES", "SEARCH_COSTS",
-           "search_and_choose", "search_and_choose_reference", "replayed_profits", "search_days"]
+           "search_one_visit", "search_and_choose", "search_and_choose_reference", "replayed_profits", "search_days"]
 
 HUMAN, AGENT = 0, 1  #: rows of the totals, and the buyer kinds of `buyer_kinds`
 AGENT_TAKING_FIRST = 2  #: a buyer kind: an agent who takes the first quote it reads (first-proposal bias)
@@ -38,44 +38,57 @@ VISITS, PURCHASES, PAID, QUOTES, SEARCH_COSTS = 0, 1, 2, 3, 4  #: columns of the
 
 
 @njit(cache=True, error_model="numpy")
+def search_one_visit(prices: NDArray[np.float64], buyer_kind: int, start_uniform: float, reservation_price: float,
+                     valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
+                     agent_consideration_set: int, sales: NDArray[np.int64], revenue: NDArray[np.float64],
+                     totals: NDArray[np.float64]) -> None:
+    """One buyer's search and choice (see the module doc), added to `sales` (N,), `revenue` (N,) and `totals`
+    (2, 5) in place: the one choice rule, called visit by visit by `search_and_choose` (the batch kernel) and
+    by the marketplace's per-visit fidelity, so that the same visits give the same sums bit for bit."""
+    n_merchants = prices.shape[0]
+    start = min(int(start_uniform * n_merchants), n_merchants - 1)
+    best = start
+    if buyer_kind != HUMAN:
+        kind = AGENT
+        quotes = 1 if buyer_kind == AGENT_TAKING_FIRST else min(agent_consideration_set, n_merchants)
+        for k in range(1, quotes):
+            j = (start + k) % n_merchants
+            if prices[j] < prices[best]:
+                best = j
+        if buyer_kind == AGENT_CHOOSING_AT_RANDOM:
+            best = start
+        cost = agent_search_cost * (quotes - 1)
+    else:
+        kind, quotes = HUMAN, 1
+        while prices[best] > reservation_price and quotes < consideration_set:
+            j = (start + quotes) % n_merchants
+            quotes += 1
+            if prices[j] < prices[best]:
+                best = j
+        cost = human_search_cost * (quotes - 1)
+    totals[kind, VISITS] += 1.0
+    totals[kind, QUOTES] += quotes
+    totals[kind, SEARCH_COSTS] += cost
+    if prices[best] <= valuation:
+        sales[best] += 1
+        revenue[best] += prices[best]
+        totals[kind, PURCHASES] += 1.0
+        totals[kind, PAID] += prices[best]
+
+
+@njit(cache=True, error_model="numpy")
 def search_and_choose(prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8], start_uniforms: NDArray[np.float64],
                       reservation_price: float, valuation: float, human_search_cost: float,
                       agent_search_cost: float, consideration_set: int, agent_consideration_set: int
                       ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """(units sold (N,), revenue (N,), totals (2, 5)) of one day's visits (see the module doc)."""
+    """(units sold (N,), revenue (N,), totals (2, 5)) of one day's visits, each by `search_one_visit`."""
     n_merchants = prices.shape[0]
     sales = np.zeros(n_merchants, dtype=np.int64)
     revenue = np.zeros(n_merchants, dtype=np.float64)
     totals = np.zeros((2, 5), dtype=np.float64)
     for i in range(start_uniforms.shape[0]):
-        start = min(int(start_uniforms[i] * n_merchants), n_merchants - 1)
-        best = start
-        if buyer_kinds[i] != HUMAN:
-            kind = AGENT
-            quotes = 1 if buyer_kinds[i] == AGENT_TAKING_FIRST else min(agent_consideration_set, n_merchants)
-            for k in range(1, quotes):
-                j = (start + k) % n_merchants
-                if prices[j] < prices[best]:
-                    best = j
-            if buyer_kinds[i] == AGENT_CHOOSING_AT_RANDOM:
-                best = start
-            cost = agent_search_cost * (quotes - 1)
-        else:
-            kind, quotes = HUMAN, 1
-            while prices[best] > reservation_price and quotes < consideration_set:
-                j = (start + quotes) % n_merchants
-                quotes += 1
-                if prices[j] < prices[best]:
-                    best = j
-            cost = human_search_cost * (quotes - 1)
-        totals[kind, VISITS] += 1.0
-        totals[kind, QUOTES] += quotes
-        totals[kind, SEARCH_COSTS] += cost
-        if prices[best] <= valuation:
-            sales[best] += 1
-            revenue[best] += prices[best]
-            totals[kind, PURCHASES] += 1.0
-            totals[kind, PAID] += prices[best]
+        search_one_visit(prices, buyer_kinds[i], start_uniforms[i], reservation_price, valuation, human_search_cost,
+                         agent_search_cost, consideration_set, agent_consideration_set, sales, revenue, totals)
     return sales, revenue, totals
 
 

@@ -53,7 +53,8 @@ from sim.kernels.mixed_logit import mixed_logit_price_derivatives, mixed_logit_s
 
 __all__ = [
     "NO_OUTSIDE_SHIFT", "kernel_inputs", "static_shares", "static_price_derivatives", "best_response_multiplier",
-    "Equilibrium", "ownership_matrix", "foc_residual", "bertrand_equilibrium",
+    "logit_expected_utility",
+    "Equilibrium", "ownership_matrix", "foc_residual", "bertrand_equilibrium", "segmented_logit_bertrand",
     "VerticalChain", "double_marginalisation_linear", "double_marginalisation_logit",
     "critical_fractile", "newsvendor_quantity", "QuantileFunction",
 ]
@@ -201,6 +202,34 @@ def bertrand_equilibrium(delta: ArrayLike, cost: ArrayLike, alpha: ArrayLike, ow
     residual = shares + (omega * derivatives.T) @ (p - costs)
     return Equilibrium(p, shares, p - costs, derivatives, float(np.max(np.abs(residual))),
                        bool(solution.success), str(solution.message))
+
+
+def segmented_logit_bertrand(delta: ArrayLike, weights: ArrayLike, cost: ArrayLike, alpha: float,
+                             tol: float = 1e-13) -> FloatArray:
+    """Bertrand-Nash prices (J,) of single-product firms selling to G buyer segments: segment g, a share
+    `weights[g]` of buyers, chooses by plain logit with an outside option of utility 0 and utilities
+    `delta[g, j]` - alpha p_j (segments differ in their mean utilities, e.g. a switching cost on one group of
+    products). With s_gj the segment's shares, s_j = sum_g w_g s_gj and d s_j / d p_j = -alpha sum_g w_g s_gj
+    (1 - s_gj), so the first-order conditions are p_j - c_j = s_j / (alpha sum_g w_g s_gj (1 - s_gj)); one
+    segment gives the plain-logit markup 1 / (alpha (1 - s_j)). Solved with `scipy.optimize.root` from
+    c + 1/alpha; raises RuntimeError if it does not converge."""
+    utility = np.atleast_2d(np.asarray(delta, dtype=np.float64))
+    share_weights = np.asarray(weights, dtype=np.float64)
+    costs = np.asarray(cost, dtype=np.float64)
+
+    def equations(p: FloatArray) -> FloatArray:
+        exponent = utility - alpha * p
+        top = exponent.max(axis=1, keepdims=True).clip(min=0.0)  # log-sum-exp with the outside good
+        expo = np.exp(exponent - top)
+        shares = expo / (np.exp(-top) + expo.sum(axis=1, keepdims=True))
+        total = share_weights @ shares
+        slope = alpha * (share_weights @ (shares * (1.0 - shares)))
+        return np.asarray(p - costs - total / slope, dtype=np.float64)
+
+    solution = root(equations, costs + 1.0 / alpha, method="hybr", options={"xtol": tol})
+    if not solution.success:
+        raise RuntimeError(f"segmented logit-Bertrand prices did not converge: {solution.message}")
+    return np.asarray(solution.x, dtype=np.float64)
 
 
 # --- double marginalisation ---------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from sim.core.stats import summarise_metrics
 SHARE = Metric("on_time_share", "share", "promised parcels delivered on time", kind="proportion")
 COUNT = Metric("late_parcels", "parcels", "promised parcels delivered late", kind="count")
 WAIT = Metric("mean_wait_hours", "hours", "mean wait")
+REFUNDS = Metric("refund_cost_eur", "EUR", "item value refunded", kind="amount")
 
 
 def test_kind_sets_the_range():
     assert SHARE.bounds == (0.0, 1.0)
-    assert COUNT.bounds == (0.0, math.inf)
+    assert COUNT.bounds == REFUNDS.bounds == (0.0, math.inf)
     assert WAIT.bounds == Metric("p95", "hours", "", kind="quantile").bounds == (-math.inf, math.inf)
 
 
@@ -30,6 +31,7 @@ def test_clip_keeps_bounds_inside_the_range_and_nan_undefined():
     assert SHARE.clip(0.9952, 1.0028) == (0.9952, 1.0)
     assert COUNT.clip(-3.5, 12.0) == (0.0, 12.0)
     assert WAIT.clip(-0.2, 0.4) == (-0.2, 0.4)
+    assert REFUNDS.clip(-12.5, 40.0) == (0.0, 40.0)  # a cost paid on rare parcels: its t interval may cross 0
     low, high = SHARE.clip(math.nan, math.nan)
     assert math.isnan(low) and math.isnan(high)
     low, high = COUNT.clip(np.array([-1.0, 2.0]), np.array([3.0, np.nan]))
@@ -75,3 +77,14 @@ def test_sweep_table_shows_clipped_bounds():
     assert shown.get_column("ci_high").to_list()[:3] == [1.0, 5.3, 0.99]
     assert math.isnan(shown.get_column("ci_high")[3])
     assert shown.get_column("mean").to_list() == summary.get_column("mean").to_list()
+
+
+def test_every_money_total_the_logistics_model_reports_is_an_amount():
+    """Costs paid and order values cannot be negative: every logistics metric in EUR or EUR/parcel is an
+    `amount`, so its displayed interval stops at 0 (the refund and compensation intervals of `make run`
+    reached below 0 on short runs)."""
+    from sim.models.logistics import MODEL
+
+    money = [m for m in MODEL.metrics if m.unit in ("EUR", "EUR/parcel")]
+    assert {"refund_cost_eur", "compensation_cost_eur", "cost_per_parcel_eur", "gmv_eur"} <= {m.name for m in money}
+    assert all(m.kind == "amount" for m in money), [m.name for m in money if m.kind != "amount"]

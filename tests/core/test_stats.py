@@ -28,6 +28,7 @@ from sim.core.stats import (
     relative_half_width,
     summarise_metrics,
     welch_interval,
+    welch_tost,
     t_critical,
     t_half_width,
     t_interval,
@@ -368,6 +369,32 @@ def test_welch_interval_agrees_with_scipy_on_unequal_sizes():
     assert interval.estimate == pytest.approx(b.mean() - a.mean()) and interval.n == 8
     assert interval.method == "welch"
     assert np.isnan(welch_interval([1.0], [2.0, 3.0]).low)
+
+
+def test_welch_tost_is_schuirmanns_two_one_sided_welch_tests_in_scipy():
+    """Independent computation: scipy's one-sided Welch t tests of the shifted samples (H0: E[b] - E[a] <=
+    -margin, i.e. E[b + margin] <= E[a]; and H0: E[b] - E[a] >= margin) both reject at 5% exactly when
+    `welch_tost` says equivalent, on 60 random pairs of unequal sizes and variances with margins around the
+    decision boundary (both outcomes occur); the interval is scipy's 90% Welch interval."""
+    rng = np.random.default_rng(21)
+    outcomes = set()
+    for _ in range(60):
+        a, b = rng.normal(5.0, 1.0, rng.integers(3, 15)), rng.normal(5.0 + rng.normal(0.0, 0.5), 2.0, rng.integers(3, 15))
+        margin = float(rng.uniform(0.2, 4.0))
+        result = welch_tost(a, b, margin)
+        expected = scipy_stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.90)
+        assert (result.interval.low, result.interval.high) == pytest.approx((expected.low, expected.high))
+        above = scipy_stats.ttest_ind(b + margin, a, equal_var=False, alternative="greater").pvalue
+        below = scipy_stats.ttest_ind(b - margin, a, equal_var=False, alternative="less").pvalue
+        assert result.equivalent == (max(above, below) < 0.05), (margin, result, above, below)
+        assert result.margin == margin
+        outcomes.add(result.equivalent)
+    assert outcomes == {True, False}
+    assert welch_tost(a, b, 1e9, alpha_per_side=0.001).interval.level == pytest.approx(0.998)
+    assert not welch_tost([1.0], [1.0, 1.1], 10.0).equivalent  # one value: no interval, no equivalence
+    for bad in ({"margin": 0.0}, {"margin": 1.0, "alpha_per_side": 0.5}):
+        with pytest.raises(ValueError):
+            welch_tost(a, b, **bad)
 
 
 def test_compare_tables_unpaired_uses_every_value_of_each_arm():

@@ -121,3 +121,22 @@ def test_an_unlabelled_key_is_found(tmp_path):
     (tmp_path / "x.toml").write_text("[m]\nrate = 2.0  # assumption\nsize = 3\n")
     table = ledger(tmp_path)
     assert table.filter(pl.col("label") == "unlabelled")["key"].to_list() == ["m.size"]
+
+
+def test_a_range_in_a_table_block_labels_its_keys_but_gives_them_no_range(tmp_path):
+    """A table header's comment block speaks of many keys: `quality` inherits its label (assumption) but not
+    the range the block states for `floor`, so it takes the default +-0.5 of a utility (the bug this guards
+    against: cloud_status_quo's [providers.alibaba] keys took the floor's range 0.0075-0.03 and fell out of
+    the uncertainty design); `floor`'s own inline range and `lead`'s block-above range still hold."""
+    (tmp_path / "x.toml").write_text(
+        "# Providers: floor = 0.015 (assumption, range 0.0075-0.03)\n[p]\nquality = 0.2\n"
+        "floor = 0.015  # assumption, range 0.0075-0.03\n# assumption, range [2, 8]\nlead = 4\n"
+        "rates = [0.1,\n  0.2]\n")
+    assert key_labels((tmp_path / "x.toml").read_text(), own_only=True).keys() == {"p.floor", "p.lead"}
+    rows = {row["key"]: row for row in ledger(tmp_path).iter_rows(named=True)}
+    assert rows["p.quality"]["label"] == "assumption"
+    assert (rows["p.quality"]["range_low"], rows["p.quality"]["range_high"]) == pytest.approx((-0.3, 0.7))
+    assert rows["p.quality"]["range_rule"] == "default +-0.5 (utility)"
+    assert (rows["p.floor"]["range_low"], rows["p.floor"]["range_high"]) == (0.0075, 0.03)
+    assert (rows["p.lead"]["range_low"], rows["p.lead"]["range_high"]) == (2.0, 8.0)
+    assert rows["p.rates"]["range_rule"] == "default [x/2, 2x]"  # a multi-line array labelled by the table block

@@ -174,3 +174,23 @@ def test_newsvendor_discrete_fractile_is_the_argmax_of_expected_profit(mean):
     candidates = np.arange(0, int(mean + 10 * math.sqrt(mean) + 10))
     expected = np.array([np.dot(profit(q, support), pmf) for q in candidates])
     assert io.newsvendor_quantity(PRICE, COST, SALVAGE, demand) == candidates[np.argmax(expected)]
+
+
+def test_logit_expected_utility_against_gumbel_draws():
+    """E[experienced utility of the chosen option] - Euler's gamma, by 10^6 Gumbel draws (an independent
+    evaluation): two products and the outside good, delta (1, 0.5), prices (0.2, 0.1), alpha 2, the first
+    ranked up by a bonus of 1 that buyers choose by but do not experience. The draw sd of the chosen utility
+    is below 1.5, so the standard error is below 0.0015; the tolerance 0.0075 is 5 se. Without a bonus the
+    function is the log-sum ln(1 + sum exp(delta - alpha p)) exactly."""
+    from sim.theory.io import logit_expected_utility
+
+    delta, price, alpha, bonus = np.array([1.0, 0.5]), np.array([0.2, 0.1]), 2.0, np.array([1.0, 0.0])
+    utility = np.concatenate(([0.0], delta - alpha * price))
+    errors = np.random.default_rng(4).gumbel(size=(1_000_000, 3))
+    chosen = np.argmax(utility + np.concatenate(([0.0], bonus)) + errors, axis=1)
+    experienced = utility[chosen] + errors[np.arange(chosen.size), chosen]
+    assert logit_expected_utility(delta, price, alpha, bonus) == pytest.approx(experienced.mean() - np.euler_gamma,
+                                                                               abs=0.0075)
+    assert logit_expected_utility(delta, price, alpha) == math.log1p(float(np.exp(delta - alpha * price).sum()))
+    # the bonus distorts choice: experienced utility falls below the undistorted log-sum
+    assert logit_expected_utility(delta, price, alpha, bonus) < logit_expected_utility(delta, price, alpha)

@@ -24,11 +24,11 @@ from sim.models.logistics.tables import TABLES
 __all__ = ["MODEL", "LogisticsScenario"]
 
 _STAGE_COST_METRICS = tuple(
-    Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel", f"{label} cost per finished parcel")
+    Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel", f"{label} cost per finished parcel", kind="amount")
     for name, label in STAGE_COST_LABELS.items()
 ) + tuple(
     Metric(f"cost_{name}_eur_per_parcel", "EUR/parcel",
-           f"fixed cost of {name.replace('_', ' ')} held in the window per finished parcel")
+           f"fixed cost of {name.replace('_', ' ')} held in the window per finished parcel", kind="amount")
     for name in FIXED_COST_LINES
 )
 
@@ -63,16 +63,19 @@ MODEL = Model(
                "95th percentile of Spanish business days from order to delivery", kind="quantile"),
         Metric("mean_delivery_days", "days", "mean calendar days from order to delivery"),
         Metric("cost_per_parcel_eur", "EUR/parcel",
-               "logistics cost (per-parcel and fixed) plus compensation per finished parcel", key=True),
-        Metric("compensation_cost_eur", "EUR", "coupons and refunds paid for late promised parcels"),
+               "logistics cost (per-parcel and fixed) plus compensation per finished parcel", kind="amount",
+               key=True),
+        Metric("compensation_cost_eur", "EUR", "coupons and refunds paid for late promised parcels",
+               kind="amount"),
         Metric("compensation_eur_per_parcel", "EUR/parcel",
-               "coupons and refunds paid for late promised parcels per finished parcel (part of cost_per_parcel_eur)"),
+               "coupons and refunds paid for late promised parcels per finished parcel (part of cost_per_parcel_eur)",
+               kind="amount"),
         Metric("late_parcels", "parcels", "promised parcels delivered late", kind="count"),
-        Metric("refund_cost_eur", "EUR", "item value refunded for lost and returned parcels"),
+        Metric("refund_cost_eur", "EUR", "item value refunded for lost and returned parcels", kind="amount"),
         Metric("lost_share", "share", "share of finished parcels lost", kind="proportion"),
         Metric("returned_share", "share", "share of finished parcels returned", kind="proportion"),
         Metric("orders", "orders", "orders placed in the window", kind="count"),
-        Metric("gmv_eur", "EUR", "value of orders placed in the window"),
+        Metric("gmv_eur", "EUR", "value of orders placed in the window", kind="amount"),
         Metric("unfinished_orders", "orders", "orders of the window still in transit at the end of the run",
                kind="count"),
         Metric("repeat_purchase_rate", "share", "share of buyers in the window who ordered again",

@@ -14,7 +14,8 @@ from pydantic import Field, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
 
-__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "MarketplaceScenario"]
+__all__ = ["Market", "Buyers", "Pricing", "Probe", "Entry", "Ads", "Fees", "Service", "Tools", "AgentMarket", "Basics", "Rival",
+           "MarketplaceScenario"]
 
 PricingMode = Literal["equilibrium", "fixed", "best_response", "qlearning"]
 
@@ -61,6 +62,10 @@ class Buyers(StrictModel):
     `human_search_cost` per further quote, and stop after `human_consideration_set` merchants (None: all)."""
 
     agent_share: Probability = 0.0
+    #: the growth KPIs' denominator (`purchases_per_buyer_year`, `active_buyers`); visits per buyer-day are
+    #: visits_per_day / population; None: those KPIs are nan
+    population: Positive | None = Field(default=None, le=10_000_000_000,
+        description="buyers on the platform (count), at most 1e10")
     human_search_cost: NonNegative = Field(le=1_000_000, description=(
         "s, price units a human pays per quote after the first, at most 1e6"))
     agent_search_cost: NonNegative = Field(default=0.0, le=1_000_000,
@@ -160,6 +165,193 @@ class Ads(StrictModel):
                     "at most 1e9)")
 
 
+class Fees(StrictModel):
+    """The platform's revenue beyond the take rate and ads (GenAI platforms, part 2). Off by default (every
+    value 0); the "direct_service" stream is drawn only when `direct_service_uptake` > 0.
+
+    - Agent access: `agent_access_fee_per_visit` (price units) for every AI-agent visit, paid by
+      `agent_access_fee_payer`: "buyer" (the agent's principal, on top of any price; a sunk cost of the visit,
+      so it moves no choice: consumer surplus falls by it) or "merchants" (a levy on the merchants listed that
+      day, shared equally: it does not depend on a merchant's own price, so it moves no price; merchants'
+      profit falls by it).
+    - A first-party direct AI service beside the marketplace (an assistant sold by the platform itself): each
+      visit also buys one use with probability `direct_service_uptake` (assumption: independent of the visit's
+      shopping), at `direct_service_price_per_use`, costing the platform `direct_service_cost_per_use`
+      (inference). Its value to buyers is not modelled: consumer surplus leaves it out (assumption)."""
+
+    agent_access_fee_per_visit: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units per AI-agent visit, paid to the platform, at most 1e6")
+    agent_access_fee_payer: Literal["buyer", "merchants"] = "buyer"
+    direct_service_uptake: Probability = Field(default=0.0,
+        description="share of visits that also buy one use of the platform's own AI service")
+    direct_service_price_per_use: NonNegative = Field(default=0.0, le=1_000_000,
+        description="what a buyer pays the platform per use of its direct AI service (price units), at most 1e6")
+    direct_service_cost_per_use: NonNegative = Field(default=0.0, le=1_000_000,
+        description="the platform's inference cost per use of its direct AI service (price units), at most 1e6")
+
+
+class Service(StrictModel):
+    """AI 1.0 customer service: the contact centre behind the orders. Off by default (no contacts).
+
+    Each order makes at most one contact (assumption: repeat contacts are not modelled), with probability
+    `contact_share_per_order` + `extra_contact_share_per_late_order` x `late_delivery_share` (at most 1).
+    The late-delivery share is a parameter (a logistics run's output may be written into the scenario; no
+    model reads another at run time). Day d's contacts arrive uniformly over [d + 0.5, d + 1.5), after its
+    orders at d + 0.5 (so with Poisson orders they form a Poisson process). A bot resolves each contact with
+    probability `bot_resolution_share` at `bot_cost_per_contact`; the rest queue first come first served for
+    `human_agents` agents (the monitored queue, `sim.core.queue`), exponential handling times of mean
+    `handling_minutes`; agents cost `human_agent_cost_per_hour` each, for every hour of the horizon.
+    Streams: "service_contacts", "service_bot", "service_handling"."""
+
+    contact_share_per_order: Probability = Field(default=0.0,
+        description="contacts per order when no delivery is late (share of orders, at most 1)")
+    extra_contact_share_per_late_order: Probability = Field(default=0.0,
+        description="extra contacts per late order (share, at most 1)")
+    late_delivery_share: Probability = Field(default=0.0, description="share of orders delivered late")
+    bot_resolution_share: Probability = Field(default=0.0, description="r, share of contacts the bot resolves")
+    bot_cost_per_contact: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units per contact the bot resolves, at most 1e6")
+    human_agents: int = Field(default=1, ge=1, le=100_000, description="c, human agents on duty (count)")
+    handling_minutes: Positive = Field(default=6.0, le=10_000,
+        description="mean handling time of a human-handled contact (minutes, exponential), at most 10,000")
+    human_agent_cost_per_hour: NonNegative = Field(default=0.0, le=1_000_000,
+        description="price units per agent-hour on duty, at most 1e6")
+
+    @property
+    def contact_probability(self) -> float:
+        """Contacts per order: the no-late share plus the late orders' extra."""
+        return self.contact_share_per_order + self.extra_contact_share_per_late_order * self.late_delivery_share
+
+    @property
+    def on(self) -> bool:
+        return self.contact_probability > 0.0
+
+    @model_validator(mode="after")
+    def _at_most_one_contact(self) -> "Service":
+        if self.contact_probability > 1.0:
+            raise ValueError(f"contact_share_per_order + extra_contact_share_per_late_order x late_delivery_share "
+                             f"must be at most 1: one contact per order at most (got {self.contact_probability:g})")
+        return self
+
+
+class Tools(StrictModel):
+    """AI 1.0 merchant tools (differentiated goods, equilibrium pricing): a merchant using them adds
+    `quality_gain` utils to its listing's mean utility at `cost_per_listing_per_day` (the merchant's own cost:
+    the platform's tools are free, the seed's Double 11 tools; the cost is the merchant's time and content
+    work, assumption). Adoption is a Nash equilibrium of a two-stage game, solved once before the run:
+    merchants choose whether to adopt, then price by logit-Bertrand; the number adopting is the smallest k at
+    which no adopter gains by dropping the tools and no other merchant gains by adopting (profit per day at
+    the stage-2 prices). Merchants 0..k-1 adopt. Off by default (gain 0); draws no random numbers."""
+
+    quality_gain: NonNegative = Field(default=0.0, le=700.0, description="utils added to an adopter's listing")
+    cost_per_listing_per_day: NonNegative = Field(default=0.0, le=1_000_000_000,
+        description="an adopter's cost of the tools, price units per merchant-day, at most 1e9")
+
+    @property
+    def on(self) -> bool:
+        return self.quality_gain > 0.0
+
+
+class AgentMarket(StrictModel):
+    """The DingTalk agent market (differentiated goods, equilibrium pricing): the goods are AI agents, with no
+    shipping; each use costs its seller inference, `api_price_per_million_tokens` x `million_tokens_per_use`
+    (price units), on top of `market.marginal_cost` (so the cloud's API price cut can be swept here). Merchant
+    0 is the platform's own agent; `self_preferencing` (utils) ranks it up: buyers choose as if its utility
+    were that much higher, but do not experience the bonus (consumer surplus by
+    `sim.theory.io.logit_expected_utility` with a choice bonus), and merchants price knowing it. Off by
+    default (all 0)."""
+
+    api_price_per_million_tokens: NonNegative = Field(default=0.0, le=1_000_000,
+        description="the model-API price, price units per million tokens, at most 1e6")
+    million_tokens_per_use: NonNegative = Field(default=0.0, le=1_000_000,
+        description="tokens one use of an agent consumes (millions), at most 1e6")
+    self_preferencing: NonNegative = Field(default=0.0, le=700.0,
+        description="utils the platform's ranking adds to its own agent's (merchant 0's) choice utility")
+
+    @property
+    def inference_cost_per_use(self) -> float:
+        return self.api_price_per_million_tokens * self.million_tokens_per_use
+
+    @property
+    def on(self) -> bool:
+        return self.inference_cost_per_use > 0.0 or self.self_preferencing > 0.0
+
+
+class Basics(StrictModel):
+    """"Back to basics" (differentiated goods, equilibrium pricing): more merchants (`market.merchants`),
+    direct-to-manufacturer merchants with a cost advantage, and purchase frequency that responds to price and
+    delivery. Off by default.
+
+    - The last `direct_merchants` merchants sell direct from the manufacturer: their unit cost is
+      `direct_cost_advantage` (price units) below the others' (no middleman's margin); merchants price by
+      logit-Bertrand with these asymmetric costs.
+    - Visits per day are `market.visits_per_day` x (p / `reference_price`)^(-`frequency_price_elasticity`) x
+      (`delivery_days` / `reference_delivery_days`)^(-`frequency_delivery_elasticity`), p the mean price paid
+      at the equilibrium prices (purchase-share weighted), fixed before the run (constant elasticities:
+      assumption; `market.visits_per_day` is the frequency at the reference price and delivery). Elasticities
+      0 (the default) leave the visits as they were, draw for draw. Merchant tools' adoption (`[tools]`) is
+      decided at `market.visits_per_day` (assumption: it would otherwise depend on itself through prices).
+
+    Growth KPIs need `buyers.population` (buyers on the platform): purchases per buyer-year and active buyers."""
+
+    direct_merchants: int = Field(default=0, ge=0, le=10_000,
+        description="merchants selling direct from the manufacturer (count; the last ones listed)")
+    direct_cost_advantage: NonNegative = Field(default=0.0, le=1_000_000,
+        description="how much lower a direct merchant's unit cost is (price units)")
+    frequency_price_elasticity: NonNegative = Field(default=0.0, le=100.0,
+        description="elasticity of visits per day to the mean price paid (positive: fewer visits when dearer)")
+    reference_price: Positive | None = Field(default=None, le=1_000_000,
+        description="the mean price paid at which visits are market.visits_per_day (price units)")
+    frequency_delivery_elasticity: NonNegative = Field(default=0.0, le=100.0,
+        description="elasticity of visits per day to delivery days (positive: fewer visits when slower)")
+    delivery_days: Positive = Field(default=1.0, le=365.0, description="days from order to delivery")
+    reference_delivery_days: Positive = Field(default=1.0, le=365.0,
+        description="the delivery days at which visits are market.visits_per_day")
+
+    @property
+    def frequency_on(self) -> bool:
+        return self.frequency_price_elasticity > 0.0 or self.frequency_delivery_elasticity > 0.0
+
+    @property
+    def on(self) -> bool:
+        return self.direct_merchants > 0 or self.frequency_on
+
+
+class Rival(StrictModel):
+    """A rival platform (JD-like; differentiated goods, equilibrium pricing). `merchants` more merchants sell
+    on it, at its take rate `take_rate`, goods of mean utility `quality` (None: `market.quality`) and the
+    unit cost of this platform's merchants (`market.marginal_cost`, plus inference in `[agent_market]`).
+    `market.visits_per_day` then counts the category's buyers on both platforms.
+
+    - Humans single-home: a share `human_home_share` of human visits have this platform as their home, the
+      rest the rival (stream "rival_home", binomial per day); a human buys on one platform per visit and pays
+      `human_switching_cost` utils (experienced: it lowers consumer surplus) to buy away from home.
+    - AI agents multi-home: they compare every good on both platforms at no cost.
+    - Merchants on both platforms price by logit-Bertrand against the mix of the three segments (humans at
+      home here, humans at home on the rival, agents; `sim.theory.io.segmented_logit_bertrand`), at their
+      effective costs c / (1 - t) and c / (1 - t_rival); self-preferencing (`[agent_market]`) ranks this
+      platform's merchant 0 up for every buyer.
+
+    Moat KPIs: the single-homing share (1 - the multi-homing share: agents') and this platform's share of
+    the category's purchases; the share lost when the rival cuts `take_rate` by a point is `sim compare`
+    against the same scenario with `rival.take_rate` 0.01 lower (common random numbers; the model's paired
+    report). Off by default (0 merchants); not combined with `[tools]` or `[basics]` (their equilibria
+    ignore the rival)."""
+
+    merchants: int = Field(default=0, ge=0, le=10_000, description="merchants on the rival platform (count)")
+    take_rate: FiniteFloat = Field(default=0.0, ge=0.0, lt=1.0, description="the rival's share of each price")
+    quality: FiniteFloat | None = Field(default=None, ge=-700.0, le=700.0,
+        description="mean utility of a good on the rival (utils; None: market.quality)")
+    human_home_share: Probability = Field(default=0.5,
+        description="share of human visits whose home platform is this one")
+    human_switching_cost: NonNegative = Field(default=0.0, le=700.0,
+        description="utils a human pays to buy on the platform that is not its home")
+
+    @property
+    def on(self) -> bool:
+        return self.merchants > 0
+
+
 class MarketplaceScenario(ScenarioConfig):
     """`fidelity`: "batch" meets each day's visits at once, at midday, through the numba kernel; "visit" is
     the per-visit SimPy reference (each visit at its own moment, at the prices posted then; homogeneous goods,
@@ -172,6 +364,23 @@ class MarketplaceScenario(ScenarioConfig):
     fidelity: Literal["batch", "visit"] = "batch"
     entry: Entry = Entry()
     ads: Ads = Ads()
+    fees: Fees = Fees()
+    service: Service = Service()
+    tools: Tools = Tools()
+    agent_market: AgentMarket = AgentMarket()
+    basics: Basics = Basics()
+    rival: Rival = Rival()
+
+    @property
+    def unit_cost(self) -> float:
+        """Each merchant's cost of one unit sold (price units): `market.marginal_cost` plus an agent's inference
+        cost per use (`[agent_market]`; 0 without it)."""
+        return self.market.marginal_cost + self.agent_market.inference_cost_per_use
+
+    @property
+    def effective_cost(self) -> float:
+        """unit_cost / (1 - t): the price at which a sale just covers cost and the platform's cut."""
+        return self.unit_cost / (1.0 - self.market.take_rate)
 
     @model_validator(mode="after")
     def _consistent(self) -> "MarketplaceScenario":
@@ -203,6 +412,47 @@ class MarketplaceScenario(ScenarioConfig):
         if self.ads.advertisers > market.merchants:
             raise ValueError(f"ads.advertisers must be at most market.merchants = {market.merchants} "
                              f"(got {self.ads.advertisers})")
+        if self.tools.on and (market.goods != "differentiated" or pricing.mode != "equilibrium"):
+            raise ValueError(f"tools.quality_gain is for differentiated goods in equilibrium mode (market.goods, "
+                             f"pricing.mode; got {self.tools.quality_gain:g})")
+        if self.agent_market.on:
+            if market.goods != "differentiated" or pricing.mode != "equilibrium":
+                raise ValueError(f"agent_market (api_price_per_million_tokens x million_tokens_per_use = "
+                                 f"{self.agent_market.inference_cost_per_use:g}, agent_market.self_preferencing = "
+                                 f"{self.agent_market.self_preferencing:g}) is for differentiated goods in "
+                                 f"equilibrium mode (market.goods, pricing.mode)")
+            if market.marginal_cost + self.agent_market.inference_cost_per_use >= (1.0 - market.take_rate) * market.valuation:
+                raise ValueError(f"agent_market.api_price_per_million_tokens x million_tokens_per_use + "
+                                 f"market.marginal_cost must be below (1 - take_rate) x valuation (got inference "
+                                 f"cost {self.agent_market.inference_cost_per_use:g})")
+        basics = self.basics
+        if basics.on and (market.goods != "differentiated" or pricing.mode != "equilibrium"):
+            raise ValueError(f"basics (direct_merchants = {basics.direct_merchants}, frequency elasticities "
+                             f"{basics.frequency_price_elasticity:g}, {basics.frequency_delivery_elasticity:g}) is "
+                             f"for differentiated goods in equilibrium mode (market.goods, pricing.mode)")
+        if basics.direct_merchants > market.merchants:
+            raise ValueError(f"basics.direct_merchants must be at most market.merchants = {market.merchants} "
+                             f"(got {basics.direct_merchants})")
+        if basics.direct_merchants > 0 and basics.direct_cost_advantage > self.unit_cost:
+            raise ValueError(f"basics.direct_cost_advantage must be at most the unit cost {self.unit_cost:g} "
+                             f"(market.marginal_cost + inference): a cost cannot be negative "
+                             f"(got {basics.direct_cost_advantage:g})")
+        if basics.frequency_price_elasticity > 0.0 and basics.reference_price is None:
+            raise ValueError("basics.reference_price is required when basics.frequency_price_elasticity > 0")
+        rival = self.rival
+        if rival.human_switching_cost > 0.0 and not rival.on:
+            raise ValueError(f"rival.human_switching_cost needs a rival platform (rival.merchants > 0; got "
+                             f"human_switching_cost {rival.human_switching_cost:g} and no rival merchants)")
+        if rival.on:
+            if market.goods != "differentiated" or pricing.mode != "equilibrium":
+                raise ValueError(f"rival.merchants is for differentiated goods in equilibrium mode (market.goods, "
+                                 f"pricing.mode; got {rival.merchants})")
+            if self.tools.on or basics.on:
+                raise ValueError(f"rival.merchants is not combined with [tools] or [basics] (their equilibria ignore "
+                                 f"the rival; got {rival.merchants})")
+            if self.unit_cost >= (1.0 - rival.take_rate) * market.valuation:
+                raise ValueError(f"rival.take_rate must leave (1 - take_rate) x valuation above the unit cost "
+                                 f"{self.unit_cost:g} (got {rival.take_rate:g})")
         if self.entry.review_days is not None:
             if pricing.mode != "equilibrium" or market.goods != "homogeneous" or self.fidelity != "batch" \
                     or self.probe is not None:

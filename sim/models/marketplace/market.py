@@ -12,6 +12,11 @@ and the whole horizon runs as one kernel pass over blocks of days (`run_market`'
 draws in the same order, so the same tables bit for bit as the SimPy processes: tested). Best responses
 and Q-learning read the visits, so they run as processes.
 
+Differentiated goods (logit, no search) run as processes too: prices are fixed for the run by the logit-Bertrand
+solvers of `sim.theory.io` (with merchant tools' adoption, self-preferencing, direct-to-manufacturer merchants'
+lower costs, or, with a rival platform, against the mix of buyer segments), and each day's purchases are
+multinomial draws.
+
 Humans' reservation price: in equilibrium mode Stahl's rho (they know F); otherwise the optimal
 reservation price against the day's posted prices (`sim.theory.search.reservation_price`), an assumption:
 buyers learn the price distribution, not which merchant posts which price.
@@ -21,7 +26,8 @@ Random numbers, one named stream per feature, so switching one feature on never 
 human; drawn only when agent_share > 0), "merchant_prices" (substream per merchant: equilibrium draws),
 "repricing_phase" (substream per merchant), "qlearning" (substream per merchant: exploration),
 "visit_times" (per-visit fidelity: arrival moments), "agent_first_proposal" (agents taking the first quote),
-"logit_choice" (differentiated goods' purchases), "ads" (human visits shown an advertiser first), "agent_choice" (agents past their attention span whose
+"logit_choice" (differentiated goods' purchases), "rival_home" (with a rival platform: humans' home platforms), "direct_service" (uses of the platform's own AI service,
+per day), "service_contacts", "service_bot" and "service_handling" (the contact centre, `service.py`), "ads" (human visits shown an advertiser first), "agent_choice" (agents past their attention span whose
 choice fails; drawn only when agents read more quotes than the span). Entry and exit (`[entry]`) draw nothing: an entrant's prices
 come from its slot's "merchant_prices" substream, so the merchants listed throughout see the same draws.
 """
@@ -41,13 +47,16 @@ from numpy.typing import NDArray
 
 from sim.core.rng import Streams
 from sim.kernels.sampling import allocate_purchases, draw_shoppers
-from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, QUOTES, SEARCH_COSTS, VISITS, replayed_profits, \
-    search_and_choose, search_days
+from sim.kernels.search import AGENT, AGENT_CHOOSING_AT_RANDOM, AGENT_TAKING_FIRST, HUMAN, PAID, PURCHASES, SEARCH_COSTS, \
+    VISITS, replayed_profits, search_and_choose, search_days, search_one_visit
 from sim.models.marketplace.config import MarketplaceScenario
 from sim.models.marketplace.qlearning import QLearner, state_index
+from sim.models.marketplace.service import run_contact_centre
 from sim.theory import io, search
 
-__all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "run_market", "BLOCK_VISITS"]
+__all__ = ["MarketDays", "Marketplace", "logit_equilibrium_prices", "logit_profits_per_day", "tool_adopters",
+           "merchant_unit_costs", "visit_frequency_multiplier", "logit_mean_price_paid", "rival_segments",
+           "rival_equilibrium_prices", "run_market", "BLOCK_VISITS"]
 
 #: visits met at one set of posted prices: (prices, humans' reservation price, buyer kinds, first-quote uniforms)
 Segment = tuple[NDArray[np.float64], float, NDArray[np.int8], NDArray[np.float64]]
@@ -74,6 +83,16 @@ class MarketDays:
     entry_costs: NDArray[np.float64] | None = None
     #: with ads (`[ads]`): human visits shown an advertiser first, each day (D,)
     ad_impressions: NDArray[np.int64] | None = None
+    #: with a direct AI service (`[fees]`): its uses each day (D,)
+    direct_service_uses: NDArray[np.int64] | None = None
+    #: with the contact centre (`[service]`): per day of arrival, its counts and sums (D, `service.SERVICE_COLUMNS`)
+    service: NDArray[np.float64] | None = None
+    #: with merchant tools (`[tools]`): how many merchants use them
+    tool_adopters: int | None = None
+    #: back to basics (`[basics]`): visits per day relative to `market.visits_per_day`
+    frequency_multiplier: float = 1.0
+    #: with a rival platform (`[rival]`): the category's purchases on the rival each day (D,)
+    rival_purchases: NDArray[np.int64] | None = None
 
     def after(self, first_day: int) -> "MarketDays":
         return MarketDays(self.prices[first_day:], self.reservation_price[first_day:], self.sales[first_day:],
@@ -81,19 +100,129 @@ class MarketDays:
                           self.probe_profit_difference[first_day:],
                           None if self.listed is None else self.listed[first_day:],
                           None if self.entry_costs is None else self.entry_costs[first_day:],
-                          None if self.ad_impressions is None else self.ad_impressions[first_day:])
+                          None if self.ad_impressions is None else self.ad_impressions[first_day:],
+                          None if self.direct_service_uses is None else self.direct_service_uses[first_day:],
+                          None if self.service is None else self.service[first_day:], self.tool_adopters,
+                          self.frequency_multiplier,
+                          None if self.rival_purchases is None else self.rival_purchases[first_day:])
 
 
-def logit_equilibrium_prices(config: MarketplaceScenario) -> NDArray[np.float64]:
-    """Logit-Bertrand prices of N symmetric single-product merchants with an outside option (the shared
-    solver in `sim.theory.io`), at the effective cost c / (1 - t)."""
+def merchant_unit_costs(config: MarketplaceScenario) -> NDArray[np.float64]:
+    """Each merchant's cost of one unit sold (price units): `config.unit_cost`, less
+    `basics.direct_cost_advantage` for the last `basics.direct_merchants` (direct from the manufacturer)."""
+    n = config.market.merchants
+    costs = np.full(n, config.unit_cost)
+    direct = config.basics.direct_merchants
+    if direct:
+        costs[n - direct:] -= config.basics.direct_cost_advantage
+    return costs
+
+
+def visit_frequency_multiplier(config: MarketplaceScenario, mean_price_paid: float) -> float:
+    """Visits per day relative to `market.visits_per_day`: (p / p_ref)^(-e_p) x (d / d_ref)^(-e_d), the
+    constant-elasticity rule of `config.Basics` (1 with both elasticities 0)."""
+    basics = config.basics
+    multiplier = (basics.delivery_days / basics.reference_delivery_days) ** -basics.frequency_delivery_elasticity
+    if basics.frequency_price_elasticity > 0.0:
+        assert basics.reference_price is not None  # config validation
+        multiplier *= (mean_price_paid / basics.reference_price) ** -basics.frequency_price_elasticity
+    return multiplier
+
+
+def logit_mean_price_paid(qualities: NDArray[np.float64], prices: NDArray[np.float64], alpha: float) -> float:
+    """The purchase-weighted mean price under logit demand with an outside option: sum s_j p_j / sum s_j."""
+    shares = io.static_shares(qualities, prices, [alpha], outside_option=True)
+    return float(shares @ prices / shares.sum())
+
+
+def rival_segments(config: MarketplaceScenario, qualities: NDArray[np.float64]
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """With a rival platform (`[rival]`): the three buyer segments' mean utilities (3, N + N_rival) over this
+    platform's goods (`qualities`) then the rival's, and their shares of visits: humans at home here (the
+    switching cost on the rival's goods), humans at home on the rival (on this platform's goods), agents
+    (multi-homing, no switching cost)."""
+    rival, agents = config.rival, config.buyers.agent_share
+    theirs = np.full(rival.merchants, config.market.quality if rival.quality is None else rival.quality)
+    switching = rival.human_switching_cost
+    utilities = np.array([np.concatenate((qualities, theirs - switching)),
+                          np.concatenate((qualities - switching, theirs)),
+                          np.concatenate((qualities, theirs))])
+    weights = np.array([(1.0 - agents) * rival.human_home_share, (1.0 - agents) * (1.0 - rival.human_home_share),
+                        agents])
+    return utilities, weights
+
+
+def rival_equilibrium_prices(config: MarketplaceScenario, choice_qualities: NDArray[np.float64]
+                             ) -> NDArray[np.float64]:
+    """Logit-Bertrand prices (N + N_rival,) of this platform's merchants then the rival's, against the mix
+    of `rival_segments` (`sim.theory.io.segmented_logit_bertrand`), at effective costs c / (1 - t) and
+    c / (1 - t_rival)."""
+    market, rival = config.market, config.rival
+    costs = np.concatenate((merchant_unit_costs(config) / (1.0 - market.take_rate),
+                            np.full(rival.merchants, config.unit_cost / (1.0 - rival.take_rate))))
+    utilities, weights = rival_segments(config, choice_qualities)
+    return io.segmented_logit_bertrand(utilities, weights, costs, market.price_sensitivity)
+
+
+def logit_equilibrium_prices(config: MarketplaceScenario, qualities: NDArray[np.float64] | None = None
+                             ) -> NDArray[np.float64]:
+    """Logit-Bertrand prices of N single-product merchants with an outside option (the shared solver in
+    `sim.theory.io`), at each merchant's effective cost (unit cost) / (1 - t); `qualities`: the utilities
+    buyers choose by, per merchant (default: all `market.quality`)."""
     market = config.market
     n = market.merchants
-    equilibrium = io.bertrand_equilibrium(np.full(n, market.quality), np.full(n, market.effective_cost),
+    equilibrium = io.bertrand_equilibrium(np.full(n, market.quality) if qualities is None else qualities,
+                                          merchant_unit_costs(config) / (1.0 - market.take_rate),
                                           [market.price_sensitivity], outside_option=True)
     if not equilibrium.converged:
         raise RuntimeError(f"the logit-Bertrand solver did not converge: {equilibrium.message}")
     return equilibrium.prices
+
+
+def tool_qualities(config: MarketplaceScenario, adopters: int) -> NDArray[np.float64]:
+    """Each merchant's mean utility when merchants 0..adopters-1 use the tools."""
+    market = config.market
+    qualities = np.full(market.merchants, market.quality)
+    qualities[:adopters] += config.tools.quality_gain
+    return qualities
+
+
+def choice_bonus(config: MarketplaceScenario) -> NDArray[np.float64] | None:
+    """The utils the platform's ranking adds to each merchant's choice utility (`agent_market.self_preferencing`
+    on merchant 0, the platform's own agent); None without self-preferencing."""
+    if config.agent_market.self_preferencing == 0.0:
+        return None
+    bonus = np.zeros(config.market.merchants)
+    bonus[0] = config.agent_market.self_preferencing
+    return bonus
+
+
+def logit_profits_per_day(config: MarketplaceScenario, adopters: int) -> NDArray[np.float64]:
+    """Each merchant's expected profit per day at the logit-Bertrand prices with `adopters` tool users:
+    visits per day x share x ((1 - t) p - unit cost), less the tools' cost for the adopters."""
+    market = config.market
+    qualities = tool_qualities(config, adopters)
+    bonus = choice_bonus(config)
+    if bonus is not None:
+        qualities = qualities + bonus
+    prices = logit_equilibrium_prices(config, qualities)
+    shares = io.static_shares(qualities, prices, [market.price_sensitivity], outside_option=True)
+    profit = market.visits_per_day * shares * ((1.0 - market.take_rate) * prices - merchant_unit_costs(config))
+    profit[:adopters] -= config.tools.cost_per_listing_per_day
+    return profit
+
+
+def tool_adopters(config: MarketplaceScenario) -> int:
+    """The smallest k at which no adopter gains by dropping the tools (merchant k-1 at k - 1 adopters) and
+    no other merchant gains by adopting (merchant k at k + 1 adopters): the rule of `config.Tools`."""
+    n = config.market.merchants
+    profits = [logit_profits_per_day(config, k) for k in range(n + 1)]
+    for k in range(n + 1):
+        adopters_stay = k == 0 or profits[k][k - 1] >= profits[k - 1][k - 1]
+        others_stay_out = k == n or profits[k][k] >= profits[k + 1][k]
+        if adopters_stay and others_stay_out:
+            return k
+    raise RuntimeError("no adoption equilibrium of the merchant tools")  # symmetric logit: never reached
 
 
 class Marketplace:
@@ -106,10 +235,28 @@ class Marketplace:
         self.stahl = (search.stahl_equilibrium(n, buyers.agent_share, buyers.human_search_cost, market.valuation,
                                                market.effective_cost)
                       if market.goods == "homogeneous" else None)
-        self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day), None)
+        #: merchant tools (`[tools]`): how many adopt, and each listing's mean utility
+        self.adopters = tool_adopters(config) if config.tools.on else None
+        self.qualities = tool_qualities(config, self.adopters or 0)
+        #: the agent market's self-preferencing: the ranking's bonus, and the utilities buyers choose by
+        self.bonus = choice_bonus(config)
+        self.choice_qualities = self.qualities if self.bonus is None else self.qualities + self.bonus
         #: the visits best responses replay: per day, its segments of visits met at one set of prices
         self.log: deque[list[Segment]] = deque(maxlen=pricing.observation_days)
-        self.prices = self.initial_prices()
+        #: a rival platform (`[rival]`): its merchants' prices, and the category's purchases on it each day
+        self.rival_prices: NDArray[np.float64] | None = None
+        self.rival_purchases_per_day: list[int] = []
+        if config.rival.on:
+            both = rival_equilibrium_prices(config, self.choice_qualities)
+            self.prices, self.rival_prices = both[:n], both[n:]
+        else:
+            self.prices = self.initial_prices()
+        #: back to basics (`[basics]`): visits per day respond to the equilibrium's mean price and to delivery
+        self.frequency_multiplier = (visit_frequency_multiplier(
+            config, logit_mean_price_paid(self.choice_qualities, self.prices, market.price_sensitivity))
+            if config.basics.frequency_on else 1.0)
+        self.visits = draw_shoppers(streams["visits"], np.full(days, market.visits_per_day * self.frequency_multiplier),
+                                    None)
         #: entry and exit: merchant slots, who is listed, in order of entry (last in, first out), the Stahl
         #: equilibrium at the number listed, and entry costs paid since the last day's visits
         self.entry_on = config.entry.review_days is not None
@@ -135,7 +282,8 @@ class Marketplace:
             assert pricing.fixed_prices is not None  # config validation
             return np.resize(np.asarray(pricing.fixed_prices, dtype=np.float64), n)
         if pricing.mode == "equilibrium" and market.goods == "differentiated":
-            return logit_equilibrium_prices(self.config)
+            tailored = self.adopters is not None or self.bonus is not None
+            return logit_equilibrium_prices(self.config, self.choice_qualities if tailored else None)
         if pricing.mode == "best_response":
             return np.full(n, market.valuation if pricing.initial_price is None else pricing.initial_price)
         if pricing.mode == "qlearning":
@@ -329,7 +477,9 @@ class Marketplace:
             buyer_kinds, starts = self.draw_buyers(int(self.visits[day]))
             self.count_impressions()
             prices = self.prices.copy()
-            if self.stahl is None:
+            if self.rival_prices is not None:
+                self.rows.append(self.rival_day(prices, buyer_kinds))
+            elif self.stahl is None:
                 self.rows.append(self.logit_day(prices, buyer_kinds))
             else:
                 probe = self.config.probe
@@ -376,7 +526,7 @@ class Marketplace:
                     segments.append((prices, reservation, buyer_kinds[first:i], starts[first:i]))
                     prices, first = self.prices.copy(), i
                     reservation = self.reservation_price(prices)
-                search_one_visit(prices.tolist(), int(buyer_kinds[i]), float(starts[i]), reservation, *arguments,
+                search_one_visit(prices, buyer_kinds[i], starts[i], reservation, *arguments,
                                  sales, revenue, totals)
             segments.append((prices, reservation, buyer_kinds[first:], starts[first:]))
             if posted is None:
@@ -433,10 +583,11 @@ class Marketplace:
 
     def logit_day(self, prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]):
         """Differentiated goods, no search: every buyer sees every price and chooses by logit (humans and
-        agents alike); expected consumer surplus per visit ln(1 + sum_j exp(q - alpha p_j)) / alpha
-        (Small & Rosen 1981)."""
+        agents alike; by the ranking's utilities with self-preferencing); expected consumer surplus per visit
+        `sim.theory.io.logit_expected_utility` / alpha: ln(1 + sum_j exp(q_j - alpha p_j)) / alpha without
+        self-preferencing (Small & Rosen 1981)."""
         market = self.config.market
-        shares = io.static_shares(np.full(prices.size, market.quality), prices, [market.price_sensitivity],
+        shares = io.static_shares(self.choice_qualities, prices, [market.price_sensitivity],
                                   outside_option=True)
         rng = self.streams["logit_choice"]
         n_agents = int(np.count_nonzero(buyer_kinds))
@@ -447,8 +598,41 @@ class Marketplace:
             bought = allocate_purchases(rng, visits[kind], shares)[:-1]
             totals[kind, VISITS], totals[kind, PURCHASES], totals[kind, PAID] = visits[kind], bought.sum(), bought @ prices
             sales += bought
-        inclusive = math.log1p(float(np.exp(market.quality - market.price_sensitivity * prices).sum()))
+        inclusive = io.logit_expected_utility(self.qualities, prices, market.price_sensitivity, self.bonus)
         surplus = buyer_kinds.size * inclusive / market.price_sensitivity
+        return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
+
+    def rival_day(self, prices: NDArray[np.float64], buyer_kinds: NDArray[np.int8]):
+        """A day with a rival platform (`config.Rival`): the humans' home platforms ("rival_home"), then each
+        segment's purchases by logit over both platforms' goods ("logit_choice": humans at home here, humans
+        at home on the rival, agents); this platform's sales and totals count its own purchases, visits
+        count the whole category. Consumer surplus: each segment's `sim.theory.io.logit_expected_utility`
+        (the switching cost experienced, the ranking's bonus not) / alpha, per visit."""
+        assert self.rival_prices is not None
+        market, rival = self.config.market, self.config.rival
+        n, alpha = prices.size, market.price_sensitivity
+        both = np.concatenate((prices, self.rival_prices))
+        chosen, _ = rival_segments(self.config, self.choice_qualities)
+        experienced, _ = rival_segments(self.config, self.qualities)
+        bonus = None if self.bonus is None else np.concatenate((self.bonus, np.zeros(rival.merchants)))
+        n_agents = int(np.count_nonzero(buyer_kinds))
+        n_humans = buyer_kinds.size - n_agents
+        at_home = int(self.streams["rival_home"].binomial(n_humans, rival.human_home_share))
+        rng = self.streams["logit_choice"]
+        totals = np.zeros((2, 5))
+        sales = np.zeros(n, dtype=np.int64)
+        on_rival, surplus = 0, 0.0
+        for segment, (kind, visits) in enumerate(((HUMAN, at_home), (HUMAN, n_humans - at_home), (AGENT, n_agents))):
+            shares = io.static_shares(chosen[segment], both, [alpha], outside_option=True)
+            bought = allocate_purchases(rng, visits, shares)[:-1]
+            ours = bought[:n]
+            totals[kind, VISITS] += visits
+            totals[kind, PURCHASES] += ours.sum()
+            totals[kind, PAID] += ours @ prices
+            sales += ours
+            on_rival += int(bought[n:].sum())
+            surplus += visits * io.logit_expected_utility(experienced[segment], both, alpha, bonus) / alpha
+        self.rival_purchases_per_day.append(on_rival)
         return prices, math.nan, sales, sales * prices, totals, surplus, math.nan
 
     def collected(self) -> MarketDays:
@@ -457,6 +641,12 @@ class Marketplace:
                           np.array(revenue), np.array(totals), np.array(surplus), np.array(probe))
         if self.config.ads.advertisers > 0:
             days = dataclasses.replace(days, ad_impressions=np.array(self.impressions_per_day, dtype=np.int64))
+        if self.adopters is not None:
+            days = dataclasses.replace(days, tool_adopters=self.adopters)
+        if self.rival_prices is not None:
+            days = dataclasses.replace(days, rival_purchases=np.array(self.rival_purchases_per_day, dtype=np.int64))
+        if self.frequency_multiplier != 1.0:
+            days = dataclasses.replace(days, frequency_multiplier=self.frequency_multiplier)
         if not self.entry_on:
             return days
         return dataclasses.replace(days, listed=np.array(self.listed_per_day, dtype=np.int64),
@@ -507,43 +697,6 @@ class Marketplace:
                           ad_impressions=impressions)
 
 
-def search_one_visit(prices: list[float], buyer_kind: int, start_uniform: float, reservation_price: float,
-                     valuation: float, human_search_cost: float, agent_search_cost: float, consideration_set: int,
-                     agent_consideration_set: int, sales: NDArray[np.int64], revenue: NDArray[np.float64],
-                     totals: NDArray[np.float64]) -> None:
-    """One buyer's search and choice, written out visit by visit (the per-visit fidelity's own implementation
-    of the rule `sim.kernels.search` applies in batches); adds the outcome to `sales`, `revenue`, `totals`
-    in the kernel's order of operations, so that the same visits give the same sums."""
-    n = len(prices)
-    start = min(int(start_uniform * n), n - 1)
-    best = start
-    if buyer_kind != HUMAN:
-        kind = AGENT
-        quotes = 1 if buyer_kind == AGENT_TAKING_FIRST else min(agent_consideration_set, n)
-        for k in range(1, quotes):
-            if prices[(start + k) % n] < prices[best]:
-                best = (start + k) % n
-        if buyer_kind == AGENT_CHOOSING_AT_RANDOM:
-            best = start
-        cost = agent_search_cost * (quotes - 1)
-    else:
-        kind, quotes = HUMAN, 1
-        while prices[best] > reservation_price and quotes < consideration_set:
-            merchant = (start + quotes) % n
-            quotes += 1
-            if prices[merchant] < prices[best]:
-                best = merchant
-        cost = human_search_cost * (quotes - 1)
-    totals[kind, VISITS] += 1.0
-    totals[kind, QUOTES] += quotes
-    totals[kind, SEARCH_COSTS] += cost
-    if prices[best] <= valuation:
-        sales[best] += 1
-        revenue[best] += prices[best]
-        totals[kind, PURCHASES] += 1.0
-        totals[kind, PAID] += prices[best]
-
-
 def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | None = None) -> MarketDays:
     """Run the market over the horizon (whole days), at the config's fidelity. `processes`: run the batch
     fidelity's SimPy processes even where the prices are known in advance (None: only where they must, i.e.
@@ -555,7 +708,7 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     if processes is None:
         processes = per_visit or pricing.mode in ("best_response", "qlearning") or market.stahl is None
     if not processes and not market.entry_on:
-        return market.run_ahead()
+        return with_services(config, streams, market.run_ahead())
     env = simpy.Environment()
     env.process(market.visit_arrivals(env) if per_visit else market.visit_days(env))
     if market.entry_on:
@@ -571,4 +724,18 @@ def run_market(config: MarketplaceScenario, streams: Streams, processes: bool | 
     elif pricing.mode == "qlearning":
         env.process(market.qlearning_repricing(env))
     env.run(until=float(days))
-    return market.collected()
+    return with_services(config, streams, market.collected())
+
+
+def with_services(config: MarketplaceScenario, streams: Streams, days: MarketDays) -> MarketDays:
+    """The platform's services around the market's days. The direct AI service: of each day's visits, each
+    buys a use with probability `fees.direct_service_uptake` (binomial, "direct_service" stream; drawn only
+    when the uptake is > 0). The contact centre (`service.py`), fed by each day's orders, when `[service]` is on."""
+    uptake = config.fees.direct_service_uptake
+    if uptake > 0.0:
+        visits = days.totals[:, :, VISITS].sum(axis=1).astype(np.int64)
+        days = dataclasses.replace(days, direct_service_uses=streams["direct_service"].binomial(visits, uptake))
+    if config.service.on:
+        orders = days.totals[:, :, PURCHASES].sum(axis=1).astype(np.int64)
+        days = dataclasses.replace(days, service=run_contact_centre(config.service, orders, streams))
+    return days

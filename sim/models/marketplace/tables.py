@@ -19,11 +19,18 @@ TABLES = (
         "paid_agents": Column(_PRICE, "total paid by AI buying agents"),
         "search_costs": Column(_PRICE, "search costs buyers incurred"),
         "merchant_profit": Column(_PRICE, "merchants' profit, summed over merchants (net of listing, entry and ad "
-                                          "costs when [entry] or [ads] is on)"),
+                                          "costs when [entry] or [ads] is on, and of agent-access fees when merchants pay them)"),
         "platform_revenue": Column(_PRICE, "the platform's take-rate revenue"),
         "merchants": Column("merchants", "merchants listed that day (with [entry])"),
         "ad_impressions": Column("visits", "human visits shown an advertiser first (with [ads])"),
         "ad_revenue": Column(_PRICE, "the platform's ad revenue (with [ads])"),
+        "agent_access_revenue": Column(_PRICE, "agent-access fees paid to the platform (with fees.agent_access_fee_per_visit)"),
+        "direct_service_uses": Column("uses", "uses of the platform's direct AI service (with its uptake > 0)"),
+        "direct_service_revenue": Column(_PRICE, "what buyers paid the direct AI service (with its uptake > 0)"),
+        "contacts": Column("contacts", "customer-service contacts about that day's orders (with [service])"),
+        "bot_resolved": Column("contacts", "of them, resolved by the bot (with [service])"),
+        "contact_wait_minutes": Column("minutes", "mean wait of that day's human-handled contacts (with [service]; "
+                                                  "nan if none)"),
     }),
     TableSpec("equilibrium", "replication", {
         "goods": Column("-", "homogeneous or differentiated goods"),

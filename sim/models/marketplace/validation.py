@@ -18,15 +18,27 @@ Three groups of cases, at v = 1, c = 0, no take rate:
 * Limits, deterministic: one merchant posts v in best_response mode (a monopoly); all-agent buyers
   (Bertrand) drive best responses to within one tick of cost, all-human buyers (Diamond) to v. Checked on
   the mean posted price after a warm-up long enough for the tick-by-tick walk (values per replication).
+* The AI 1.0 contact centre (`[service]`, `service.py`) as M/M/c: fixed prices at which every visit buys, so
+  Poisson orders make Poisson contacts at a constant rate; the bot thins them by 1 - r; exponential handling
+  at c human agents. The humans' mean wait and the share who wait must reproduce Erlang C
+  (`sim.theory.queueing`) at the load the bot leaves, rho = 0.7 (4 agents, 200-day replications: at 0.85 the
+  design needs ~200 replications, 15 CPU-minutes).
+* The DingTalk agent market (`[agent_market]`) with self-preferencing: at the logit-Bertrand prices the
+  simulated purchase share and the platform agent's share match the logit shares at those prices (computed
+  here by the logit formula), and consumer surplus per visit equals the log-sum less the ranking bonus over
+  alpha (`sim.theory.io.logit_expected_utility`; deterministic).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.core.validation import IDENTITY_TOLERANCE, Expectation, Pilot, ValidationCase
 from sim.models.marketplace.config import MarketplaceScenario
-from sim.theory import search
+from sim.models.marketplace.market import logit_equilibrium_prices
+from sim.theory import io, queueing, search
 
-__all__ = ["validation_cases", "market_config", "MARKETS", "PROBE_POINTS"]
+__all__ = ["validation_cases", "market_config", "contact_centre_config", "agent_market_config", "AGENT_MARKET", "MARKETS", "PROBE_POINTS", "CONTACT_CENTRE"]
 
 VALIDATION_SEED = 20261201
 PILOT_SEED = 20260418
@@ -46,6 +58,11 @@ PROBE_DAYS, PROBE_VISITS_PER_DAY = 20_000.0, 20.0  # many days: the rivals' dail
 #: ("lo") or rho ("rho") off the support
 PROBE_POINTS: tuple[tuple[str, float], ...] = tuple(
     [(f"support {k}/7", k / 7.0) for k in range(8)] + [("0.8 p_lo", 0.8), ("0.95 p_lo", 0.95), ("1.02 rho", 1.02)])
+
+#: the contact-centre case: human agents c, utilisation rho they face, handling minutes, days, warm-up days;
+#: the bot resolves half of the contacts, orders make 0.1 + 0.5 x 0.2 = 0.2 contacts each
+CONTACT_CENTRE = (4, 0.7, 60.0, 200.0, 5.0)
+CONTACT_SHARE, EXTRA_LATE_SHARE, LATE_SHARE, BOT_SHARE = 0.1, 0.5, 0.2, 0.5
 
 #: case name -> the pilot's standard deviation per replication of every stochastic metric
 #: (`sim.core.validation.run_pilot` at PILOT_SEED, replications 0..9, reproduces them)
@@ -100,6 +117,14 @@ PILOT_SD: dict[str, dict[str, float]] = {
     },
     "deviation 1.02 rho (p = 0.1600)": {
         "probe_profit_difference_per_visit": 0.000107258123383823,
+    },
+    "contact centre M/M/4 rho=0.7 (bot r=0.5)": {
+        "contact_wait_minutes": 1.9151511791753875,
+        "contact_wait_probability": 0.01606411011225819,
+    },
+    "agent market N=4 self-preferencing 1": {
+        "purchase_share": 0.001678058129061395,
+        "platform_agent_share": 0.0028470238540176038,
     },
 }
 
@@ -176,6 +201,69 @@ def _limit_case(name: str, merchants: int, agent_share: float, search_cost: floa
                           (Expectation("mean_posted_price", expected, theory, tolerance=tolerance),))
 
 
+def contact_centre_config(agents: int, utilisation: float, handling_minutes: float, days: float,
+                          warmup_days: float) -> MarketplaceScenario:
+    """Fixed prices 0.7 <= v at 4 merchants (every visit buys), visits per day set so that the contacts the bot
+    leaves load `agents` agents to `utilisation`."""
+    human_contacts_per_day = utilisation * agents * 1440.0 / handling_minutes
+    contacts_per_order = CONTACT_SHARE + EXTRA_LATE_SHARE * LATE_SHARE
+    visits = human_contacts_per_day / (contacts_per_order * (1.0 - BOT_SHARE))
+    document = market_config(4, 0.4, 0.05, days, visits, mode="fixed", fixed_prices=[0.7])
+    document["run"] = {**document["run"], "warmup_days": warmup_days}  # type: ignore[dict-item]
+    document["service"] = {"contact_share_per_order": CONTACT_SHARE, "extra_contact_share_per_late_order":
+                           EXTRA_LATE_SHARE, "late_delivery_share": LATE_SHARE, "bot_resolution_share": BOT_SHARE,
+                           "human_agents": agents, "handling_minutes": handling_minutes}
+    return MarketplaceScenario.model_validate(document)
+
+
+def _contact_centre_case() -> ValidationCase:
+    agents, utilisation, handling_minutes, days, warmup = CONTACT_CENTRE
+    config = contact_centre_config(agents, utilisation, handling_minutes, days, warmup)
+    rate_per_hour = utilisation * agents * 60.0 / handling_minutes
+    service_rate_per_hour = 60.0 / handling_minutes
+    name = f"contact centre M/M/{agents} rho={utilisation:g} (bot r={BOT_SHARE:g})"
+    expectations = (
+        Expectation("contact_wait_minutes", 60.0 * queueing.mean_wait_in_queue(rate_per_hour, service_rate_per_hour,
+                                                                                agents),
+                    "Erlang C: Wq = C(c, a) / (c mu - lambda)"),
+        Expectation("contact_wait_probability", queueing.erlang_c(rate_per_hour, service_rate_per_hour, agents),
+                    "Erlang C: P(wait) = C(c, a)"),
+    )
+    return ValidationCase(name, config, expectations, Pilot(PILOT_SEED, PILOT_REPLICATIONS, PILOT_SD[name]))
+
+
+#: the agent-market case: merchants, quality, alpha, take rate, API price, million tokens per use,
+#: self-preferencing (utils), days, visits per day
+AGENT_MARKET = (4, 1.0, 4.0, 0.1, 0.5, 0.2, 1.0, 100.0, 500.0)
+
+
+def agent_market_config() -> MarketplaceScenario:
+    merchants, quality, alpha, take, api, tokens, bonus, days, visits = AGENT_MARKET
+    document = market_config(merchants, 1.0, 0.0, days, visits)
+    document["market"].update({"goods": "differentiated", "quality": quality,  # type: ignore[attr-defined]
+                               "price_sensitivity": alpha, "take_rate": take})
+    document["agent_market"] = {"api_price_per_million_tokens": api, "million_tokens_per_use": tokens,
+                                "self_preferencing": bonus}
+    return MarketplaceScenario.model_validate(document)
+
+
+def _agent_market_case() -> ValidationCase:
+    merchants, quality, alpha, _, _, _, bonus, _, _ = AGENT_MARKET
+    config = agent_market_config()
+    prices = logit_equilibrium_prices(config, np.full(merchants, quality) + np.eye(merchants)[0] * bonus)
+    weights = np.exp(quality + np.eye(merchants)[0] * bonus - alpha * prices)
+    shares = weights / (1.0 + weights.sum())
+    name = f"agent market N={merchants} self-preferencing {bonus:g}"
+    expectations = (
+        Expectation("purchase_share", float(shares.sum()), "logit: sum_j s_j at the equilibrium prices"),
+        Expectation("platform_agent_share", float(shares[0]), "logit: s_0 (ranked up) at the equilibrium prices"),
+        Expectation("consumer_surplus_per_visit",
+                    io.logit_expected_utility(np.full(merchants, quality), prices, alpha, np.eye(merchants)[0] * bonus)
+                    / alpha, "log-sum less the chosen bonus, / alpha", tolerance=IDENTITY_TOLERANCE),
+    )
+    return ValidationCase(name, config, expectations, Pilot(PILOT_SEED, PILOT_REPLICATIONS, PILOT_SD[name]))
+
+
 def validation_cases() -> list[ValidationCase]:
     """The marketplace checks: Stahl markets, the deviation probes, and the best-response limits."""
     cases = [_market_case(*market) for market in MARKETS]
@@ -190,4 +278,6 @@ def validation_cases() -> list[ValidationCase]:
         _limit_case("Diamond mu=0 N=3 (best response)", 3, 0.0, 0.05, VALUATION, "mu = 0, s > 0: price v",
                     IDENTITY_TOLERANCE),
     ]
+    cases.append(_contact_centre_case())
+    cases.append(_agent_market_case())
     return cases

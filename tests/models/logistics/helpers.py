@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.core.rng import Streams
-from sim.core.stats import welch_interval
+from sim.core.stats import welch_tost
 from sim.models.logistics.config import LogisticsScenario
 from sim.models.logistics.demand import DayOrders
 from sim.models.logistics.model import build
@@ -121,21 +121,15 @@ def cancelled_flights(config: LogisticsScenario, seed: int, replications: int,
     return np.asarray(counts, dtype=float), expected
 
 
-def tost_interval(parcel: np.ndarray, batch: np.ndarray) -> tuple[float, float]:
-    """The 1 - 2 TOST_ALPHA_PER_SIDE Welch interval (`sim.core.stats.welch_interval`) for E[batch] -
-    E[parcel] from independent seeds: two one-sided tests at TOST_ALPHA_PER_SIDE each, equivalence when it
-    lies inside (-margin, margin)."""
-    interval = welch_interval(parcel, batch, level=1.0 - 2.0 * TOST_ALPHA_PER_SIDE)
-    return interval.low, interval.high
-
-
 def assert_equivalent(parcel: dict[str, np.ndarray], batch: dict[str, np.ndarray], label: str = "") -> None:
-    """Per metric of `EQUIVALENCE_MARGINS` (a relative margin scaled by the parcel fidelity's mean), the TOST
-    interval of batch - parcel lies inside (-margin, margin)."""
+    """Per metric of `EQUIVALENCE_MARGINS` (a relative margin scaled by the parcel fidelity's mean), batch and
+    parcel are equivalent by `sim.core.stats.welch_tost` (independent seeds; two one-sided tests at
+    TOST_ALPHA_PER_SIDE each): the 1 - 2 TOST_ALPHA_PER_SIDE Welch interval of E[batch] - E[parcel] lies
+    inside (-margin, margin)."""
     for metric, (margin, relative) in EQUIVALENCE_MARGINS.items():
         a, b = parcel[metric], batch[metric]
         assert np.all(np.isfinite(a)) and np.all(np.isfinite(b)), (label, metric)
         if relative:
             margin = margin * float(np.mean(a))
-        low, high = tost_interval(a, b)
-        assert -margin < low and high < margin, (label, metric, low, high, margin)
+        equivalence = welch_tost(a, b, margin, alpha_per_side=TOST_ALPHA_PER_SIDE)
+        assert equivalence.equivalent, (label, metric, equivalence.interval, margin)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.core.rng import Streams
-from sim.core.stats import t_critical
+from sim.core.stats import welch_tost
 from sim.core.validation import family_size
 from sim.models.marketplace import MODEL
 from sim.models.marketplace.config import MarketplaceScenario
@@ -141,9 +141,10 @@ def test_best_response_limits_fast():
     assert diamond.tables["daily"]["mean_posted_price"][-1] == pytest.approx(1.0)
 
 
-def test_validation_cases_are_a_family_of_23_with_pilots_at_another_seed():
+def test_validation_cases_are_a_family_of_27_with_pilots_at_another_seed():
+    """23 Stahl and deviation checks, the contact centre's two Erlang C checks, the agent market's two shares."""
     cases = MODEL.validation_checks()
-    assert family_size(cases) == 23
+    assert family_size(cases) == 27
     assert all(case.config.run.seed == VALIDATION_SEED for case in cases)
     assert all(case.pilot is None or case.pilot.seed != VALIDATION_SEED for case in cases)
 
@@ -194,16 +195,6 @@ def test_per_visit_fidelity_is_the_batch_fidelity_bit_for_bit_when_prices_hold_a
     tables_equal(simulate(batch, Streams(8, 0)), simulate(per_visit, Streams(8, 0)))
 
 
-def _tost_welch(a: np.ndarray, b: np.ndarray, margin: float) -> tuple[float, float]:
-    """The 90% Welch interval for E[b] - E[a] (two one-sided tests at 5% each); equivalence when it lies
-    inside (-margin, margin)."""
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    half = float(t_critical(0.90, df)) * math.sqrt(va + vb)
-    difference = float(b.mean() - a.mean())
-    return difference - half, difference + half
-
-
 @pytest.mark.slow
 def test_fidelities_are_equivalent_with_independent_seeds_under_best_responses():
     """Best responses reprice mid-day, so here the per-visit fidelity's visits meet prices the batch
@@ -226,8 +217,8 @@ def test_fidelities_are_equivalent_with_independent_seeds_under_best_responses()
         batch = np.array([m[metric] for m in values["batch"]])
         visit = np.array([m[metric] for m in values["visit"]])
         margin = 0.03 * float(batch.mean())
-        low, high = _tost_welch(batch, visit, margin)
-        assert -margin < low and high < margin, (metric, low, high)
+        equivalence = welch_tost(batch, visit, margin, alpha_per_side=0.05)
+        assert equivalence.equivalent, (metric, equivalence.interval, margin)
 
 
 def test_q_learning_update_and_choice_by_hand():
