@@ -12,7 +12,6 @@ Writes bench/results/cainiao.json and prints a table. `--quick`: 4 replications 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _report import print_measures, write_record  # noqa: E402
 
 import sim  # noqa: E402
 from sim.core.rng import Streams  # noqa: E402
@@ -60,19 +61,12 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "processor": platform.processor(),
                     "load_average": list(os.getloadavg())},
     }
-    out = ROOT / "bench" / "results" / "cainiao.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-
     rows = [(f"quarters/s, {name.replace('_none', ', deterministic').replace('_poisson', ', Poisson orders')}",
              f"{rate:,.0f}", "") for name, rate in rates.items()]
     rows += [(f"three-regime compare, {replications} replications x 32 quarters: wall", f"{wall:,.1f} s", "< 300 s"),
              ("  CPU time", f"{cpu:,.1f} s", "")]
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'value':>10}  target")
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:>10}  {target}")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    print_measures(rows)
+    write_record("cainiao", results)
 
 
 if __name__ == "__main__":
