@@ -488,6 +488,75 @@ def _marketplace(out: Path) -> list[dict]:
     return rows
 
 
+def _cainiao(out: Path) -> list[dict]:
+    """Figures 13 and 14: the markup against the closed form and the buy-out's decomposed NPV gain."""
+    rows: list[dict] = []
+    usd = Display(2, suffix="", signed=True)
+    name = "fig14_cainiao_buyout_decomposition.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for row in frame.iter_rows(named=True):
+            rows.append(_entry(f"cainiao.gain.{row['part']}", "result", row["npv_attributable_gain_usd_bn"], usd,
+                               "US$ bn", name, f"part == {row['part']}", row["ci_low"], row["ci_high"],
+                               table1=("NPV gain of the Cainiao buy-out to Alibaba's shareholders (US$ bn, 2020Q2)"
+                                       if row["part"] == "total" else "")))
+        first = frame.row(0, named=True)
+        rows += [_entry("cainiao.offer_discounted", "input", first["offer_discounted_usd_bn"], Display(2), "US$ bn",
+                        name, "offer_discounted_usd_bn"),
+                 _entry("cainiao.replications", "input", first["n"], COUNT, "replications", name, "n"),
+                 _label("cainiao.payback", first["buyout_payback_quarter"] if first["buyout_payback_quarter"] != "none"
+                        else "", name, "buyout_payback_quarter", table1="payback quarter of the Cainiao buy-out"),
+                 _label("cainiao.horizon", first["horizon_quarter"], name, "horizon_quarter")]
+    name = "fig14_cainiao_buyout.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        last = frame["quarter"].max()
+        for label, short in (("infrastructure (63.7%)", "infrastructure"), ("cost plus (63.7%)", "cost_plus")):
+            row = frame.filter((pl.col("scenario") == label) & (pl.col("quarter") == last)).row(0, named=True)
+            rows.append(_entry(f"cainiao.cumulative.{short}", "result", row["difference"], usd, "US$ bn", name,
+                               f"scenario == {label}, quarter == {last}, difference", row["ci_low"], row["ci_high"]))
+    name = "fig14_cainiao_buyout_welfare.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for label, short in (("infrastructure (63.7%)", "infrastructure"),
+                             ("buy-out 2024Q2, infrastructure", "buyout")):
+            for who in ("shoppers", "third_party_merchants"):
+                row = frame.filter((pl.col("scenario") == label) & (pl.col("surplus_of") == who)).row(0, named=True)
+                rows.append(_entry(f"cainiao.welfare.{short}.{who}", "result", row["difference"],
+                                   Display(0, signed=True), "RMB m a quarter", name,
+                                   f"scenario == {label}, surplus_of == {who}, difference", row["ci_low"],
+                                   row["ci_high"]))
+            row = frame.filter((pl.col("scenario") == label) & (pl.col("surplus_of") == "shoppers")).row(0, named=True)
+            rows.append(_entry(f"cainiao.welfare.{short}.shoppers_relative", "result",
+                               row["difference"] / row["standalone"], Display(0, 100.0, "%", signed=True), "share",
+                               name, f"scenario == {label}, surplus_of == shoppers, difference / standalone"))
+    name = "fig15_cainiao_where_infrastructure_loses.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        losing = frame.filter(pl.col("gain_rmb_m_per_quarter") < 0)
+        rows += [_entry("cainiao.loses.threshold", "result", frame["threshold_rmb_per_parcel"][0], Display(2),
+                        "RMB per parcel", name, "threshold_rmb_per_parcel",
+                        table1="capacity cost above which infrastructure loses to standalone (RMB per parcel)"),
+                 _entry("cainiao.loses.first_simulated", "result",
+                        losing["capacity_cost_rmb_per_parcel"].min() if losing.height else None, Display(2),
+                        "RMB per parcel", name, "min capacity_cost_rmb_per_parcel with gain < 0"),
+                 _entry("cainiao.loses.max_error", "result",
+                        ((frame["gain_rmb_m_per_quarter"] - frame["gain_closed_form"]).abs()).max(), Display(6),
+                        "RMB m a quarter", name, "max abs(gain - gain_closed_form)")]
+    name = "fig13_cainiao_markup.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        standalone = frame.filter(pl.col("regime") == "standalone").row(0, named=True)
+        rows += [_entry("cainiao.markup.max_error", "result",
+                        max(frame["retail_price_error"].max(), frame["orders_error"].max()), Display(6),
+                        "relative", name, "max of retail_price_error and orders_error"),
+                 _entry("cainiao.markup.standalone", "result", standalone["markup"], PERCENT, "share", name,
+                        "regime == standalone, markup"),
+                 _entry("cainiao.markup.points", "input", frame.height - 1, COUNT, "markups", name,
+                        "rows with regime == cost_plus")]
+    return rows
+
+
 # --- parameter uncertainty and sensitivity: paper/uncertainty.py and figure 11 --------------------------------
 
 def _bands(out: Path, rows: list[dict]) -> None:
@@ -609,6 +678,15 @@ def _inputs() -> list[dict]:
                Display(0, 100.0, "%"), "share of list price", _price_factor("model_api", "2024Q2")),
         _input("input.token_elasticity", "cloud_status_quo.toml", "workloads.genai.price_elasticity", Display(1),
                "elasticity"),
+        _input("input.cainiao_ownership", "cainiao_standalone.toml", "cainiao.ownership_share", PERCENT, "share"),
+        _input("input.cainiao_discount_rate", "cainiao_standalone.toml", "cainiao.discount_rate_per_year", PERCENT,
+               "a year"),
+        _input("input.cainiao_cost_plus_markup", "cainiao_cost_plus.toml", "cainiao.transfer_markup",
+               Display(0, 100.0, "%"), "share"),
+        _input("input.cainiao_growth", "cainiao_standalone_calibrated.toml", "demand.growth_per_quarter", PERCENT,
+               "a quarter"),
+        _input("input.cainiao_offer_usd_bn", "cainiao_buyout_2024.toml", "cainiao.change.outlay_usd_bn", Display(2),
+               "US$ bn"),
     ]
 
 
@@ -618,6 +696,7 @@ def key_table(out_dir: Path) -> pl.DataFrame:
     rows = _customs(out) if (out / "fig1_customs_validation.csv").exists() else []
     rows += _cloud(out) + _logistics(out) + _marketplace(out) + _evidence(out) + _details(out) + _inputs()
     rows += _uncertainty(out)
+    rows += _cainiao(out)
     _bands(out, rows)
     for row in rows:
         row.pop("_display", None)

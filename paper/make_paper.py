@@ -87,6 +87,14 @@ FIGURES = {
     12: Figure("fig12_marketplace_genai", "marketplace",
                "marketplace: platform revenue by source against agent share; the agent market's share and surplus "
                "against the API price; AI 1.0 against 2.0 by goal"),
+    13: Figure("fig13_cainiao_markup", "cainiao",
+               "cainiao: AliExpress's price and orders against the transfer markup, simulated over the closed form"),
+    14: Figure("fig14_cainiao_buyout", "cainiao",
+               "cainiao: attributable cash by regime and the 2024 buy-out, paired against standalone; the buy-out's "
+               "NPV gain decomposed against the offer"),
+    15: Figure("fig15_cainiao_where_infrastructure_loses", "cainiao",
+               "cainiao: infrastructure minus standalone group profit against capacity cost and third-party market, "
+               "over the closed form; where infrastructure loses"),
 }
 #: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
 TABLES = ("table2", "table3", "table4", "detail", "uncertainty")

@@ -635,7 +635,7 @@ def calibrate(
     report = loaded.model.calibrate(loaded, out)
     console.print(dataframe_table(report.table, "fit: published vs simulated"))
     console.print(dataframe_table(report.parameter_table(), "fitted parameters"))
-    console.print(dataframe_table(report.error_table(), "fit errors (held out: the last two published quarters)"))
+    console.print(dataframe_table(report.error_table(), "fit errors (in sample and held out)"))
     specifications = getattr(report, "specification_table", None)  # a model that compares specifications
     if specifications is not None:
         console.print(dataframe_table(specifications(), "specifications tried (chosen before the hold-out)"))

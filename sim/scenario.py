@@ -57,6 +57,7 @@ _MODELS: dict[str, str] = {
     "logistics": "sim.models.logistics",
     "cloud": "sim.models.cloud",
     "marketplace": "sim.models.marketplace",
+    "cainiao": "sim.models.cainiao",
 }
 
 

@@ -68,6 +68,9 @@ class ScenarioConfig(StrictModel):
 
 #: units read from a key's ending, the naming rule of every schema (first match wins)
 _UNIT_ENDINGS = (
+    ("_rmb_per_parcel_quarter", "RMB per parcel-quarter"), ("_rmb_per_parcel", "RMB per parcel"),
+    ("_m_parcels_per_rmb", "million parcels per RMB"), ("_m_parcels", "million parcels"), ("_usd_bn", "US$ bn"),
+    ("rmb_per_usd", "RMB per US$"),
     ("_eur_per_kg", "EUR per kg"), ("_eur_per_attempt", "EUR per attempt"), ("_eur_per_item", "EUR per item"),
     ("_eur_per_flight_week", "EUR per flight-week"), ("_eur_per_hub_shift", "EUR per hub shift"),
     ("_eur_per_officer_shift", "EUR per officer shift"), ("_per_item_eur", "EUR per item"),

@@ -39,6 +39,7 @@ SHIPPED = {
     "logistics": "aliexpress_spain_5day.toml",
     "cloud": "cloud_status_quo.toml",
     "marketplace": "marketplace_today.toml",
+    "cainiao": "cainiao_standalone.toml",
 }
 ISHIGAMI = {"model": "ishigami", "description": "Ishigami function at one point",
             "run": {"horizon_days": 1.0, "replications": 1, "seed": 11},

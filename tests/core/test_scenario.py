@@ -73,11 +73,11 @@ def test_unknown_model(scenario_dir):
     with pytest.raises(ScenarioError, match="unknown model") as caught:
         load_scenario(path)
     assert caught.value.key == "model" and caught.value.value == "teleport"
-    assert "known models: cloud, customs, customs_classes, ishigami, logistics" in str(caught.value)
+    assert "known models: cainiao, cloud, customs, customs_classes, ishigami, logistics" in str(caught.value)
 
 
 def test_the_registry_lists_and_loads_every_model():
-    assert model_names() == ["cloud", "customs", "customs_classes", "ishigami", "logistics", "marketplace"]
+    assert model_names() == ["cainiao", "cloud", "customs", "customs_classes", "ishigami", "logistics", "marketplace"]
     assert [get_model(name).name for name in model_names()] == model_names()
 
 

@@ -114,3 +114,30 @@ def test_the_observed_points_of_the_cloud_figure_are_the_sources_table(built):
     held_out = {float(index(q)) for q in published["quarter"].tail(2)}
     assert drawn["published (Canalys)"] == sorted(p for p in points if p[0] not in held_out)
     assert drawn["published, held out of the fit"] == sorted(p for p in points if p[0] in held_out)
+
+
+def test_the_cainiao_figures_against_hand_computations(built):
+    """Figure 13: AliExpress's simulated price and orders at each transfer price w equal the linear limit's
+    P = (a/b + w)/2 and Q = (a - b w)/2, recomputed here from the scenario file (to the CSV's six decimals);
+    figure 14: the buy-out's gain is the sum of its two parts (paired over the same replications, so exactly,
+    to the CSV's rounding) and Table 3 holds the Cainiao block with the prospectus revenue."""
+    from sim.scenario import load_scenario
+
+    demand = load_scenario(REPO / "scenarios" / "cainiao_cost_plus.toml").config.demand
+    a, b = demand.group_intercept_m_parcels, demand.group_slope_m_parcels_per_rmb
+    markup = pl.read_csv(built.out_dir / "fig13_cainiao_markup.csv")
+    for row in markup.iter_rows(named=True):
+        w = row["transfer_price"]
+        assert math.isclose(row["retail_price"], (a / b + w) / 2.0, rel_tol=0.0, abs_tol=2e-6)
+        assert math.isclose(row["orders_m"], (a - b * w) / 2.0, rel_tol=0.0, abs_tol=1e-4)
+    parts = pl.read_csv(built.out_dir / "fig14_cainiao_buyout_decomposition.csv")
+    gain = dict(zip(parts["part"], parts["npv_attributable_gain_usd_bn"]))
+    assert math.isclose(gain["ownership"] + gain["regime"], gain["total"], rel_tol=0.0, abs_tol=3e-6)
+    loses = pl.read_csv(built.out_dir / "fig15_cainiao_where_infrastructure_loses.csv")
+    x = a / b - load_scenario(REPO / "scenarios" / "cainiao_cost_plus.toml").config.cainiao.marginal_cost_rmb_per_parcel
+    for row in loses.iter_rows(named=True):  # by hand: (b/16)(x - 3 c_K)(x + c_K), whatever the third parties
+        c_k = row["capacity_cost_rmb_per_parcel"]
+        assert math.isclose(row["gain_rmb_m_per_quarter"], b / 16 * (x - 3 * c_k) * (x + c_k), abs_tol=1e-3)
+        assert (row["gain_rmb_m_per_quarter"] < 0) == (c_k > x / 3)
+    fit = pl.read_csv(built.out_dir / "table3_cainiao_fit.csv")
+    assert fit.filter(pl.col("sample") == "in")["published"].to_list()[::2][:3] == [52.7, 66.9, 77.8]

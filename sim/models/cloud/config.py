@@ -14,12 +14,12 @@ overrides one provider's key without repeating the others.
 from __future__ import annotations
 
 import math
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from sim.core.config import FiniteFloat, NonNegative, Positive, Probability, ScenarioConfig, StrictModel
+from sim.core.quarters import QUARTER_DAYS, QUARTER_PATTERN, check_quarter, quarter_index, quarter_label
 
 __all__ = [
     "QUARTER_DAYS",
@@ -39,34 +39,10 @@ __all__ = [
     "CloudScenario",
 ]
 
-QUARTER_DAYS = 91.25
 PRODUCTS = ("compute", "storage", "model_api")
 WORKLOAD_TYPES: tuple[Literal["traditional", "genai"], ...] = ("traditional", "genai")
 Product = Literal["compute", "storage", "model_api"]
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def quarter_index(label: str, start: str) -> int:
-    """Quarters from `start` to `label` ("2024Q1" is 16 quarters after "2020Q1")."""
-    a, b = _QUARTER.match(label), _QUARTER.match(start)
-    if a is None or b is None:
-        raise ValueError(f"quarters are written YYYYQn, e.g. 2024Q1 (got {label!r}, {start!r})")
-    return (int(a.group(1)) - int(b.group(1))) * 4 + int(a.group(2)) - int(b.group(2))
-
-
-def quarter_label(start: str, index: int) -> str:
-    """The label of quarter `index` counted from `start` (index 0 is `start`)."""
-    m = _QUARTER.match(start)
-    if m is None:
-        raise ValueError(f"quarters are written YYYYQn (got {start!r})")
-    q = int(m.group(1)) * 4 + int(m.group(2)) - 1 + index
-    return f"{q // 4}Q{q % 4 + 1}"
-
-
-def _check_quarter(value: str) -> str:
-    if _QUARTER.match(value) is None:
-        raise ValueError("must be a quarter written YYYYQn, e.g. 2024Q1")
-    return value
+_check_quarter = check_quarter
 
 
 class PriceChange(StrictModel):
@@ -257,7 +233,7 @@ class Seasonality(StrictModel):
 
     def factor(self, label: str) -> float:
         """The factor of the quarter labelled `label` ("2024Q1" -> q1)."""
-        m = _QUARTER.match(label)
+        m = QUARTER_PATTERN.match(label)
         if m is None:
             raise ValueError(f"quarters are written YYYYQn (got {label!r})")
         return float(getattr(self, f"q{m.group(2)}"))
