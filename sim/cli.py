@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -100,8 +99,9 @@ class SimGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.exceptions.ClickException):
-            raise  # click's own exits and usage errors (exit 2); KeyboardInterrupt is no Exception: 130
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # the framework's own exits and usage errors (exit 2: an unknown option, a missing argument;
+            # typer vendors click, so these are typer's classes); KeyboardInterrupt is no Exception: 130
         except Exception as error:  # noqa: BLE001 - classified by exit_for: 2, 3 or 70, never a traceback
             raise exit_for(error) from None
 

@@ -142,6 +142,23 @@ def test_exit_codes_are_in_the_help():
         assert f"{code} {meaning}" in shown
 
 
+@pytest.mark.parametrize("args, words", [
+    (("run", CUSTOMS, "--bogus"), ["No such option", "--bogus"]),
+    (("sweep", CUSTOMS, "--force"), ["No such option", "--force"]),
+    (("run",), ["Missing argument"]),
+])
+def test_a_usage_error_exits_2_and_is_not_reported_as_a_bug(tmp_path, monkeypatch, args, words):
+    """An unknown option or a missing argument is the framework's usage error (exit 2), not an internal error
+    with a traceback file (typer vendors click, so a handler that caught only click's classes let these through
+    as exit 70)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = invoke(*args)
+    assert result.exit_code == EXIT_BAD_INPUT, (result.exit_code, result.stderr)
+    shown = " ".join(result.stderr.split())
+    assert all(word in shown for word in words) and "internal error" not in shown
+    assert list(tmp_path.glob("sim-error-*.txt")) == []
+
+
 def test_a_bug_exits_70_naming_a_traceback_file(tmp_path, monkeypatch):
     def broken(*_args, **_kwargs):
         return {}["no such key"]  # the injected bug: a KeyError, which is not bad input
