@@ -22,8 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["Allocation", "ParcelClass", "ClassService", "OperationsSurface", "surface_basis", "load_surface",
-           "SURFACE_FILE"]
+__all__ = ["Allocation", "ParcelClass", "ClassService", "QuarterService", "OperationsSurface", "surface_basis",
+           "load_surface", "allocation_of", "quarter_service", "SURFACE_FILE"]
 
 Allocation = Literal["priority", "fcfs"]
 ParcelClass = Literal["group", "third_party"]
@@ -83,3 +83,35 @@ def load_surface() -> OperationsSurface:
     """The shipped surface (read once per process)."""
     text = resources.files("sim.models.cainiao").joinpath("data", SURFACE_FILE).read_text(encoding="utf-8")
     return surface_from_document(json.loads(text))
+
+
+@dataclass(frozen=True)
+class QuarterService:
+    """A quarter's operations: the load factor and group share it ran at, and each class's service."""
+
+    load_factor: float
+    group_share: float
+    group: ClassService
+    third_party: ClassService
+
+
+def allocation_of(regime: str, setting: str) -> Allocation:
+    """The allocation of the flights and customs: `setting` when fixed, else by regime (standalone: "fcfs",
+    uniform terms to all shippers; infrastructure and cost_plus: "priority", the group's parcels first)."""
+    if setting == "priority" or setting == "fcfs":
+        return setting
+    return "fcfs" if regime == "standalone" else "priority"
+
+
+def quarter_service(surface: OperationsSurface | None, allocation: Allocation, load_factor_at_capacity: float,
+                    group_parcels: float, third_party_parcels: float, capacity: float) -> QuarterService:
+    """Each class's service when `group_parcels` and `third_party_parcels` ride on `capacity` (any one volume
+    unit): load factor u = `load_factor_at_capacity` x parcels / capacity, group share s = group / parcels."""
+    if surface is None:
+        raise ValueError("operations.mode = \"surface\" needs the shipped surface")
+    parcels = group_parcels + third_party_parcels
+    load_factor = load_factor_at_capacity * parcels / capacity
+    group_share = group_parcels / parcels if parcels > 0.0 else 0.0
+    return QuarterService(load_factor, group_share,
+                          surface.service(allocation, "group", load_factor, group_share),
+                          surface.service(allocation, "third_party", load_factor, group_share))
