@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -67,15 +67,18 @@ class OperationsSurface:
                             cost_per_parcel_eur=float(x @ self.cost[key]))
 
 
-def surface_from_document(document: dict) -> OperationsSurface:
+def surface_from_document(document: dict[str, Any]) -> OperationsSurface:
     """The surface from the JSON document the fitting script writes (`fits`: allocation -> class -> coefficients)."""
-    on_time, cost = {}, {}
+    on_time: dict[tuple[str, str], np.ndarray] = {}
+    cost: dict[tuple[str, str], np.ndarray] = {}
     for allocation, classes in document["fits"].items():
         for parcel_class, fit in classes.items():
             on_time[(allocation, parcel_class)] = np.asarray(fit["on_time_logit_coefficients"], dtype=float)
             cost[(allocation, parcel_class)] = np.asarray(fit["cost_coefficients_eur"], dtype=float)
     ranges = document["ranges"]
-    return OperationsSurface(on_time, cost, tuple(ranges["load_factor"]), tuple(ranges["group_share"]))
+    load_low, load_high = ranges["load_factor"]
+    share_low, share_high = ranges["group_share"]
+    return OperationsSurface(on_time, cost, (float(load_low), float(load_high)), (float(share_low), float(share_high)))
 
 
 @cache
@@ -95,10 +98,10 @@ class QuarterService:
     third_party: ClassService
 
 
-def allocation_of(regime: str, setting: str) -> Allocation:
+def allocation_of(regime: str, setting: Literal["by_regime", "priority", "fcfs"]) -> Allocation:
     """The allocation of the flights and customs: `setting` when fixed, else by regime (standalone: "fcfs",
     uniform terms to all shippers; infrastructure and cost_plus: "priority", the group's parcels first)."""
-    if setting == "priority" or setting == "fcfs":
+    if setting != "by_regime":
         return setting
     return "fcfs" if regime == "standalone" else "priority"
 
