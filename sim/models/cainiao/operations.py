@@ -1,6 +1,6 @@
 """Operations of the Cainiao model: each parcel class's on-time share and cost per parcel, read from a response
 surface fitted offline to the two-class logistics chain (`model = "logistics"` with `logistics.third_party` and
-`logistics.allocation`) by `bench/fit_cainiao_operations.py`, shipped as `data/operations_surface.json`. This
+`logistics.allocation`) by `scripts/fit_cainiao_operations.py`, shipped as `data/operations_surface.json`. This
 module never runs the chain: it reads the file (the design, seed, coefficients and errors are in it).
 
 The surface, for each allocation ("priority": the group's parcels first at the flights and customs; "fcfs") and

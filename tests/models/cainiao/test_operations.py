@@ -24,7 +24,7 @@ HELD_OUT = ((0.25, 0.62, "fcfs"), (0.45, 0.78, "priority"), (0.65, 0.90, "priori
 REPLICATIONS, SEED = 4, 7  # the fit used seed 20241218: these runs are independent of it
 
 #: Replication sd of one run and the fit's residual RMSE (of design-point means, 3 replications), as printed by
-#: bench/fit_cainiao_operations.py on 2026-12-01 (pooled over the allocation's 16 design points; the larger of
+#: scripts/fit_cainiao_operations.py on 2026-12-01 (pooled over the allocation's 16 design points; the larger of
 #: the two allocations where one value serves both). The third party's on-time sd under priority is dominated
 #: by the congested corner (u = 0.95, s = 0.75); at u <= 0.8 we take 0.01 (the fcfs pooled value, 0.0098).
 REPLICATION_SD = {"group_on_time_share": 0.0011, "group_cost_per_parcel_eur": 0.0073,
