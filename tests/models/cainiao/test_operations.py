@@ -72,8 +72,8 @@ def test_surface_within_stated_margins_of_direct_runs_at_held_out_points(group_s
     replication sd and rmse the fit's residual (both stated above), z = 3.34: the 12 checks fail together with
     probability about 1% when the surface is right up to its fit residual (normal approximation; the congested
     point's heavy tail, a cancelled flight's backlog, makes it optimistic there). Margins: group on-time 0.0020,
-    third-party on-time 0.019 (fcfs, u 0.62), 0.047 (priority, u 0.78), 0.080 (priority, u 0.90), cost 0.014 EUR
-    (0.3% of EUR 4.51). Power 0.9 against a surface error of (3.34 + 1.28) / 3.34 of the margin: 0.0028, 0.026,
+    third-party on-time 0.019 (fcfs, u 0.62), 0.047 (priority, u 0.78), 0.080 (priority, u 0.90), cost 0.013-0.014
+    EUR (0.3% of EUR 4.51). Power 0.9 against a surface error of (3.34 + 1.28) / 3.34 of the margin: 0.0028, 0.026,
     0.065, 0.11 and 0.020 EUR. Measured errors at 8 runs (2026-12-01): group on-time <= 0.0002, third-party
     on-time -0.0024, -0.0020, +0.0165; cost <= 0.006 EUR."""
     runs = [_direct(group_share, load_factor, allocation, r) for r in range(REPLICATIONS)]
@@ -132,3 +132,26 @@ def test_priority_lowers_third_party_surplus_by_the_closed_form():
     assert seen["priority"] < seen["fcfs"]
     assert (by_allocation["priority"].metrics["third_party_surplus_rmb_m_per_quarter"]
             < by_allocation["fcfs"].metrics["third_party_surplus_rmb_m_per_quarter"])
+
+
+def test_willingness_to_pay_shifts_both_demand_forms_by_the_amount():
+    """Paying x more: the shifted demand at p + x equals the original at p (linear and logit), and so does the
+    buyers' surplus (the curve moves up rigidly)."""
+    from sim.models.cainiao.model import LinearDemand, LogitDemand, with_willingness_to_pay
+
+    for demand in (LinearDemand(1000.0, 40.0), LogitDemand(500.0, 1.5, 0.2)):
+        shifted = with_willingness_to_pay(demand, 3.0)
+        for price in (2.0, 7.5, 12.0):
+            assert shifted(price + 3.0) == pytest.approx(demand(price), rel=1e-12)
+            assert shifted.surplus(price + 3.0) == pytest.approx(demand.surplus(price), rel=1e-9)
+
+
+def test_surface_runs_with_poisson_orders_and_the_buyout_regime_change():
+    """Under Poisson orders parcels never exceed capacity (load factor <= the stated one); in the buy-out
+    scenario the allocation follows the regime: fcfs while standalone, priority from 2024Q2."""
+    out = _cainiao("infrastructure", 'operations.mode="surface"', 'demand.noise="poisson"')
+    assert (out.tables["quarterly"]["load_factor"] <= 0.71 + 1e-12).all()
+    config = load_scenario("scenarios/cainiao_buyout_2024.toml", ['operations.mode="surface"']).config
+    table = simulate(config, Streams(config.run.seed, 0)).tables["quarterly"]
+    allocation = dict(zip(table["quarter_label"], table["allocation"]))
+    assert allocation["2024Q1"] == "fcfs" and allocation["2024Q2"] == "priority"
