@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(SIM) run $(DEFAULT_SCENARIO)
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check sim tests bench paper analysis
+	$(VENV)/bin/ruff check sim tests bench paper analysis scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -n auto --dist loadscope --durations=10
 

@@ -31,7 +31,7 @@ from sim.core.config import FiniteFloat, NonNegative, Positive, ScenarioConfig, 
 from sim.core.quarters import QUARTER_DAYS, check_quarter, quarter_index
 
 __all__ = ["QUARTER_DAYS", "Regime", "OwnershipChange", "CainiaoParameters", "LogitDemandParameters",
-           "DemandParameters", "CainiaoScenario"]
+           "DemandParameters", "OperationsParameters", "CainiaoScenario"]
 
 
 Regime = Literal["standalone", "infrastructure", "cost_plus"]
@@ -122,9 +122,39 @@ class DemandParameters(StrictModel):
         gt=-1.0, le=1.0, description="growth of both markets' size (intercepts and slopes) per quarter, share, in (-1, 1]")] = 0.0
 
 
+class OperationsParameters(StrictModel):
+    """Service levels from the two-class logistics chain (`operations.py`: the shipped response surface).
+    "none" (default): no operations term, the model as without this table. "surface": each quarter, each class's
+    on-time share is read from the surface at the load factor u = `load_factor_at_capacity` x parcels carried /
+    capacity and the group's share of the parcels, under the regime's allocation (standalone: "fcfs", uniform
+    terms; infrastructure and cost_plus: "priority", group parcels first) unless `allocation` fixes one; it raises
+    the next quarter's willingness to pay of the group's shoppers and of third-party merchants by `value_of_on_time`
+    x the on-time share (demand shifted up by that many RMB; shoppers and merchants respond to the service they saw
+    last quarter; quarter 0's is the surface's at `initial_group_share`). Assumption throughout: the lane's
+    utilisation and service carry over to Cainiao's network."""
+
+    mode: Literal["none", "surface"] = "none"
+    allocation: Literal["by_regime", "priority", "fcfs"] = "by_regime"
+    load_factor_at_capacity: Annotated[Positive, Field(
+        le=2.0, description="line-haul load factor when Cainiao carries exactly its capacity, share, in (0, 2]; "
+                            "0.71: the two-class lane scenario's flights (aliexpress_spain_two_classes.toml, "
+                            "assumption)")] = 0.71
+    initial_group_share: Annotated[FiniteFloat, Field(
+        ge=0.0, le=1.0, description="group share of parcels behind quarter 0's service, in [0, 1]; 0.29: the "
+                                    "group's ~29% of Cainiao's revenue FY21-23 (Cainiao prospectus 2023-09, "
+                                    "docs/sources.md) read as a parcel share (assumption)")] = 0.29
+    group_value_of_on_time_rmb_per_order: Annotated[NonNegative, Field(
+        le=10_000, description="a shopper's willingness to pay for certain on-time delivery, RMB / order, "
+                               "in [0, 1e4] (assumption)")] = 0.0
+    third_party_value_of_on_time_rmb_per_parcel: Annotated[NonNegative, Field(
+        le=10_000, description="a third-party merchant's willingness to pay for certain on-time delivery, "
+                               "RMB / parcel, in [0, 1e4] (assumption)")] = 0.0
+
+
 class CainiaoScenario(ScenarioConfig):
     cainiao: CainiaoParameters
     demand: DemandParameters
+    operations: OperationsParameters = Field(default_factory=OperationsParameters)
 
     @model_validator(mode="after")
     def _demand_above_cost(self) -> "CainiaoScenario":

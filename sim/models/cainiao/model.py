@@ -37,6 +37,7 @@ from sim.models.cainiao.accounting import segment_accounts
 from sim.models.cainiao.capacity import capacity_by_expected_profit
 from sim.core.quarters import quarter_index, quarter_label
 from sim.models.cainiao.config import CainiaoScenario, Regime
+from sim.models.cainiao.operations import allocation_of, load_surface, quarter_service
 from sim.models.cainiao.optimise import maximise
 from sim.theory.io import logit_expected_utility
 
@@ -123,6 +124,14 @@ class LogitDemand:
 
 
 GroupDemand = LinearDemand | LogitDemand
+
+
+def with_willingness_to_pay(demand: GroupDemand, extra_rmb: float) -> GroupDemand:
+    """`demand` with every buyer willing to pay `extra_rmb` more (the curve shifted up by that many RMB)."""
+    if isinstance(demand, LinearDemand):
+        return LinearDemand(demand.intercept + demand.slope * extra_rmb, demand.slope)
+    return LogitDemand(demand.market_size, demand.mean_utility + demand.price_coefficient * extra_rmb,
+                       demand.price_coefficient)
 
 
 def aliexpress_best_response(transfer_price: float, demand: GroupDemand) -> float:
@@ -234,6 +243,9 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     change = cainiao.change
     change_at = quarter_index(change.quarter, cainiao.start_quarter) if change is not None else config.quarters
     quarterly_discount = (1.0 + cainiao.discount_rate_per_year) ** 0.25
+    operations = config.operations
+    surface = load_surface() if operations.mode == "surface" else None
+    seen = None  # the service shoppers and merchants saw last quarter (operations.mode = "surface")
     rows = []
     for quarter in range(config.quarters):
         regime, share, outlay_rmb_m = cainiao.regime, cainiao.ownership_share, 0.0
@@ -242,11 +254,21 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
             share = change.ownership_share or share
             outlay_rmb_m = change.outlay_usd_bn * cainiao.rmb_per_usd * 1_000.0 if quarter == change_at else 0.0
         scale = (1.0 + demand.growth_per_quarter) ** quarter
-        outcome = quarter_outcome(
-            config, regime, group_demand(config, scale),
-            LinearDemand(demand.third_party_intercept_m_parcels * scale * demand.third_party_scale,
-                         demand.third_party_slope_m_parcels_per_rmb * scale * demand.third_party_scale),
-            streams["orders"] if demand.noise == "poisson" else None)
+        group: GroupDemand = group_demand(config, scale)
+        third_party = LinearDemand(demand.third_party_intercept_m_parcels * scale * demand.third_party_scale,
+                                   demand.third_party_slope_m_parcels_per_rmb * scale * demand.third_party_scale)
+        if operations.mode == "surface":
+            allocation = allocation_of(regime, operations.allocation)
+            if seen is None:  # quarter 0: the service at the stated initial mix, at capacity
+                seen = quarter_service(surface, allocation, operations.load_factor_at_capacity,
+                                       operations.initial_group_share, 1.0 - operations.initial_group_share, 1.0)
+            group = with_willingness_to_pay(group, operations.group_value_of_on_time_rmb_per_order
+                                            * seen.group.on_time_share)
+            third_party = LinearDemand(third_party.intercept + third_party.slope
+                                       * operations.third_party_value_of_on_time_rmb_per_parcel
+                                       * seen.third_party.on_time_share, third_party.slope)
+        outcome = quarter_outcome(config, regime, group, third_party,
+                                  streams["orders"] if demand.noise == "poisson" else None)
         accounts = segment_accounts(
             outcome.retail_price_rmb_per_order, outcome.transfer_price_rmb_per_parcel,
             outcome.third_party_price_rmb_per_parcel, outcome.group_parcels_m, outcome.third_party_parcels_m,
@@ -262,6 +284,19 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
         row["minority_profit_rmb_m"] = (1.0 - share) * accounts.cainiao_profit_rmb_m
         row["buyout_outlay_rmb_m"] = outlay_rmb_m
         row["discount_factor"] = quarterly_discount ** -(quarter + 1)
+        if operations.mode == "surface":
+            assert seen is not None
+            row["allocation"] = allocation
+            row["group_on_time_share_seen"] = seen.group.on_time_share
+            row["third_party_on_time_share_seen"] = seen.third_party.on_time_share
+            if outcome.capacity_m_parcels > 0.0:  # without parcels the service seen stays as it was
+                seen = quarter_service(surface, allocation, operations.load_factor_at_capacity,
+                                       outcome.group_parcels_m, outcome.third_party_parcels_m,
+                                       outcome.capacity_m_parcels)
+            row["load_factor"] = seen.load_factor
+            for parcel_class in ("group", "third_party"):
+                row[f"{parcel_class}_on_time_share"] = getattr(seen, parcel_class).on_time_share
+                row[f"{parcel_class}_cost_per_parcel_eur"] = getattr(seen, parcel_class).cost_per_parcel_eur
         rows.append(row)
     table = pl.DataFrame(rows)
     # the outlay is paid at the start of its quarter: discounted by one quarter less than the quarter's profit

@@ -45,5 +45,18 @@ TABLES = (
         "cumulative_attributable_cash_discounted_rmb_m": Column(
             "RMB m", "attributable profit less the outlay, discounted, summed from quarter 0 (the payback series)"),
         "discount_factor": Column("-", "(1 + annual rate)^(-(quarter + 1) / 4): the quarter is paid at its end"),
+        # with operations.mode = "surface" only (sim.models.cainiao.operations)
+        "allocation": Column("-", "flights and customs: priority (group parcels first) or fcfs (surface only)"),
+        "load_factor": Column("share", "line-haul load factor the quarter ran at (surface only)"),
+        "group_on_time_share": Column("share", "group parcels on time in the quarter, from the surface"),
+        "third_party_on_time_share": Column("share", "third-party parcels on time in the quarter, from the surface"),
+        "group_cost_per_parcel_eur": Column("EUR / parcel", "group parcels' cost on the logistics lane, from the "
+                                                            "surface (not fed into prices)"),
+        "third_party_cost_per_parcel_eur": Column("EUR / parcel", "third-party parcels' cost on the logistics lane, "
+                                                                  "from the surface (not fed into prices)"),
+        "group_on_time_share_seen": Column("share", "last quarter's group on-time share, which set shoppers' "
+                                                    "willingness to pay this quarter (surface only)"),
+        "third_party_on_time_share_seen": Column("share", "last quarter's third-party on-time share, which set "
+                                                          "merchants' willingness to pay this quarter (surface only)"),
     }),
 )
