@@ -142,3 +142,41 @@ def test_free_capacity_keeps_the_demand_curve_price():
     a, b, c = 40.0, 1.0, 4.0
     row = _model("infrastructure", a, b, c, 0.0)
     assert row["retail_price_rmb_per_order"] == pytest.approx((a / b + c) / 2.0, rel=1e-9)
+
+
+def test_standalone_with_third_parties_is_a_local_optimum_in_both_capacities():
+    """Standalone with group and third-party parcels: Cainiao's one price w and two capacities (K_g, K_3) by
+    coordinate ascent. Recomputed here for every split (K_g, K_3) of the model's total capacity: Cainiao's best
+    w on a grid refined around its best point, AliExpress's price by its first-order condition, third parties'
+    orders a_3 - b_3 w. The model's w and P must be those of the best split (within 2e-4 RMB), and no neighbour
+    of that split (+-1 in either capacity) may earn more: a local optimum, which is what coordinate ascent
+    promises."""
+    a, b, c, capacity_cost, a3, b3 = 40.0, 1.0, 4.0, 3.0, 30.0, 0.75  # equal choke prices, 40 RMB
+
+    def value(group_capacity: int, third_capacity: int) -> tuple[float, float, float]:
+        def at(transfers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            retail = _retail_response(a, b, group_capacity, transfers)
+            carried = _carried(group_capacity, a - b * retail) + _carried(third_capacity, a3 - b3 * transfers)
+            return (transfers - c) * carried - capacity_cost * (group_capacity + third_capacity), retail
+
+        grid = np.linspace(c, a / b, 201)
+        index = int(np.argmax(at(grid)[0]))
+        fine = np.linspace(grid[max(index - 1, 0)], grid[min(index + 1, 200)], 1201)
+        values, retail = at(fine)
+        index = int(np.argmax(values))
+        return float(values[index]), float(fine[index]), float(retail[index])
+
+    config = linear_limit_config(a, b, c, "standalone", third_party_intercept=a3)
+    config = config.model_copy(update={
+        "cainiao": config.cainiao.model_copy(update={"capacity_cost_rmb_per_parcel_quarter": capacity_cost}),
+        "demand": config.demand.model_copy(update={"noise": "poisson", "third_party_slope_m_parcels_per_rmb": b3})})
+    row = simulate(config, Streams(3, 0)).tables["quarterly"].row(0, named=True)
+    total = int(row["capacity_m_parcels"])  # the table holds the total: its best split is searched here
+    candidates = {k: value(k, total - k) for k in range(1, total)}
+    chosen = max(candidates, key=lambda k: candidates[k][0])
+    best, transfer, retail = candidates[chosen]
+    assert row["transfer_price_rmb_per_parcel"] == pytest.approx(transfer, abs=2e-4)
+    assert row["retail_price_rmb_per_order"] == pytest.approx(retail, abs=2e-4)
+    for neighbour in ((chosen + 1, total - chosen), (chosen - 1, total - chosen), (chosen, total - chosen + 1),
+                      (chosen, total - chosen - 1)):
+        assert value(*neighbour)[0] <= best
