@@ -489,7 +489,7 @@ def _marketplace(out: Path) -> list[dict]:
 
 
 def _cainiao(out: Path) -> list[dict]:
-    """Figures 13 and 14: the markup against the closed form and the buy-out's decomposed NPV gain."""
+    """Figures 13 to 15: the markup against the closed form, the buy-out's decomposed NPV gain, where infrastructure loses."""
     rows: list[dict] = []
     usd = Display(2, suffix="", signed=True)
     name = "fig14_cainiao_buyout_decomposition.csv"
@@ -540,9 +540,16 @@ def _cainiao(out: Path) -> list[dict]:
                  _entry("cainiao.loses.first_simulated", "result",
                         losing["capacity_cost_rmb_per_parcel"].min() if losing.height else None, Display(2),
                         "RMB per parcel", name, "min capacity_cost_rmb_per_parcel with gain < 0"),
+                 _entry("cainiao.loses.points", "input", frame.height, COUNT, "capacity cost x third-party points",
+                        name, "rows"),
                  _entry("cainiao.loses.max_error", "result",
                         ((frame["gain_rmb_m_per_quarter"] - frame["gain_closed_form"]).abs()).max(), Display(6),
                         "RMB m a quarter", name, "max abs(gain - gain_closed_form)")]
+    name = "fig15_cainiao_where_infrastructure_loses_boundary.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        rows.append(_entry("cainiao.loses.located", "result", frame["located_boundary_rmb_per_parcel"].min(),
+                           Display(2), "RMB per parcel", name, "min located_boundary_rmb_per_parcel"))
     name = "fig13_cainiao_markup.csv"
     if (out / name).exists():
         frame = pl.read_csv(out / name)

@@ -139,5 +139,14 @@ def test_the_cainiao_figures_against_hand_computations(built):
         c_k = row["capacity_cost_rmb_per_parcel"]
         assert math.isclose(row["gain_rmb_m_per_quarter"], b / 16 * (x - 3 * c_k) * (x + c_k), abs_tol=1e-3)
         assert (row["gain_rmb_m_per_quarter"] < 0) == (c_k > x / 3)
+    # the region the sweep located brackets x/3, and the gain's linear interpolation between the bracketing
+    # levels (h apart) finds it to within the interpolation bound for this quadratic: |g''| h^2 / 8 / |g'(x/3)|
+    # = (6b/16) h^2 / 8 / (4 b x / 16) = 3 h^2 / (16 x)
+    boundary = pl.read_csv(built.out_dir / "fig15_cainiao_where_infrastructure_loses_boundary.csv")
+    assert boundary.height >= 2
+    for row in boundary.iter_rows(named=True):
+        low, high = row["last_gaining_rmb_per_parcel"], row["first_losing_rmb_per_parcel"]
+        assert low < x / 3 < high
+        assert abs(row["located_boundary_rmb_per_parcel"] - x / 3) <= 3 * (high - low) ** 2 / (16 * x)
     fit = pl.read_csv(built.out_dir / "table3_cainiao_fit.csv")
     assert fit.filter(pl.col("sample") == "in")["published"].to_list()[::2][:3] == [52.7, 66.9, 77.8]

@@ -101,8 +101,8 @@ class DemandParameters(StrictModel):
     logit: LogitDemandParameters | None = None
     #: "none": the deterministic limit (capacity = the volume carried); "poisson": each quarter's orders are
     #: Poisson around the demand curve's value, counted in the volume unit (read as parcels in the one-flight
-    #: limit), and capacity is bought before they are known (`capacity.py`); prices are still set on the
-    #: demand curve with capacity costed per expected parcel (assumption, to revisit with the stochastic model)
+    #: limit), and capacity is bought before they are known, prices and capacity chosen together on the exact
+    #: expected profit (`capacity.py`)
     noise: Literal["none", "poisson"] = "none"
     group_intercept_m_parcels: Annotated[Positive | None, Field(
         le=1_000_000, description="a: AliExpress orders at retail price 0, million parcels / quarter, in (0, 1e6] "

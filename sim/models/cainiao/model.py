@@ -10,6 +10,9 @@ Each quarter, in this order (subgame-perfect: each firm anticipates the next one
 3. Capacity: Cainiao buys the volume it will carry when the margin deciding it exceeds the capacity cost c_K
    (standalone: its own margin w - c; otherwise the group's, P - c for group parcels and w_3 - c for third
    parties), and none otherwise (no capacity, no parcels).
+With Poisson orders, capacity is bought before orders are known and the prices are set knowing it: steps 1-3
+become one choice of prices and integer capacities on the exact expected profit (`capacity.priced_capacity`,
+`capacity.standalone_price_and_capacity`); with free capacity (c_K = 0) it is the choice above.
 Every price comes from `optimise.maximise` on the firm's profit function; no closed form is used.
 
 The vertically integrated benchmark of the quarter (one firm, cost c + c_K, setting P) is solved the same way;
@@ -34,7 +37,7 @@ from sim.core.model import ReplicationOutput
 from sim.core.rng import Streams
 from sim.kernels.logit import purchase_probability
 from sim.models.cainiao.accounting import segment_accounts
-from sim.models.cainiao.capacity import capacity_by_expected_profit
+from sim.models.cainiao.capacity import priced_capacity, standalone_price_and_capacity
 from sim.core.quarters import quarter_index, quarter_label
 from sim.models.cainiao.config import CainiaoScenario, Regime
 from sim.models.cainiao.operations import allocation_of, load_surface, quarter_service
@@ -199,9 +202,16 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand,
     else:
         if orders is None:
             raise ValueError("Poisson demand needs a generator for the quarter's orders")
-        group_capacity = capacity_by_expected_profit(group_margin, capacity_cost, group(retail))
-        third_party_capacity = capacity_by_expected_profit(third_party_margin, capacity_cost,
-                                                           third_party(third_party_price))
+        # prices and capacity chosen together on the exact expected profit (capacity.py), from the demand
+        # curve's prices above (their limit with free capacity)
+        if regime == "standalone":
+            transfer, retail, group_capacity, third_party_capacity = standalone_price_and_capacity(
+                cost, capacity_cost, group, group.choke_price, third_party, top, transfer, retail)
+            third_party_price = transfer
+        else:
+            retail, group_capacity = priced_capacity(transfer, cost, capacity_cost, group, group.choke_price, retail)
+            third_party_price, third_party_capacity = priced_capacity(
+                cost, cost, capacity_cost, third_party, third_party.choke_price, third_party_price)
         group_parcels = float(min(group_capacity, orders.poisson(group(retail))))
         third_party_parcels = float(min(third_party_capacity, orders.poisson(third_party(third_party_price))))
         capacity = float(group_capacity + third_party_capacity)

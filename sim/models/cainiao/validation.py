@@ -11,10 +11,16 @@ Accounting identity, one case per regime with third-party volume and a capacity 
 the segments less the eliminations equals consolidated profit from external flows only, to
 `IDENTITY_TOLERANCE` (x max(1, |0|), i.e. absolute, in RMB million per quarter).
 
-Capacity newsvendor: one quarter, Poisson orders (counted in parcels), no third parties; capacity is bought
-before orders are known by the model's exact expected-profit search (`capacity.py`), and must equal
-`scipy.stats.poisson.ppf(1 - c_K / p, lambda)` with lambda and p from the prices theory says the firms set;
-K = 0 when c_K >= p. Both regimes (p: Cainiao's margin standalone, the group's as infrastructure).
+Capacity newsvendor: one quarter, Poisson orders (counted in parcels); capacity is bought before orders are
+known and the price is set knowing it (`capacity.py`). Where the firm buying capacity also sets the price and
+no one else responds to the capacity, its choice must satisfy `scipy.stats.poisson.ppf(1 - c_K / p, lambda)`
+at the price it sets (p its margin, lambda the mean orders there); that price and K are found here
+independently (`joint_newsvendor`: every K, the price from its first-order condition by bisection). K = 0 when
+c_K >= A - c (no price covers the capacity). Both regimes: as infrastructure the group's capacity (p = P - c,
+AliExpress pricing at w = c); standalone Cainiao's capacity for third parties (p = w - c), the group's market
+negligible (choke price just above c): with group parcels, AliExpress's price responds to Cainiao's capacity,
+and the fractile no longer holds (tests/models/cainiao/test_joint_capacity.py checks that case by brute
+force).
 
 Logit demand (`demand.form = "logit"`, M shoppers, mean utility delta, price coefficient alpha): the model's
 optimiser against `sim.theory.io.double_marginalisation_logit` (the retailer's markup 1 / (alpha (1 - s)) by
@@ -28,12 +34,15 @@ the chain earns 3 b (x - c_K)^2 / 16 (by hand). Infrastructure earns less once c
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.core.validation import IDENTITY_TOLERANCE, OPTIMISER_TOLERANCE, Expectation, ValidationCase
 from sim.models.cainiao.config import QUARTER_DAYS, CainiaoScenario, Regime
 from sim.theory.io import double_marginalisation_linear, double_marginalisation_logit
 
 __all__ = ["PARAMETER_SETS", "CAPACITY_SETS", "LOGIT_SETS", "LOGIT_MARKET_M_SHOPPERS", "linear_limit_config",
-           "logit_limit_config", "newsvendor_config", "expected_capacity", "validation_cases"]
+           "logit_limit_config", "newsvendor_config", "joint_newsvendor", "expected_capacity",
+           "validation_cases"]
 
 VALIDATION_SEED = 20261201
 
@@ -65,10 +74,13 @@ def linear_limit_config(a: float, b: float, c: float, regime: Regime, transfer_m
 #: (a, b, c, c_K) of the capacity cases, demand in parcels: c_K below the deciding margin in both regimes
 CAPACITY_SETS: tuple[tuple[float, float, float, float], ...] = (
     (40.0, 1.0, 4.0, 3.0), (60.0, 2.0, 5.0, 10.0), (25.0, 0.5, 8.0, 1.0), (100.0, 4.0, 2.0, 8.0))
-#: c_K at or above the margin: (a, b, c, c_K) standalone (c_K > A - c, so no transfer price covers it) and
-#: infrastructure (c_K = 20 >= the group's margin (A - c) / 2 = 18)
+#: c_K at or above the most any price earns a parcel, A - c = 36, so no price covers it: (a, b, c, c_K) per
+#: regime (below that a price above the demand curve's can: at c_K = 20 the group buys 6, see
+#: test_joint_capacity.py)
 NO_CAPACITY_SETS: dict[Regime, tuple[float, float, float, float]] = {
-    "standalone": (40.0, 1.0, 4.0, 40.0), "infrastructure": (40.0, 1.0, 4.0, 20.0)}
+    "standalone": (40.0, 1.0, 4.0, 40.0), "infrastructure": (40.0, 1.0, 4.0, 36.0)}
+#: the group's market in the standalone newsvendor rows: 1 order at price 0, choke price c + NEGLIGIBLE_MARGIN
+NEGLIGIBLE_MARGIN = 1e-3
 
 
 #: (delta utils, alpha utils / RMB, c RMB / parcel) of the logit cases, and their market size (million shoppers)
@@ -88,29 +100,60 @@ def logit_limit_config(delta: float, alpha: float, c: float, regime: Regime) -> 
 
 
 def newsvendor_config(a: float, b: float, c: float, capacity_cost: float, regime: Regime) -> CainiaoScenario:
-    """One quarter, Poisson orders, no third parties: the capacity newsvendor."""
-    config = linear_limit_config(a, b, c, regime)
+    """One quarter, Poisson orders: the capacity newsvendor. Infrastructure: the group's demand a - b P, no
+    third parties. Standalone: third parties' demand a - b w and the group's negligible (1 order at price 0,
+    choke price c + `NEGLIGIBLE_MARGIN`)."""
+    if regime == "standalone":
+        config = linear_limit_config(1.0, 1.0 / (c + NEGLIGIBLE_MARGIN), c, regime, third_party_intercept=a)
+        demand = config.demand.model_copy(update={"noise": "poisson", "third_party_slope_m_parcels_per_rmb": b})
+    else:
+        config = linear_limit_config(a, b, c, regime)
+        demand = config.demand.model_copy(update={"noise": "poisson"})
     return config.model_copy(update={
         "cainiao": config.cainiao.model_copy(update={"capacity_cost_rmb_per_parcel_quarter": capacity_cost}),
-        "demand": config.demand.model_copy(update={"noise": "poisson"})})
+        "demand": demand})
+
+
+def joint_newsvendor(a: float, b: float, c: float, capacity_cost: float) -> tuple[float, int]:
+    """(price, K) maximising (p - c) E[min(K, D)] - c_K K, D ~ Poisson(a - b p): for every K from 1 to the
+    1 - 1e-12 quantile of Poisson(a - b c) (the most orders any price from c up brings), the price from the
+    first-order condition E[min(K, D)] - b (p - c) P(D <= K - 1) = 0 (dE/dlambda = P(D <= K - 1)) by 60
+    bisections on [c, a/b] (to 2^-60 of its width); then the best K (0, with profit 0, if none earns more). E[min(K, D)] is summed from
+    the probability mass function (not `capacity.py`'s closed form)."""
+    from scipy.stats import poisson  # here, not at import: loading a model never imports scipy.stats
+
+    capacities = np.arange(1, int(poisson.ppf(1.0 - 1e-12, a - b * c)) + 1)
+    orders = np.arange(capacities[-1] + 1)[:, None]
+
+    def carried_and_below(price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mass = poisson.pmf(orders, np.maximum(a - b * price, 0.0)[None, :])
+        below = np.where(orders < capacities[None, :], mass, 0.0)  # P(D = d) for d < K
+        return (orders * below).sum(axis=0) + capacities * (1.0 - below.sum(axis=0)), below.sum(axis=0)
+
+    low, high = np.full(len(capacities), c), np.full(len(capacities), a / b)
+    for _ in range(60):
+        middle = (low + high) / 2.0
+        carried, below = carried_and_below(middle)
+        rising = carried - b * (middle - c) * below > 0.0
+        low, high = np.where(rising, middle, low), np.where(rising, high, middle)
+    prices = (low + high) / 2.0
+    values = (prices - c) * carried_and_below(prices)[0] - capacity_cost * capacities
+    best = int(np.argmax(values))
+    if values[best] <= 0.0:
+        return a / b, 0
+    return float(prices[best]), int(capacities[best])
 
 
 def expected_capacity(a: float, b: float, c: float, capacity_cost: float, regime: Regime) -> tuple[float, float, float]:
-    """(K, lambda, p) by theory: prices from `double_marginalisation_linear` (standalone: Cainiao costs capacity
-    per expected parcel, upstream cost c + c_K, margin p = w - c; infrastructure: w = c, the group's margin
-    p = P - c), lambda = Q(P), and K = `scipy.stats.poisson.ppf(1 - c_K / p, lambda)` (0 when c_K >= p)."""
+    """(K, lambda, p) by theory: the price the capacity buyer sets knowing K (`joint_newsvendor`; standalone
+    Cainiao's price to third parties, infrastructure AliExpress's price at w = c), p = price - c, lambda the
+    mean orders there, and K = `scipy.stats.poisson.ppf(1 - c_K / p, lambda)` (0 when no price covers c_K)."""
     from scipy.stats import poisson  # here, not at import: loading a model never imports scipy.stats
 
-    if regime == "standalone":
-        if capacity_cost >= a / b - c:
-            return 0.0, 0.0, 0.0
-        chain = double_marginalisation_linear(a / b, 1.0 / b, c + capacity_cost)
-        margin, mean = chain.wholesale_price - c, chain.quantity
-    else:
-        chain = double_marginalisation_linear(a / b, 1.0 / b, c)
-        margin, mean = chain.integrated_price - c, chain.integrated_quantity
-    if capacity_cost >= margin:
-        return 0.0, mean, margin
+    price, capacity = joint_newsvendor(a, b, c, capacity_cost)
+    if capacity == 0:
+        return 0.0, 0.0, 0.0
+    margin, mean = price - c, a - b * price
     return float(poisson.ppf(1.0 - capacity_cost / margin, mean)), mean, margin
 
 
@@ -206,7 +249,8 @@ def validation_cases() -> list[ValidationCase]:
                 f"capacity newsvendor {regime} lambda={mean:g} c_K={capacity_cost:g} p={margin:g}",
                 newsvendor_config(a, b, c, capacity_cost, regime), (
                     Expectation("capacity_m_parcels_per_quarter", capacity,
-                                "poisson.ppf(1 - c_K/p, lambda) (0 if c_K >= p): Arrow, Harris & Marschak (1951)",
+                                "poisson.ppf(1 - c_K/p, lambda) at the price set knowing K (0 if no price "
+                                "covers c_K): Arrow, Harris & Marschak (1951)",
                                 tolerance=OPTIMISER_TOLERANCE),
                 )))
     return cases
