@@ -8,9 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from sim.cli import app
 from sim.core.rng import Streams
 from sim.core.stats import welch_tost
 from sim.core.validation import family_size
@@ -22,6 +20,7 @@ from sim.models.marketplace.qlearning import QLearner, state_index
 from sim.models.marketplace.validation import VALIDATION_SEED, market_config
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
+from tests.models.marketplace.helpers import assert_key_refused, refusal
 
 
 def config(merchants=4, agent_share=0.4, search_cost=0.05, days=30.0, visits=300.0, probe=None, market=None,
@@ -159,23 +158,12 @@ BAD = [
 
 @pytest.mark.parametrize("key, value", BAD)
 def test_bad_input_exits_2_naming_file_key_and_value(tmp_path, key, value):
-    table, name = key.split(".")
-    path = tmp_path / "bad.toml"
-    path.write_text(f'extends = "{SCENARIOS / "marketplace_today.toml"}"\n[{table}]\n{name} = {value}\n')
-    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
-    assert result.exit_code == 2, result.stdout
-    message = " ".join(result.stderr.split())
-    assert "Traceback" not in message and "bad.toml" in message and key in message and value in message, message
-    assert not (tmp_path / "out").exists()
+    assert_key_refused(tmp_path, SCENARIOS / "marketplace_today.toml", key, value)
 
 
 def test_equilibrium_with_differentiated_goods_and_search_costs_is_refused(tmp_path):
-    path = tmp_path / "bad.toml"
-    path.write_text(f'extends = "{SCENARIOS / "marketplace_today.toml"}"\n[market]\ngoods = "differentiated"\n')
-    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"])
-    assert result.exit_code == 2
-    message = " ".join(result.stderr.split())
-    assert "bad.toml" in message and "buyers.human_search_cost" in message and "0.02" in message, message
+    message = refusal(tmp_path, SCENARIOS / "marketplace_today.toml", '[market]\ngoods = "differentiated"\n')
+    assert "buyers.human_search_cost" in message and "0.02" in message, message
 
 
 def test_capped_reservation_price_is_a_regime_not_an_error():
