@@ -76,6 +76,12 @@ def key_labels(text: str, *, own_only: bool = False) -> dict[str, str]:
     """Dotted key (array-of-tables elements as `name[i]`) -> its label text, for every key a TOML document
     assigns, by the rules of the module docstring; with `own_only`, only the keys labelled by their own
     comment (inline or the block directly above), not by their table header's block."""
+    labels, inherited = _labels(text)
+    return {key: label for key, label in labels.items() if not (own_only and key in inherited)}
+
+
+def _labels(text: str) -> tuple[dict[str, str], set[str]]:
+    """(every key's label, the keys whose label is their table header's block)."""
     labels: dict[str, str] = {}
     inherited: set[str] = set()  # keys labelled by their table header's block
     table, table_label = "", ""
@@ -120,9 +126,7 @@ def key_labels(text: str, *, own_only: bool = False) -> dict[str, str]:
                 if label_inherited:
                     inherited.add(dotted)
         block = []
-    if own_only:
-        return {key: label for key, label in labels.items() if key not in inherited}
-    return labels
+    return labels, inherited
 
 
 def _leaves(value: object, path: str) -> Iterator[tuple[str, float]]:
@@ -191,12 +195,12 @@ def ledger(scenarios: Path = SCENARIOS) -> pl.DataFrame:
     rows = []
     for path in sorted(Path(scenarios).rglob("*.toml")):
         text = path.read_text()
-        labels, own_labels = key_labels(text), key_labels(text, own_only=True)
+        labels, inherited = _labels(text)
         for dotted, value in _keys(tomllib.loads(text), labels):
             label = labels.get(dotted, "")
             for _, number in _leaves(value, dotted):
                 kind, grade = classify(label, dotted)
-                low, high, rule = (assumption_range(own_labels.get(dotted, ""), dotted, number) if kind == "assumption"
+                low, high, rule = (assumption_range("" if dotted in inherited else label, dotted, number) if kind == "assumption"
                                    else (math.nan, math.nan, ""))
                 rows.append({"file": path.relative_to(scenarios).as_posix(), "key": dotted, "value": number,
                              "label": kind, "grade": grade, "range_low": low, "range_high": high,

@@ -393,7 +393,6 @@ def sensitivity(cache: ResultCache) -> pl.DataFrame:
     frames = []
     for group in GROUPS.values():
         design, raw = saltelli_runs(cache, group)
-        size = _size(cache, group)
         for headline in group.headlines:
             if isinstance(headline, Payback):
                 continue
@@ -408,7 +407,7 @@ def sensitivity(cache: ResultCache) -> pl.DataFrame:
             frames.append(indices.with_columns(
                 pl.lit(group.name).alias("group"), pl.lit(headline.key).alias("key"),
                 pl.lit(headline.label).alias("headline"), pl.lit(noise, pl.Float64).alias("noise_share"),
-                pl.lit(len(design)).alias("points"), pl.lit(size["saltelli_reps"]).alias("replications"),
+                pl.lit(len(design)).alias("points"), pl.lit(_reps(cache, group, "saltelli")).alias("replications"),
                 pl.lit(_size_label(cache, group, "saltelli")).alias("size")))
     return pl.concat(frames).select("group", "key", "headline", "parameter", "S1", "S1_conf", "ST", "ST_conf",
                                     "noise_share", "points", "replications", "size")
