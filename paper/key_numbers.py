@@ -489,7 +489,8 @@ def _marketplace(out: Path) -> list[dict]:
 
 
 def _cainiao(out: Path) -> list[dict]:
-    """Figures 13 to 15: the markup against the closed form, the buy-out's decomposed NPV gain, where infrastructure loses."""
+    """Figures 13 to 16: the markup against the closed form, the buy-out's decomposed NPV gain, where infrastructure
+    loses, and what the group's priority changes."""
     rows: list[dict] = []
     usd = Display(2, suffix="", signed=True)
     name = "fig14_cainiao_buyout_decomposition.csv"
@@ -561,6 +562,46 @@ def _cainiao(out: Path) -> list[dict]:
                         "regime == standalone, markup"),
                  _entry("cainiao.markup.points", "input", frame.height - 1, COUNT, "markups", name,
                         "rows with regime == cost_plus")]
+    rows += _cainiao_priority(out)
+    return rows
+
+
+def _cainiao_priority(out: Path) -> list[dict]:
+    """Figure 16: what the group's priority changes for third parties and the group, at the tightest and the
+    reference-nearest load factors of the sweep, at each value of on-time delivery."""
+    rows: list[dict] = []
+    name = "fig16_cainiao_priority_change.csv"
+    if not (out / name).exists():
+        return rows
+    frame = pl.read_csv(out / name)
+    loads = sorted(frame["load_factor_at_capacity"].unique().to_list())
+    values = sorted(frame["third_party_value_rmb_per_unit"].unique().to_list())
+    tight, middle = loads[-1], loads[len(loads) // 2]
+    rows += [_entry("cainiao.priority.load.tight", "input", tight, Display(2), "load factor", name,
+                    "max of load_factor_at_capacity"),
+             _entry("cainiao.priority.load.middle", "input", middle, Display(2), "load factor", name,
+                    "middle of load_factor_at_capacity"),
+             _entry("cainiao.priority.value.low", "input", values[0], Display(0), "RMB per unit of on-time share",
+                    name, "min of third_party_value_rmb_per_unit"),
+             _entry("cainiao.priority.value.high", "input", values[-1], Display(0), "RMB per unit of on-time share",
+                    name, "max of third_party_value_rmb_per_unit")]
+    signed_percent = Display(1, 100.0, "%", signed=True)
+    for load, at in ((tight, "tight"), (middle, "middle")):
+        for value, level in ((values[0], "low"), (values[-1], "high")):
+            row = frame.filter((pl.col("load_factor_at_capacity") == load)
+                               & (pl.col("third_party_value_rmb_per_unit") == value)).row(0, named=True)
+            selection = f"load_factor_at_capacity == {load}, third_party_value_rmb_per_unit == {value}"
+            rows += [_entry(f"cainiao.priority.{at}.{level}.on_time", "result", row["third_party_on_time_change"],
+                            POINTS, "on-time share", name, f"{selection}, third_party_on_time_change"),
+                     _entry(f"cainiao.priority.{at}.{level}.third_parties", "result",
+                            row["third_party_surplus_change_share"], signed_percent, "share", name,
+                            f"{selection}, third_party_surplus_change_share"),
+                     _entry(f"cainiao.priority.{at}.{level}.group_profit", "result", row["group_profit_change_share"],
+                            Display(2, 100.0, "%", signed=True), "share", name,
+                            f"{selection}, group_profit_change_share"),
+                     _entry(f"cainiao.priority.{at}.{level}.group_profit_rmb", "result",
+                            row["group_profit_change_rmb_m"], Display(1, signed=True), "RMB m a quarter", name,
+                            f"{selection}, group_profit_change_rmb_m")]
     return rows
 
 

@@ -95,6 +95,9 @@ FIGURES = {
     15: Figure("fig15_cainiao_where_infrastructure_loses", "cainiao",
                "cainiao: infrastructure minus standalone group profit against capacity cost and third-party market, "
                "over the closed form; where infrastructure loses"),
+    16: Figure("fig16_cainiao_priority", "cainiao",
+               "cainiao: on-time share by parcel class under priority and fcfs against the load factor; what the "
+               "group's priority changes for third parties' surplus and the group's profit"),
 }
 #: the generated tables besides Table 1 (file-name prefixes in the build folder), in the lock
 TABLES = ("table2", "table3", "table4", "detail", "uncertainty")

@@ -150,3 +150,32 @@ def test_the_cainiao_figures_against_hand_computations(built):
         assert abs(row["located_boundary_rmb_per_parcel"] - x / 3) <= 3 * (high - low) ** 2 / (16 * x)
     fit = pl.read_csv(built.out_dir / "table3_cainiao_fit.csv")
     assert fit.filter(pl.col("sample") == "in")["published"].to_list()[::2][:3] == [52.7, 66.9, 77.8]
+
+
+def test_figure16_third_party_surplus_against_the_linear_monopoly_by_hand(built):
+    """Figure 16's third-party surplus at every point against the hand computation: outside standalone Cainiao
+    prices third parties as a monopolist facing A - b w with A / b = a_3 / b_3 + v (theta - theta_0) (theta: the
+    on-time share they saw, from the CSV; theta_0: the reference service's, the shipped surface at fcfs, the
+    reference load factor and the initial group share), so their surplus is b (A / b - c)^2 / 8. Priority gives
+    the group no worse and third parties no better service than fcfs, within the surface's fit residual."""
+    from sim.models.cainiao.operations import load_surface
+    from sim.scenario import load_scenario
+
+    config = load_scenario(REPO / "scenarios" / "cainiao_infrastructure.toml").config
+    demand, operations = config.demand, config.operations
+    a3, b3 = demand.third_party_intercept_m_parcels, demand.third_party_slope_m_parcels_per_rmb
+    cost = config.cainiao.marginal_cost_rmb_per_parcel
+    theta_0 = load_surface().service("fcfs", "third_party", operations.reference_load_factor,
+                                     operations.initial_group_share).on_time_share
+    frame = pl.read_csv(built.out_dir / "fig16_cainiao_priority.csv")
+    assert set(frame["allocation"]) == {"priority", "fcfs"} and frame.height >= 4
+    for row in frame.iter_rows(named=True):
+        choke = a3 / b3 + row["third_party_value_rmb_per_unit"] * (row["third_party_on_time_share_seen"] - theta_0)
+        assert math.isclose(row["third_party_surplus_rmb_m"], b3 * (choke - cost) ** 2 / 8.0, rel_tol=1e-5)
+    # queueing theory's ordering: serving a class first never makes its service worse, nor the other class's
+    # better (beyond three times the surface's fit residual, which is all the surface knows)
+    keys = ["load_factor_at_capacity", "third_party_value_rmb_per_unit"]
+    for parcel_class, sign in (("group", 1.0), ("third_party", -1.0)):
+        by = frame.pivot(on="allocation", index=keys, values=f"{parcel_class}_on_time_share")
+        tolerance = 3 * frame[f"{parcel_class}_on_time_fit_rmse"].max()
+        assert (sign * (by["priority"] - by["fcfs"]) >= -tolerance).all(), parcel_class

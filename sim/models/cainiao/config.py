@@ -129,9 +129,12 @@ class OperationsParameters(StrictModel):
     capacity and the group's share of the parcels, under the regime's allocation (standalone: "fcfs", uniform
     terms; infrastructure and cost_plus: "priority", group parcels first) unless `allocation` fixes one; it raises
     the next quarter's willingness to pay of the group's shoppers and of third-party merchants by `value_of_on_time`
-    x the on-time share (demand shifted up by that many RMB; shoppers and merchants respond to the service they saw
-    last quarter; quarter 0's is the surface's at `initial_group_share`). Assumption throughout: the lane's
-    utilisation and service carry over to Cainiao's network."""
+    x (the on-time share seen - the reference share): demand shifted by that many RMB, so at the reference service
+    the demand is the file's (the calibrated one). The reference is the service the calibrated demand already
+    prices in: the surface's under "fcfs" (the calibrated standalone regime's) at `reference_load_factor` and
+    `initial_group_share`. Shoppers and merchants respond to the service they saw last quarter; quarter 0's is
+    the surface's at `initial_group_share`, at capacity. Assumption throughout: the lane's utilisation and service
+    carry over to Cainiao's network."""
 
     mode: Literal["none", "surface"] = "none"
     allocation: Literal["by_regime", "priority", "fcfs"] = "by_regime"
@@ -139,6 +142,10 @@ class OperationsParameters(StrictModel):
         le=2.0, description="line-haul load factor when Cainiao carries exactly its capacity, share, in (0, 2]; "
                             "0.71: the two-class lane scenario's flights (aliexpress_spain_two_classes.toml, "
                             "assumption)")] = 0.71
+    reference_load_factor: Annotated[Positive, Field(
+        le=2.0, description="line-haul load factor of the reference service the file's demand prices in, share, "
+                            "in (0, 2]; 0.71: the two-class lane scenario's flights, as `load_factor_at_capacity` "
+                            "(assumption)")] = 0.71
     initial_group_share: Annotated[FiniteFloat, Field(
         ge=0.0, le=1.0, description="group share of parcels behind quarter 0's service, in [0, 1]; 0.29: the "
                                     "group's ~29% of Cainiao's revenue FY21-23 (Cainiao prospectus 2023-09, "

@@ -91,6 +91,10 @@ class LinearDemand:
         """The price at which demand reaches 0 (the upper end of every price search); 0 with no demand."""
         return self.intercept / self.slope if self.intercept > 0.0 else 0.0
 
+    def with_willingness_to_pay(self, extra_rmb: float) -> LinearDemand:
+        """This demand with every buyer willing to pay `extra_rmb` more (the line shifted up by that many RMB)."""
+        return LinearDemand(self.intercept + self.slope * extra_rmb, self.slope)
+
     def surplus(self, price: float) -> float:
         """Buyers' surplus at `price`: the integral of Q from `price` to the choke price."""
         if price >= self.choke_price:
@@ -120,6 +124,11 @@ class LogitDemand:
         """The upper end of every price search: the price at which the share falls below 1e-12."""
         return (self.mean_utility + LOGIT_SEARCH_UTILITY) / self.price_coefficient
 
+    def with_willingness_to_pay(self, extra_rmb: float) -> LogitDemand:
+        """This demand with every shopper willing to pay `extra_rmb` more (mean utility up by alpha x that)."""
+        return LogitDemand(self.market_size, self.mean_utility + self.price_coefficient * extra_rmb,
+                           self.price_coefficient)
+
     def surplus(self, price: float) -> float:
         """Shoppers' surplus at `price`, RMB million: M x the log-sum over the price coefficient."""
         return self.market_size * logit_expected_utility([self.mean_utility], [price], self.price_coefficient) \
@@ -127,14 +136,6 @@ class LogitDemand:
 
 
 GroupDemand = LinearDemand | LogitDemand
-
-
-def with_willingness_to_pay(demand: GroupDemand, extra_rmb: float) -> GroupDemand:
-    """`demand` with every buyer willing to pay `extra_rmb` more (the curve shifted up by that many RMB)."""
-    if isinstance(demand, LinearDemand):
-        return LinearDemand(demand.intercept + demand.slope * extra_rmb, demand.slope)
-    return LogitDemand(demand.market_size, demand.mean_utility + demand.price_coefficient * extra_rmb,
-                       demand.price_coefficient)
 
 
 def aliexpress_best_response(transfer_price: float, demand: GroupDemand) -> float:
@@ -256,6 +257,9 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
     operations = config.operations
     surface = load_surface() if operations.mode == "surface" else None
     seen = None  # the service shoppers and merchants saw last quarter (operations.mode = "surface")
+    if surface is not None:  # the service the file's demand prices in (config.OperationsParameters)
+        reference = quarter_service(surface, "fcfs", operations.reference_load_factor,
+                                    operations.initial_group_share, 1.0 - operations.initial_group_share, 1.0)
     rows = []
     for quarter in range(config.quarters):
         regime, share, outlay_rmb_m = cainiao.regime, cainiao.ownership_share, 0.0
@@ -272,11 +276,12 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
             if seen is None:  # quarter 0: the service at the stated initial mix, at capacity
                 seen = quarter_service(surface, allocation, operations.load_factor_at_capacity,
                                        operations.initial_group_share, 1.0 - operations.initial_group_share, 1.0)
-            group = with_willingness_to_pay(group, operations.group_value_of_on_time_rmb_per_order
-                                            * seen.group.on_time_share)
-            third_party = LinearDemand(third_party.intercept + third_party.slope
-                                       * operations.third_party_value_of_on_time_rmb_per_parcel
-                                       * seen.third_party.on_time_share, third_party.slope)
+            # demand moves by the value of the service seen above the reference service (the file's demand)
+            group = group.with_willingness_to_pay(operations.group_value_of_on_time_rmb_per_order
+                                                  * (seen.group.on_time_share - reference.group.on_time_share))
+            third_party = third_party.with_willingness_to_pay(
+                operations.third_party_value_of_on_time_rmb_per_parcel
+                * (seen.third_party.on_time_share - reference.third_party.on_time_share))
         outcome = quarter_outcome(config, regime, group, third_party,
                                   streams["orders"] if demand.noise == "poisson" else None)
         accounts = segment_accounts(

@@ -49,12 +49,14 @@ class ClassService:
 
 @dataclass(frozen=True)
 class OperationsSurface:
-    """The fitted surface: coefficients by allocation and class, and the ranges of u and s it was fitted over."""
+    """The fitted surface: coefficients by allocation and class, the ranges of u and s it was fitted over, and
+    each on-time fit's residual RMSE (of the design points' mean on-time shares, in share units)."""
 
     on_time: dict[tuple[str, str], np.ndarray]
     cost: dict[tuple[str, str], np.ndarray]
     load_factor_range: tuple[float, float]
     group_share_range: tuple[float, float]
+    on_time_fit_rmse: dict[tuple[str, str], float]
 
     def service(self, allocation: Allocation, parcel_class: ParcelClass, load_factor: float,
                 group_share: float) -> ClassService:
@@ -71,14 +73,17 @@ def surface_from_document(document: dict[str, Any]) -> OperationsSurface:
     """The surface from the JSON document the fitting script writes (`fits`: allocation -> class -> coefficients)."""
     on_time: dict[tuple[str, str], np.ndarray] = {}
     cost: dict[tuple[str, str], np.ndarray] = {}
+    rmse: dict[tuple[str, str], float] = {}
     for allocation, classes in document["fits"].items():
         for parcel_class, fit in classes.items():
             on_time[(allocation, parcel_class)] = np.asarray(fit["on_time_logit_coefficients"], dtype=float)
             cost[(allocation, parcel_class)] = np.asarray(fit["cost_coefficients_eur"], dtype=float)
+            rmse[(allocation, parcel_class)] = float(fit["on_time_residual_rmse"])
     ranges = document["ranges"]
     load_low, load_high = ranges["load_factor"]
     share_low, share_high = ranges["group_share"]
-    return OperationsSurface(on_time, cost, (float(load_low), float(load_high)), (float(share_low), float(share_high)))
+    return OperationsSurface(on_time, cost, (float(load_low), float(load_high)), (float(share_low), float(share_high)),
+                             rmse)
 
 
 @cache
