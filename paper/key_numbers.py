@@ -585,6 +585,12 @@ def _cainiao_priority(out: Path) -> list[dict]:
                     name, "min of third_party_value_rmb_per_unit"),
              _entry("cainiao.priority.value.high", "input", values[-1], Display(0), "RMB per unit of on-time share",
                     name, "max of third_party_value_rmb_per_unit")]
+    points = pl.read_csv(out / "fig16_cainiao_priority.csv")
+    rows.append(_entry("cainiao.priority.fit_rmse", "input",
+                       points["third_party_on_time_fit_rmse"].max(), Display(1, 100.0, " points"), "on-time share",
+                       "fig16_cainiao_priority.csv", "max of third_party_on_time_fit_rmse"))
+    rows.append(_entry("cainiao.priority.group_on_time_min", "result", points["group_on_time_share"].min(),
+                       PERCENT, "on-time share", "fig16_cainiao_priority.csv", "min of group_on_time_share"))
     signed_percent = Display(1, 100.0, "%", signed=True)
     for load, at in ((tight, "tight"), (middle, "middle")):
         for value, level in ((values[0], "low"), (values[-1], "high")):

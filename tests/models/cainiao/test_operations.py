@@ -23,16 +23,18 @@ HORIZON_DAYS, WARMUP_DAYS = 21.0, 7.0
 HELD_OUT = ((0.25, 0.62, "fcfs"), (0.45, 0.78, "priority"), (0.65, 0.90, "priority"))
 REPLICATIONS, SEED = 4, 7  # the fit used seed 20241218: these runs are independent of it
 
-#: Replication sd of one run and the fit's residual RMSE (of design-point means, 3 replications), as printed by
-#: scripts/fit_cainiao_operations.py on 2026-12-01 (pooled over the allocation's 16 design points; the larger of
-#: the two allocations where one value serves both). The third party's on-time sd under priority is dominated
-#: by the congested corner (u = 0.95, s = 0.75); at u <= 0.8 we take 0.01 (the fcfs pooled value, 0.0098).
-REPLICATION_SD = {"group_on_time_share": 0.0011, "group_cost_per_parcel_eur": 0.0073,
-                  "third_party_cost_per_parcel_eur": 0.0064}
-FIT_RMSE = {"group_on_time_share": 0.00025, "group_cost_per_parcel_eur": 0.0023,
-            "third_party_cost_per_parcel_eur": 0.0022}
+#: Replication sd of one run and the fit's residual RMSE (of design-point means), as printed by
+#: scripts/fit_cainiao_operations.py on 2026-12-01, pooled over the allocation's 16 design points (the larger of
+#: the two allocations where one value serves both). The sd is the larger of the 3- and the shipped
+#: 12-replication fit's (a property of the chain, estimated twice); the RMSE is the shipped fit's. The third
+#: party's on-time sd under priority is dominated by the congested corner (u = 0.95, s = 0.75: 0.036 and 0.020
+#: in the two fits); at u <= 0.8 we take 0.01 (the fcfs pooled values, 0.0098 and 0.0057).
+REPLICATION_SD = {"group_on_time_share": 0.0011, "group_cost_per_parcel_eur": 0.0081,
+                  "third_party_cost_per_parcel_eur": 0.0079}
+FIT_RMSE = {"group_on_time_share": 0.00015, "group_cost_per_parcel_eur": 0.0021,
+            "third_party_cost_per_parcel_eur": 0.0016}
 THIRD_PARTY_ON_TIME_SD = {"low_load": 0.01, "high_load": 0.036}
-THIRD_PARTY_ON_TIME_RMSE = {"fcfs": 0.0024, "priority": 0.013}
+THIRD_PARTY_ON_TIME_RMSE = {"fcfs": 0.00095, "priority": 0.0050}
 #: 3 points x 2 classes x 2 outputs = 12 checks, each two-sided at 1% / 12: z = 3.34 (Bonferroni; normal approx.)
 Z = 3.34
 
@@ -71,11 +73,11 @@ def test_surface_within_stated_margins_of_direct_runs_at_held_out_points(group_s
     read at the runs' measured load factor and group share. Margin: z sqrt(sd^2 / 4 + rmse^2), sd a run's
     replication sd and rmse the fit's residual (both stated above), z = 3.34: the 12 checks fail together with
     probability about 1% when the surface is right up to its fit residual (normal approximation; the congested
-    point's heavy tail, a cancelled flight's backlog, makes it optimistic there). Margins: group on-time 0.0020,
-    third-party on-time 0.019 (fcfs, u 0.62), 0.047 (priority, u 0.78), 0.080 (priority, u 0.90), cost 0.013-0.014
-    EUR (0.3% of EUR 4.51). Power 0.9 against a surface error of (3.34 + 1.28) / 3.34 of the margin: 0.0028, 0.026,
-    0.065, 0.11 and 0.020 EUR. Measured errors at 8 runs (2026-12-01): group on-time <= 0.0002, third-party
-    on-time -0.0024, -0.0020, +0.0165; cost <= 0.006 EUR."""
+    point's heavy tail, a cancelled flight's backlog, makes it optimistic there). Margins: group on-time 0.0019,
+    third-party on-time 0.017 (fcfs, u 0.62), 0.024 (priority, u 0.78), 0.062 (priority, u 0.90), cost 0.014-0.015
+    EUR (0.3% of EUR 4.51). Power 0.9 against a surface error of (3.34 + 1.28) / 3.34 of the margin: 0.0026, 0.024,
+    0.033, 0.086 and 0.021 EUR. Measured errors of the shipped 12-replication surface (2026-12-01): group on-time
+    <= 0.0002, third-party on-time -0.0022, -0.0022, +0.0039; cost <= 0.0067 EUR."""
     runs = [_direct(group_share, load_factor, allocation, r) for r in range(REPLICATIONS)]
     mean = {k: float(np.mean([run[k] for run in runs])) for k in runs[0]}
     surface = load_surface()
