@@ -489,8 +489,8 @@ def _marketplace(out: Path) -> list[dict]:
 
 
 def _cainiao(out: Path) -> list[dict]:
-    """Figures 13 to 16: the markup against the closed form, the buy-out's decomposed NPV gain, where infrastructure
-    loses, and what the group's priority changes."""
+    """Figures 13 to 17: the markup against the closed form, the buy-out's decomposed NPV gain, where infrastructure
+    loses, what the group's priority changes, and the promise under each regime."""
     rows: list[dict] = []
     usd = Display(2, suffix="", signed=True)
     name = "fig14_cainiao_buyout_decomposition.csv"
@@ -563,6 +563,20 @@ def _cainiao(out: Path) -> list[dict]:
                  _entry("cainiao.markup.points", "input", frame.height - 1, COUNT, "markups", name,
                         "rows with regime == cost_plus")]
     rows += _cainiao_priority(out)
+    name = "fig17_cainiao_promise.csv"
+    if (out / name).exists():
+        frame = pl.read_csv(out / name)
+        for row in frame.iter_rows(named=True):
+            short, selection = row["regime"].replace(" ", "_"), f"regime == {row['regime']}"
+            rows += [_entry(f"cainiao.promise.{short}.share", "result", row["promised_share"], PERCENT, "share",
+                            name, f"{selection}, promised_share"),
+                     _entry(f"cainiao.promise.{short}.orders", "result", row["orders_gain_share"],
+                            Display(1, 100.0, "%", signed=True), "share", name, f"{selection}, orders_gain_share"),
+                     _entry(f"cainiao.promise.{short}.group_profit", "result", row["group_profit_gain_rmb_m"],
+                            Display(0, signed=True), "RMB m a quarter", name, f"{selection}, group_profit_gain_rmb_m"),
+                     _entry(f"cainiao.promise.{short}.shoppers", "result", row["shoppers_surplus_gain_rmb_m"],
+                            Display(0, signed=True), "RMB m a quarter", name,
+                            f"{selection}, shoppers_surplus_gain_rmb_m")]
     return rows
 
 

@@ -1,5 +1,6 @@
 """Cainiao as infrastructure or profit centre: transfer prices, capacity and minority holders, quarter by
-quarter (so far linear demand, deterministic or with Poisson orders: `model.py`; the buy-out's paired report:
+quarter (linear or logit demand, deterministic or with Poisson orders: `model.py`; AliExpress's five-day promise:
+`promise.py`; service levels from the two-class logistics chain: `operations.py`; the buy-out's paired report:
 `buyout.py`; the standalone regime's fit to Cainiao's accounts, `sim calibrate`: `calibration.py`)."""
 
 from sim.core.model import Metric, Model
@@ -35,6 +36,8 @@ MODEL = Model(
         Metric("transfer_price_rmb_per_parcel", _PRICE, "Cainiao's price to AliExpress, mean over quarters", key=True),
         Metric("third_party_price_rmb_per_parcel", _PRICE, "Cainiao's price to third parties, mean over quarters"),
         Metric("retail_price_rmb_per_order", "RMB / order", "AliExpress's price, mean over quarters", key=True),
+        Metric("promised_share", "share", "share of AliExpress's orders carrying the five-day promise ([promise]), "
+               "mean over quarters", kind="proportion"),
         Metric("group_parcels_m_per_quarter", _VOLUME, "AliExpress parcels carried", key=True),
         Metric("third_party_parcels_m_per_quarter", _VOLUME, "third-party parcels carried"),
         Metric("capacity_m_parcels_per_quarter", _VOLUME, "capacity bought (Poisson demand: before orders are known)"),

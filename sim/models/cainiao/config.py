@@ -31,7 +31,7 @@ from sim.core.config import FiniteFloat, NonNegative, Positive, ScenarioConfig, 
 from sim.core.quarters import QUARTER_DAYS, check_quarter, quarter_index
 
 __all__ = ["QUARTER_DAYS", "Regime", "OwnershipChange", "CainiaoParameters", "LogitDemandParameters",
-           "DemandParameters", "OperationsParameters", "CainiaoScenario"]
+           "DemandParameters", "OperationsParameters", "PromiseParameters", "CainiaoScenario"]
 
 
 Regime = Literal["standalone", "infrastructure", "cost_plus"]
@@ -158,10 +158,31 @@ class OperationsParameters(StrictModel):
                                "RMB / parcel, in [0, 1e4] (assumption)")] = 0.0
 
 
+class PromiseParameters(StrictModel):
+    """The five-day promise AliExpress may put on its orders (`promise.py`). Off by default (`value_max = 0`: no
+    promise, the model as without this table). Each quarter AliExpress chooses, with its price, which orders carry
+    the promise: those whose shoppers value it at least at a threshold t, the promise's worth being uniform on
+    [0, `value_max_rmb_per_order`] across orders (assumption). Cainiao's extra cost of a promised parcel is
+    `cost_rmb_per_parcel`; its promise price follows the regime (infrastructure: at cost; cost_plus: cost x
+    (1 + markup); standalone: the transfer price's markup over cost applied to the promise's cost)."""
+
+    value_max_rmb_per_order: Annotated[NonNegative, Field(
+        le=10_000, description="V: the promise's worth to the shopper of the order that values it most, RMB / order, "
+                               "in [0, 1e4]; 0 = no promise (assumption)")] = 0.0
+    cost_rmb_per_parcel: Annotated[NonNegative, Field(
+        le=10_000, description="c_p: Cainiao's extra cost of carrying a parcel under the promise (faster line haul, "
+                               "compensation for late parcels), RMB / parcel, in [0, 1e4] (assumption)")] = 0.0
+
+    @property
+    def on(self) -> bool:
+        return self.value_max_rmb_per_order > 0.0
+
+
 class CainiaoScenario(ScenarioConfig):
     cainiao: CainiaoParameters
     demand: DemandParameters
     operations: OperationsParameters = Field(default_factory=OperationsParameters)
+    promise: PromiseParameters = Field(default_factory=PromiseParameters)
 
     @model_validator(mode="after")
     def _demand_above_cost(self) -> "CainiaoScenario":
@@ -179,6 +200,14 @@ class CainiaoScenario(ScenarioConfig):
             raise ValueError(
                 f"the group's choke price a / b = {choke:g} RMB must exceed marginal_cost_rmb_per_parcel "
                 f"{self.cainiao.marginal_cost_rmb_per_parcel:g} (a > b c): otherwise nothing is ever shipped")
+        return self
+
+    @model_validator(mode="after")
+    def _promise_deterministic(self) -> "CainiaoScenario":
+        if self.promise.on and self.demand.noise != "none":
+            raise ValueError(f"promise.value_max_rmb_per_order = {self.promise.value_max_rmb_per_order:g} needs "
+                             f'demand.noise = "none", not "{self.demand.noise}": the promise is not modelled with '
+                             "Poisson orders")
         return self
 
     @model_validator(mode="after")

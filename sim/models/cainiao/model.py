@@ -6,7 +6,8 @@ Each quarter, in this order (subgame-perfect: each firm anticipates the next one
    against AliExpress's best response P*(w) (one uniform price: third parties pay w too); infrastructure,
    w = c; cost_plus, w = c (1 + markup). Outside standalone the third-party price w_3 maximises Cainiao's
    third-party profit.
-2. AliExpress sets its retail price P*(w) maximising (P - w) Q(P).
+2. AliExpress sets its retail price P*(w) maximising (P - w) Q(P); with a `[promise]`, also which of its orders
+   carry the five-day promise, paying Cainiao the promise price on each (`promise.py`; `aliexpress_response`).
 3. Capacity: Cainiao buys the volume it will carry when the margin deciding it exceeds the capacity cost c_K
    (standalone: its own margin w - c; otherwise the group's, P - c for group parcels and w_3 - c for third
    parties), and none otherwise (no capacity, no parcels).
@@ -39,9 +40,10 @@ from sim.kernels.logit import purchase_probability
 from sim.models.cainiao.accounting import segment_accounts
 from sim.models.cainiao.capacity import priced_capacity, standalone_price_and_capacity
 from sim.core.quarters import quarter_index, quarter_label
-from sim.models.cainiao.config import CainiaoScenario, Regime
+from sim.models.cainiao.config import CainiaoScenario, PromiseParameters, Regime
 from sim.models.cainiao.operations import allocation_of, load_surface, quarter_service
 from sim.models.cainiao.optimise import maximise
+from sim.models.cainiao.promise import promise_worth, promised_share
 from sim.theory.io import logit_expected_utility
 
 __all__ = ["METRIC_COLUMNS", "RATIO_COLUMNS", "LinearDemand", "LogitDemand", "GroupDemand", "QuarterOutcome",
@@ -53,6 +55,7 @@ METRIC_COLUMNS = {
     "transfer_price_rmb_per_parcel": "transfer_price_rmb_per_parcel",
     "third_party_price_rmb_per_parcel": "third_party_price_rmb_per_parcel",
     "retail_price_rmb_per_order": "retail_price_rmb_per_order",
+    "promised_share": "promised_share",
     "group_parcels_m_per_quarter": "group_parcels_m",
     "third_party_parcels_m_per_quarter": "third_party_parcels_m",
     "capacity_m_parcels_per_quarter": "capacity_m_parcels",
@@ -145,6 +148,29 @@ def aliexpress_best_response(transfer_price: float, demand: GroupDemand) -> floa
     return maximise(lambda price: (price - transfer_price) * demand(price), transfer_price, demand.choke_price)
 
 
+def aliexpress_response(transfer_price: float, promise_price: float, demand: GroupDemand,
+                        promise: PromiseParameters) -> tuple[float, float, GroupDemand]:
+    """AliExpress's retail price, the share of its orders it promises and the demand it then faces (shifted up by
+    the promise's mean worth S(t), `promise.py`): the threshold t maximising (P*(t) - w - w_p phi(t)) Q_t(P*(t)),
+    P*(t) its best price given t. Without a promise: `aliexpress_best_response`, no order promised."""
+    if not promise.on:
+        return aliexpress_best_response(transfer_price, demand), 0.0, demand
+    value_max = promise.value_max_rmb_per_order
+
+    def given(threshold: float) -> tuple[float, float, GroupDemand]:
+        per_order = transfer_price + promise_price * promised_share(threshold, value_max)
+        moved = demand.with_willingness_to_pay(promise_worth(threshold, value_max))
+        return aliexpress_best_response(per_order, moved), per_order, moved
+
+    def profit(threshold: float) -> float:
+        retail, per_order, moved = given(threshold)
+        return (retail - per_order) * moved(retail)
+
+    threshold = maximise(profit, 0.0, value_max)
+    retail, _, moved = given(threshold)
+    return retail, promised_share(threshold, value_max), moved
+
+
 @dataclass(frozen=True)
 class QuarterOutcome:
     """One quarter's prices (RMB per parcel), volumes (million parcels) and profits and surpluses (RMB
@@ -153,6 +179,8 @@ class QuarterOutcome:
     transfer_price_rmb_per_parcel: float
     third_party_price_rmb_per_parcel: float
     retail_price_rmb_per_order: float
+    promise_price_rmb_per_parcel: float
+    promised_share: float
     group_parcels_m: float
     third_party_parcels_m: float
     capacity_m_parcels: float
@@ -176,28 +204,37 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand,
                     orders: np.random.Generator | None = None) -> QuarterOutcome:
     """Solve one quarter (see the module doc). With `demand.noise = "poisson"`, `orders` draws the quarter's
     group and third-party orders (in that order) after capacity is bought."""
-    cainiao = config.cainiao
+    cainiao, promise = config.cainiao, config.promise
     cost, capacity_cost = cainiao.marginal_cost_rmb_per_parcel, cainiao.capacity_cost_rmb_per_parcel_quarter
+    promise_cost = promise.cost_rmb_per_parcel if promise.on else 0.0  # no promise, nothing sold or carried
 
     if regime == "standalone":
         def cainiao_profit(price: float) -> float:
             if price - cost <= capacity_cost:
                 return 0.0  # no capacity bought, nothing carried
-            volume = group(aliexpress_best_response(price, group)) + third_party(price)
-            return (price - cost - capacity_cost) * volume
+            promise_price = promise_cost * price / cost  # the transfer's markup over cost, on the promise too
+            retail, share, moved = aliexpress_response(price, promise_price, group, promise)
+            group_volume = moved(retail)
+            return ((price - cost - capacity_cost) * (group_volume + third_party(price))
+                    + (promise_price - promise_cost) * share * group_volume)
 
         top = max(group.choke_price, third_party.choke_price)
         transfer = third_party_price = maximise(cainiao_profit, cost, top)
+        promise_price = promise_cost * transfer / cost
     else:
         markup = cainiao.transfer_markup if regime == "cost_plus" else 0.0
         transfer = cost * (1.0 + markup)
+        promise_price = promise_cost * (1.0 + markup)
         third_party_price = _third_party_price(cost, capacity_cost, third_party)
-    retail = aliexpress_best_response(transfer, group)
+    # the demand AliExpress serves: the group's, shifted up by the promise's worth (no promise: the same)
+    retail, share, served = aliexpress_response(transfer, promise_price, group, promise)
 
-    group_margin = (transfer if regime == "standalone" else retail) - cost
+    # the margin on a group parcel that decides its capacity: Cainiao's own standalone, the group's otherwise
+    group_margin = (transfer + (promise_price - promise_cost) * share if regime == "standalone"
+                    else retail - promise_cost * share) - cost
     third_party_margin = third_party_price - cost
     if config.demand.noise == "none":
-        group_parcels = group(retail) if group_margin > capacity_cost else 0.0
+        group_parcels = served(retail) if group_margin > capacity_cost else 0.0
         third_party_parcels = third_party(third_party_price) if third_party_margin > capacity_cost else 0.0
         capacity = group_parcels + third_party_parcels
     else:
@@ -207,32 +244,37 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand,
         # curve's prices above (their limit with free capacity)
         if regime == "standalone":
             transfer, retail, group_capacity, third_party_capacity = standalone_price_and_capacity(
-                cost, capacity_cost, group, group.choke_price, third_party, top, transfer, retail)
+                cost, capacity_cost, served, served.choke_price, third_party, top, transfer, retail)
             third_party_price = transfer
         else:
-            retail, group_capacity = priced_capacity(transfer, cost, capacity_cost, group, group.choke_price, retail)
+            retail, group_capacity = priced_capacity(transfer, cost, capacity_cost, served, served.choke_price,
+                                                     retail)
             third_party_price, third_party_capacity = priced_capacity(
                 cost, cost, capacity_cost, third_party, third_party.choke_price, third_party_price)
-        group_parcels = float(min(group_capacity, orders.poisson(group(retail))))
+        group_parcels = float(min(group_capacity, orders.poisson(served(retail))))
         third_party_parcels = float(min(third_party_capacity, orders.poisson(third_party(third_party_price))))
         capacity = float(group_capacity + third_party_capacity)
 
     integrated_cost = cost + capacity_cost
-    integrated_retail = aliexpress_best_response(integrated_cost, group)
-    integrated_parcels = group(integrated_retail)
+    integrated_retail, integrated_share, integrated_demand = aliexpress_response(integrated_cost, promise_cost,
+                                                                                 group, promise)
+    integrated_parcels = integrated_demand(integrated_retail)
     return QuarterOutcome(
         transfer_price_rmb_per_parcel=transfer,
         third_party_price_rmb_per_parcel=third_party_price,
         retail_price_rmb_per_order=retail,
+        promise_price_rmb_per_parcel=promise_price,
+        promised_share=share,
         group_parcels_m=group_parcels,
         third_party_parcels_m=third_party_parcels,
         capacity_m_parcels=capacity,
-        consumer_surplus_rmb_m=group.surplus(retail) if group_parcels > 0.0 else 0.0,
+        consumer_surplus_rmb_m=served.surplus(retail) if group_parcels > 0.0 else 0.0,
         third_party_surplus_rmb_m=third_party.surplus(third_party_price) if third_party_parcels > 0.0 else 0.0,
         integrated_retail_price_rmb_per_order=integrated_retail,
         integrated_group_parcels_m=integrated_parcels,
-        integrated_profit_rmb_m=(integrated_retail - integrated_cost) * integrated_parcels,
-        integrated_consumer_surplus_rmb_m=group.surplus(integrated_retail),
+        integrated_profit_rmb_m=(integrated_retail - integrated_cost - promise_cost * integrated_share)
+        * integrated_parcels,
+        integrated_consumer_surplus_rmb_m=integrated_demand.surplus(integrated_retail),
     )
 
 
@@ -288,7 +330,8 @@ def simulate(config: CainiaoScenario, streams: Streams) -> ReplicationOutput:
             outcome.retail_price_rmb_per_order, outcome.transfer_price_rmb_per_parcel,
             outcome.third_party_price_rmb_per_parcel, outcome.group_parcels_m, outcome.third_party_parcels_m,
             outcome.capacity_m_parcels, config.cainiao.marginal_cost_rmb_per_parcel,
-            config.cainiao.capacity_cost_rmb_per_parcel_quarter)
+            config.cainiao.capacity_cost_rmb_per_parcel_quarter, outcome.promised_share * outcome.group_parcels_m,
+            outcome.promise_price_rmb_per_parcel, config.promise.cost_rmb_per_parcel if config.promise.on else 0.0)
         row = {"quarter": quarter, "quarter_label": quarter_label(cainiao.start_quarter, quarter), "regime": regime,
                "ownership_share": share, **asdict(outcome), **asdict(accounts)}
         row["aliexpress_profit_rmb_m"] = accounts.aliexpress_profit_rmb_m

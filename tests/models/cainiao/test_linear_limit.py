@@ -39,7 +39,8 @@ group_slope_m_parcels_per_rmb = 2.0
 @pytest.mark.parametrize(("key", "value"), [
     ("cainiao.ownership_share", "0"), ("cainiao.ownership_share", "1.2"), ("cainiao.transfer_markup", "-0.1"),
     ("cainiao.capacity_cost_rmb_per_parcel_quarter", "-1"), ("cainiao.regime", '"profit_centre"'),
-    ("cainiao.discount_rate_per_year", "-1"),
+    ("cainiao.discount_rate_per_year", "-1"), ("promise.cost_rmb_per_parcel", "-1"),
+    ("promise.value_max_rmb_per_order", "-2"),
 ])
 def test_bad_input_exits_2_naming_file_key_and_value(tmp_path, key, value):
     scenario = tmp_path / "probe.toml"
