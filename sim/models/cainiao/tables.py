@@ -16,10 +16,14 @@ TABLES = (
         "third_party_price_rmb_per_parcel": Column(_RMB, "Cainiao's price to third-party merchants"),
         "retail_price_rmb_per_order": Column("RMB / order", "AliExpress's price (its margin is this less the "
                                                             "transfer price)"),
+        "promise_price_rmb_per_parcel": Column(_RMB, "Cainiao's price per promised parcel on top of the transfer "
+                                                     "price (0 without a [promise])"),
+        "promised_share": Column("share", "share of AliExpress's orders carrying the five-day promise (0 without a "
+                                          "[promise])"),
         "group_parcels_m": Column(_VOLUME, "AliExpress parcels carried"),
         "third_party_parcels_m": Column(_VOLUME, "third-party parcels carried"),
         "capacity_m_parcels": Column(_VOLUME, "capacity bought for the quarter"),
-        "aliexpress_profit_rmb_m": Column(_FLOW, "AliExpress's profit: (retail - transfer price) x its parcels"),
+        "aliexpress_profit_rmb_m": Column(_FLOW, "AliExpress's profit: retail price x its parcels less what it pays Cainiao"),
         "cainiao_profit_rmb_m": Column(_FLOW, "Cainiao's profit: margins over marginal cost less capacity cost"),
         "consumer_surplus_rmb_m": Column(_FLOW, "AliExpress shoppers' surplus (area under demand above the price)"),
         "third_party_surplus_rmb_m": Column(_FLOW, "third-party merchants' surplus from shipping"),
