@@ -124,3 +124,17 @@ def test_promise_with_poisson_orders_exits_2_naming_the_keys(tmp_path):
     for fragment in ("cainiao_standalone.toml", "promise.value_max_rmb_per_order", "3", "demand.noise", "poisson"):
         assert fragment in done.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("regime", ["infrastructure", "standalone"])
+def test_the_threshold_is_the_promise_price_under_logit_demand_too(regime):
+    """The theory needs only that the promise shifts willingness to pay: with logit demand (M = 1000, delta = 2,
+    alpha = 0.1 per RMB) AliExpress still promises 1 - w_p / V of its orders (relative 1e-8)."""
+    config = load_scenario(BASE, [
+        f'cainiao.regime="{regime}"', 'demand.form="logit"', "demand.logit.market_size_m_shoppers=1000",
+        "demand.logit.mean_utility=2.0", "demand.logit.price_coefficient_per_rmb=0.1",
+        "demand.third_party_intercept_m_parcels=0", "promise.value_max_rmb_per_order=4",
+        "promise.cost_rmb_per_parcel=1.5", "run.horizon_days=91.25"]).config
+    out = quarter_outcome(config, regime, group_demand(config), LinearDemand(0.0, 1.0))
+    assert out.promised_share == pytest.approx(1.0 - out.promise_price_rmb_per_parcel / 4.0, rel=1e-8)
+    assert 0.0 < out.promised_share < 1.0
