@@ -13,8 +13,10 @@ The figure contract (see `paper/README.md`): each module `paper/figures/figN_<wh
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from matplotlib.figure import Figure
@@ -22,9 +24,10 @@ from matplotlib.figure import Figure
 from paper.cache import ResultCache
 from sim.core.charts import save_figure
 from sim.core.stats import interval_table
+from sim.sweeps.spec import read_sweep_file
 
-__all__ = ["REPO", "SCENARIOS", "DEFAULT_OUT", "LEVEL", "CACHE_DIR", "mean_ci", "write_figure", "figure_main",
-           "cli"]
+__all__ = ["REPO", "SCENARIOS", "DEFAULT_OUT", "LEVEL", "CACHE_DIR", "mean_ci", "sweep_runs", "sweep_levels",
+           "write_figure", "figure_main", "cli"]
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
@@ -42,6 +45,25 @@ def mean_ci(frame: pl.DataFrame, by: Sequence[str], value: str, level: float = L
     rows of the group (one row per replication): `sim.core.stats.interval_table`, so the paper's intervals
     are the package's. Null and NaN values are left out of n; with n < 2 the bounds are NaN."""
     return interval_table(frame, by, value, level)
+
+
+def sweep_runs(cache: ResultCache, sweep_file: Path,
+               keep: Callable[[dict[str, Any]], bool] = lambda point: True) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Each design point of a sweep file that `keep` accepts (its parameters, path -> value) with its run through
+    the paper's cache: the sweep's base scenario, its overrides then the point's, its replications and seed."""
+    spec, design, path = read_sweep_file(sweep_file)
+    base = (path.parent / spec.scenario).resolve()
+    for index in range(len(design)):
+        point = design.point(index)
+        if keep(point):
+            overrides = [*spec.overrides, *(f"{key}={json.dumps(value)}" for key, value in point.items())]
+            yield point, cache.run(base, reps=spec.replications or 1, seed=spec.seed or 0, overrides=overrides)
+
+
+def sweep_levels(sweep_file: Path, parameter: str) -> list[Any]:
+    """The sorted levels a sweep file's design gives `parameter`."""
+    _, design, _ = read_sweep_file(sweep_file)
+    return sorted({design.point(index)[parameter] for index in range(len(design))})
 
 
 def write_figure(name: str, frames: Mapping[str, pl.DataFrame], figure: Figure, out_dir: Path) -> list[Path]:

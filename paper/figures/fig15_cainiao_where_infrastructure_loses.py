@@ -15,7 +15,6 @@ cost and third-party scale, with the closed form) and `_boundary.csv` (one row p
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import polars as pl  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from paper.cache import ResultCache  # noqa: E402
-from paper.figures._common import SCENARIOS, cli, figure_main  # noqa: E402
+from paper.figures._common import SCENARIOS, cli, figure_main, sweep_levels, sweep_runs  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.sweeps.spec import read_sweep_file  # noqa: E402
 
@@ -41,20 +40,12 @@ QUICK_SCALES = 2
 
 def _sweep_profits(cache: ResultCache) -> pl.DataFrame:
     """One row per design point of the sweep file: its parameters and the first quarter's consolidated profit."""
-    spec, design, path = read_sweep_file(SWEEP)
-    base = (path.parent / spec.scenario).resolve()
-    scales = sorted({design.point(i)[SCALE] for i in range(len(design))})
+    scales = sweep_levels(SWEEP, SCALE)
     kept = {scales[0], scales[-1]} if cache.quick and len(scales) > QUICK_SCALES else set(scales)
-    rows = []
-    for index in range(len(design)):
-        point = design.point(index)
-        if point[SCALE] not in kept:
-            continue
-        overrides = [*spec.overrides, *(f"{key}={json.dumps(value)}" for key, value in point.items())]
-        result = cache.run(base, reps=spec.replications or 1, seed=spec.seed or 0, overrides=overrides)
-        rows.append({"regime": point[REGIME], "third_party_scale": float(point[SCALE]),
-                     "capacity_cost_rmb_per_parcel": float(point[CAPACITY_COST]),
-                     "profit": float(result.frame("quarterly")["consolidated_profit_rmb_m"].mean())})
+    rows = [{"regime": point[REGIME], "third_party_scale": float(point[SCALE]),
+             "capacity_cost_rmb_per_parcel": float(point[CAPACITY_COST]),
+             "profit": float(result.frame("quarterly")["consolidated_profit_rmb_m"].mean())}
+            for point, result in sweep_runs(cache, SWEEP, lambda point: point[SCALE] in kept)]
     return pl.DataFrame(rows)
 
 

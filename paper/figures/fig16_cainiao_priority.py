@@ -19,7 +19,6 @@ load factor and value: priority minus fcfs).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -30,9 +29,8 @@ import polars as pl  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from paper.cache import ResultCache  # noqa: E402
-from paper.figures._common import SCENARIOS, cli, figure_main  # noqa: E402
+from paper.figures._common import SCENARIOS, cli, figure_main, sweep_levels, sweep_runs  # noqa: E402
 from sim.models.cainiao.operations import load_surface  # noqa: E402
-from sim.sweeps.spec import read_sweep_file  # noqa: E402
 
 NAME = "fig16_cainiao_priority"
 CHANGE = f"{NAME}_change"
@@ -48,19 +46,12 @@ QUICK_LOADS = 3
 
 
 def data(cache: ResultCache) -> dict[str, pl.DataFrame]:
-    spec, design, path = read_sweep_file(SWEEP)
-    base = (path.parent / spec.scenario).resolve()
-    loads = sorted({float(design.point(i)[LOAD]) for i in range(len(design))})
+    loads = [float(load) for load in sweep_levels(SWEEP, LOAD)]
     kept = set(loads) if not cache.quick or len(loads) <= QUICK_LOADS else {loads[0], loads[len(loads) // 2],
                                                                              loads[-1]}
     rmse = load_surface().on_time_fit_rmse
     rows = []
-    for index in range(len(design)):
-        point = design.point(index)
-        if float(point[LOAD]) not in kept:
-            continue
-        overrides = [*spec.overrides, *(f"{key}={json.dumps(value)}" for key, value in point.items())]
-        result = cache.run(base, reps=spec.replications or 1, seed=spec.seed or 0, overrides=overrides)
+    for point, result in sweep_runs(cache, SWEEP, lambda point: float(point[LOAD]) in kept):
         last = result.frame("quarterly").sort("quarter").row(-1, named=True)
         allocation = str(point[ALLOCATION])
         rows.append({"allocation": allocation, "load_factor_at_capacity": float(point[LOAD]),
