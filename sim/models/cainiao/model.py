@@ -218,7 +218,10 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand,
             return ((price - cost - capacity_cost) * (group_volume + third_party(price))
                     + (promise_price - promise_cost) * share * group_volume)
 
-        top = max(group.choke_price, third_party.choke_price)
+        # the search's upper end: the highest choke price, the group's with every order promised
+        group_top = (group.with_willingness_to_pay(promise_worth(0.0, promise.value_max_rmb_per_order)).choke_price
+                     if promise.on else group.choke_price)
+        top = max(group_top, third_party.choke_price)
         transfer = third_party_price = maximise(cainiao_profit, cost, top)
         promise_price = promise_cost * transfer / cost
     else:
