@@ -151,11 +151,13 @@ class OperationsParameters(StrictModel):
                                     "group's ~29% of Cainiao's revenue FY21-23 (Cainiao prospectus 2023-09, "
                                     "docs/sources.md) read as a parcel share (assumption)")] = 0.29
     group_value_of_on_time_rmb_per_order: Annotated[NonNegative, Field(
-        le=10_000, description="a shopper's willingness to pay for certain on-time delivery, RMB / order, "
-                               "in [0, 1e4] (assumption)")] = 0.0
+        le=10_000, description="v: a shopper's willingness to pay per unit of on-time share (all orders on time "
+                               "against none), RMB / order, in [0, 1e4]; demand moves by v x (share seen - the "
+                               "reference share) (assumption)")] = 0.0
     third_party_value_of_on_time_rmb_per_parcel: Annotated[NonNegative, Field(
-        le=10_000, description="a third-party merchant's willingness to pay for certain on-time delivery, "
-                               "RMB / parcel, in [0, 1e4] (assumption)")] = 0.0
+        le=10_000, description="v_3: a third-party merchant's willingness to pay per unit of on-time share, "
+                               "RMB / parcel, in [0, 1e4]; demand moves by v_3 x (share seen - the reference "
+                               "share) (assumption)")] = 0.0
 
 
 class PromiseParameters(StrictModel):
@@ -163,8 +165,8 @@ class PromiseParameters(StrictModel):
     promise, the model as without this table). Each quarter AliExpress chooses, with its price, which orders carry
     the promise: those whose shoppers value it at least at a threshold t, the promise's worth being uniform on
     [0, `value_max_rmb_per_order`] across orders (assumption). Cainiao's extra cost of a promised parcel is
-    `cost_rmb_per_parcel`; its promise price follows the regime (infrastructure: at cost; cost_plus: cost x
-    (1 + markup); standalone: the transfer price's markup over cost applied to the promise's cost)."""
+    `cost_rmb_per_parcel`; its promise price carries the transfer price's markup over cost (infrastructure: at
+    cost; cost_plus: cost x (1 + markup); standalone: the markup it sets on the transfer price)."""
 
     value_max_rmb_per_order: Annotated[NonNegative, Field(
         le=10_000, description="V: the promise's worth to the shopper of the order that values it most, RMB / order, "

@@ -43,7 +43,7 @@ from sim.core.quarters import quarter_index, quarter_label
 from sim.models.cainiao.config import CainiaoScenario, PromiseParameters, Regime
 from sim.models.cainiao.operations import allocation_of, load_surface, quarter_service
 from sim.models.cainiao.optimise import maximise
-from sim.models.cainiao.promise import promise_worth, promised_share
+from sim.models.cainiao.promise import promise_price, promise_worth, promised_share
 from sim.theory.io import logit_expected_utility
 
 __all__ = ["METRIC_COLUMNS", "RATIO_COLUMNS", "LinearDemand", "LogitDemand", "GroupDemand", "QuarterOutcome",
@@ -212,28 +212,27 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand,
         def cainiao_profit(price: float) -> float:
             if price - cost <= capacity_cost:
                 return 0.0  # no capacity bought, nothing carried
-            promise_price = promise_cost * price / cost  # the transfer's markup over cost, on the promise too
-            retail, share, moved = aliexpress_response(price, promise_price, group, promise)
+            premium = promise_price(price, cost, promise_cost)
+            retail, share, moved = aliexpress_response(price, premium, group, promise)
             group_volume = moved(retail)
             return ((price - cost - capacity_cost) * (group_volume + third_party(price))
-                    + (promise_price - promise_cost) * share * group_volume)
+                    + (premium - promise_cost) * share * group_volume)
 
         # the search's upper end: the highest choke price, the group's with every order promised
         group_top = (group.with_willingness_to_pay(promise_worth(0.0, promise.value_max_rmb_per_order)).choke_price
                      if promise.on else group.choke_price)
         top = max(group_top, third_party.choke_price)
         transfer = third_party_price = maximise(cainiao_profit, cost, top)
-        promise_price = promise_cost * transfer / cost
     else:
         markup = cainiao.transfer_markup if regime == "cost_plus" else 0.0
         transfer = cost * (1.0 + markup)
-        promise_price = promise_cost * (1.0 + markup)
         third_party_price = _third_party_price(cost, capacity_cost, third_party)
+    premium = promise_price(transfer, cost, promise_cost)  # the promise at the transfer's markup over cost
     # the demand AliExpress serves: the group's, shifted up by the promise's worth (no promise: the same)
-    retail, share, served = aliexpress_response(transfer, promise_price, group, promise)
+    retail, share, served = aliexpress_response(transfer, premium, group, promise)
 
     # the margin on a group parcel that decides its capacity: Cainiao's own standalone, the group's otherwise
-    group_margin = (transfer + (promise_price - promise_cost) * share if regime == "standalone"
+    group_margin = (transfer + (premium - promise_cost) * share if regime == "standalone"
                     else retail - promise_cost * share) - cost
     third_party_margin = third_party_price - cost
     if config.demand.noise == "none":
@@ -266,7 +265,7 @@ def quarter_outcome(config: CainiaoScenario, regime: Regime, group: GroupDemand,
         transfer_price_rmb_per_parcel=transfer,
         third_party_price_rmb_per_parcel=third_party_price,
         retail_price_rmb_per_order=retail,
-        promise_price_rmb_per_parcel=promise_price,
+        promise_price_rmb_per_parcel=premium,
         promised_share=share,
         group_parcels_m=group_parcels,
         third_party_parcels_m=third_party_parcels,

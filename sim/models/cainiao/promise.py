@@ -7,14 +7,14 @@ parcel on top of the transfer price. Shoppers value the platform by the promise'
 S(t) = (V^2 - t^2) / (2 V) RMB an order: the demand curve shifts up by S(t) (a representative shopper). AliExpress
 then maximises (P - w - w_p phi(t)) Q(P - S(t)) over P and t (`model.aliexpress_response`: numerical, over t by
 `optimise.maximise`, the retail price given t by `aliexpress_best_response`; no closed form). Cainiao's cost of a promised
-parcel is c_p on top of c; the promise price is c_p as infrastructure, c_p (1 + markup) under cost plus, and
-under standalone the transfer price's own markup over cost applied to c_p (arm's length: one markup on every
-service Cainiao sells the group).
+parcel is c_p on top of c; the promise price carries the transfer price's markup over cost (`promise_price`):
+c_p as infrastructure, c_p (1 + markup) under cost plus, c_p w / c under standalone (arm's length: one markup on
+every service Cainiao sells the group).
 """
 
 from __future__ import annotations
 
-__all__ = ["promised_share", "promise_worth"]
+__all__ = ["promised_share", "promise_worth", "promise_price"]
 
 
 def promised_share(threshold_rmb: float, value_max_rmb: float) -> float:
@@ -26,3 +26,8 @@ def promise_worth(threshold_rmb: float, value_max_rmb: float) -> float:
     """S(t): the promise's mean worth per order, RMB, when the orders worth at least t carry it."""
     t = min(max(threshold_rmb, 0.0), value_max_rmb)
     return (value_max_rmb * value_max_rmb - t * t) / (2.0 * value_max_rmb)
+
+
+def promise_price(transfer_price: float, marginal_cost: float, promise_cost: float) -> float:
+    """w_p = c_p w / c: the promise priced at the transfer price's markup over cost, whatever the regime."""
+    return promise_cost * transfer_price / marginal_cost
